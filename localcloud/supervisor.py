@@ -1,0 +1,200 @@
+"""Start, track and stop local OS processes by recorded PID; knows processes, not OpenStack.
+
+Each process runs detached in its own session (so its process group holds its workers
+and children), appends stdout+stderr to its log, and is recorded in ``<pid_dir>/<name>.pid``
+as JSON with its PID and kernel start time. A recorded PID is only ever signalled when
+``/proc/<pid>/stat`` still shows that start time, so a PID reused by another program is
+left alone. Nothing is ever looked up or killed by name.
+"""
+import json
+import os
+import signal
+import subprocess
+import time
+
+
+class SupervisorError(Exception):
+    """A process failed to start, died, or a wait timed out."""
+
+
+def _proc_stat(pid):
+    """(state, pgrp, starttime) of a live PID, or None."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            data = f.read()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    # the command name (field 2) may contain spaces and parens: split after its last ')'
+    fields = data[data.rindex(')') + 2:].split()
+    return fields[0], int(fields[2]), int(fields[19])
+
+
+def _alive(stat):
+    return stat is not None and stat[0] not in ('Z', 'X')
+
+
+def _group_members(pgid):
+    """Live (non-zombie) PIDs whose process group is ``pgid``."""
+    members = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            stat = _proc_stat(int(entry))
+            if _alive(stat) and stat[1] == pgid:
+                members.append(int(entry))
+    return members
+
+
+def _reap(pid):
+    """Collect the exit status if ``pid`` is our own child (no zombie left behind)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+class Supervisor:
+    """Processes of one local cloud, tracked through pid files in ``pid_dir``."""
+
+    def __init__(self, pid_dir):
+        self.pid_dir = pid_dir
+        os.makedirs(pid_dir, exist_ok=True)
+
+    def pid_path(self, name):
+        return os.path.join(self.pid_dir, name + '.pid')
+
+    def record(self, name):
+        """The pid-file record (dict with pid, pgid, starttime, argv, log, started_at) or None."""
+        try:
+            with open(self.pid_path(name)) as f:
+                return json.load(f)
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def names(self):
+        """Names of all recorded processes."""
+        return sorted(n[:-4] for n in os.listdir(self.pid_dir) if n.endswith('.pid'))
+
+    def running(self, name):
+        """The PID if the recorded process is alive and is still the one we started, else None."""
+        rec = self.record(name)
+        if not rec:
+            return None
+        stat = _proc_stat(rec['pid'])
+        if _alive(stat) and stat[2] == rec['starttime']:
+            return rec['pid']
+        _reap(rec['pid'])
+        return None
+
+    def start(self, process, log_path):
+        """Start ``process`` (a services.base.Process) detached; return its PID.
+
+        Raises SupervisorError if a live process is already recorded under that name.
+        """
+        if self.running(process.name):
+            raise SupervisorError('%s is already running (pid %d)'
+                                  % (process.name, self.running(process.name)))
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        env = dict(os.environ)
+        env.update({k: str(v) for k, v in (process.env or {}).items()})
+        argv = [str(a) for a in process.argv]
+        with open(log_path, 'ab') as log:
+            log.write(('\n=== %s localcloud start %s: %s\n' % (
+                time.strftime('%Y-%m-%d %H:%M:%S'), process.name, ' '.join(argv))).encode())
+            log.flush()
+            try:
+                child = subprocess.Popen(
+                    argv, env=env, cwd=process.cwd, stdin=subprocess.DEVNULL,
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                    close_fds=True)
+            except OSError as exc:
+                raise SupervisorError('cannot start %s (%s): %s'
+                                      % (process.name, argv[0], exc)) from exc
+        stat = _proc_stat(child.pid)
+        rec = {'pid': child.pid, 'pgid': child.pid, 'starttime': stat[2] if stat else None,
+               'argv': argv, 'log': log_path, 'started_at': time.time()}
+        tmp = self.pid_path(process.name) + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(rec, f)
+        os.replace(tmp, self.pid_path(process.name))
+        # Forget the Popen object without a ResourceWarning; _reap collects the status later.
+        child.returncode = 0
+        return child.pid
+
+    def uptime(self, name):
+        rec = self.record(name)
+        return time.time() - rec['started_at'] if rec and self.running(name) else None
+
+    def stop(self, name, timeout=15):
+        """SIGTERM the recorded process group, wait up to ``timeout`` s, then SIGKILL.
+
+        Returns True if something was stopped. The pid file is removed either way.
+        """
+        rec = self.record(name)
+        if not rec:
+            return False
+        stopped = False
+        if self.running(name):
+            pgid = rec['pgid']
+            self._signal_group(pgid, rec['pid'], signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while _group_members(pgid) and time.monotonic() < deadline:
+                _reap(rec['pid'])
+                time.sleep(0.1)
+            if _group_members(pgid):
+                self._signal_group(pgid, rec['pid'], signal.SIGKILL)
+                deadline = time.monotonic() + 5
+                while _group_members(pgid) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+            _reap(rec['pid'])
+            stopped = True
+        try:
+            os.unlink(self.pid_path(name))
+        except FileNotFoundError:
+            pass
+        return stopped
+
+    @staticmethod
+    def _signal_group(pgid, leader, sig):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            # the group may be gone and its id reused by someone else: signal only our leader
+            try:
+                os.kill(leader, sig)
+            except ProcessLookupError:
+                pass
+
+    def wait_until(self, check, timeout, what, name=None, log_path=None, interval=0.2):
+        """Poll ``check()`` until truthy; return how long it took (s).
+
+        Fails early if the process ``name`` dies, and points at its log on any failure.
+        """
+        started = time.monotonic()
+        if name and not log_path:
+            rec = self.record(name)
+            log_path = rec and rec.get('log')
+        hint = ' (see %s)' % log_path if log_path else ''
+        while True:
+            try:
+                if check():
+                    return time.monotonic() - started
+            except Exception:  # a check that raises simply is not true yet
+                pass
+            if name and not self.running(name):
+                raise SupervisorError('%s exited while waiting for %s%s%s'
+                                      % (name, what, hint, _tail(log_path)))
+            if time.monotonic() - started > timeout:
+                raise SupervisorError('timed out after %.0f s waiting for %s%s%s'
+                                      % (timeout, what, hint, _tail(log_path)))
+            time.sleep(interval)
+
+
+def _tail(log_path, lines=15):
+    if not log_path or not os.path.exists(log_path):
+        return ''
+    with open(log_path, 'rb') as f:
+        f.seek(max(0, os.path.getsize(log_path) - 8192))
+        text = f.read().decode(errors='replace')
+    return '\n--- last lines of %s ---\n%s' % (log_path, '\n'.join(text.splitlines()[-lines:]))
