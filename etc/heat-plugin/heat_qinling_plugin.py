@@ -1,0 +1,1 @@
+from heat_qinling.resources import resource_mapping  # noqa: F401

@@ -1,0 +1,1 @@
+"""Heat resources for OpenStack Qinling (Function as a Service)."""

@@ -1,0 +1,223 @@
+"""Heat client plugin for Qinling, and the custom constraints built on it.
+
+Every quirk of the Qinling API and every work-around for python-qinlingclient
+5.1.1 lives here, so the resources can stay declarative.
+"""
+import io
+import re
+
+from keystoneauth1 import exceptions as ks_exceptions
+from keystoneclient import adapter as keystone_adapter
+from oslo_serialization import jsonutils
+from oslo_utils import uuidutils
+from qinlingclient.common import exceptions as qinling_exc
+from qinlingclient.common import http as qinling_http
+from qinlingclient.v1 import client as qinling_client
+
+from heat.common import exception
+from heat.common.i18n import _
+from heat.engine.clients import client_plugin
+from heat.engine import constraints
+
+CLIENT_NAME = 'qinling'
+
+_DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+)')
+
+
+class AmbiguousName(exception.HeatException):
+    msg_fmt = _('Several Qinling %(kind)s are named "%(name)s" (IDs: %(ids)s); '
+                'refer to the one you mean by its ID.')
+
+
+class FunctionInUse(exception.HeatException):
+    msg_fmt = _('Qinling function %(function)s is still in use by '
+                '%(holders)s, so it cannot be deleted. Delete or re-point '
+                'those first. Qinling said: %(reason)s')
+
+
+def _error_from_response(response):
+    """Build a qinlingclient exception from an error response.
+
+    Unlike qinlingclient's own ``from_response`` this survives what Qinling
+    really sends: a 500 with an empty or plain-text body (the client crashes
+    with KeyError or TypeError there), and it rewrites the messages a user
+    cannot act on.
+    """
+    cls = qinling_exc._code_map.get(response.status_code,
+                                    qinling_exc.HTTPException)
+    details = None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        details = body.get('faultstring') or body.get('message')
+    if not details:
+        details = (response.text or '').strip() or (
+            _('Qinling answered %(code)s %(reason)s with no explanation; '
+              'see the qinling-api log.') % {
+                'code': response.status_code,
+                'reason': response.reason or ''})
+    duplicate = _DUPLICATE_RE.search(details)
+    if response.status_code == 400 and duplicate:
+        details = _('An object of this name already exists in the project '
+                    '(Qinling: %s). Choose another name.') % details
+    return cls(details=details)
+
+
+class QinlingSessionClient(qinling_http.SessionClient):
+    """python-qinlingclient's keystone adapter with safe error handling."""
+
+    def request(self, url, method, **kwargs):
+        raise_exc = kwargs.pop('raise_exc', True)
+        resp = keystone_adapter.Adapter.request(
+            self, url, method, raise_exc=False, **kwargs)
+        if raise_exc and resp.status_code >= 400:
+            raise _error_from_response(resp)
+        return resp
+
+
+class QinlingClientPlugin(client_plugin.ClientPlugin):
+
+    exceptions_module = [qinling_exc, ks_exceptions]
+
+    service_types = [FUNCTION_ENGINE] = ['function-engine']
+
+    def _create(self, version=None):
+        interface = self._get_client_option(CLIENT_NAME, 'endpoint_type')
+        client = qinling_client.Client(
+            session=self.context.keystone_session,
+            service_type=self.FUNCTION_ENGINE,
+            endpoint_type=interface,
+            region_name=self._get_region_name())
+        # All managers share this one adapter; give it our error handling.
+        client.http_client.__class__ = QinlingSessionClient
+        return client
+
+    @staticmethod
+    def _status(ex):
+        if isinstance(ex, qinling_exc.HTTPException):
+            return ex.code
+        if isinstance(ex, ks_exceptions.HttpError):
+            return ex.http_status
+        return None
+
+    def is_not_found(self, ex):
+        return self._status(ex) == 404
+
+    def is_over_limit(self, ex):
+        return self._status(ex) == 413
+
+    def is_conflict(self, ex):
+        return self._status(ex) == 409
+
+    # Lookups ---------------------------------------------------------------
+
+    @staticmethod
+    def _match(kind, name_or_id, items):
+        matches = [i for i in items if i.id == name_or_id]
+        if not matches:
+            matches = [i for i in items
+                       if getattr(i, 'name', None) == name_or_id]
+        if not matches:
+            raise exception.EntityNotFound(entity='Qinling %s' % kind,
+                                           name=name_or_id)
+        if len(matches) > 1:
+            raise AmbiguousName(kind=kind + 's', name=name_or_id,
+                                ids=', '.join(sorted(m.id for m in matches)))
+        return matches[0]
+
+    def get_runtime(self, name_or_id):
+        return self._match('runtime', name_or_id,
+                           self.client().runtimes.list())
+
+    def get_runtime_id(self, name_or_id):
+        return self.get_runtime(name_or_id).id
+
+    def get_function(self, name_or_id):
+        if uuidutils.is_uuid_like(name_or_id):
+            try:
+                return self.client().functions.get(name_or_id)
+            except Exception as ex:
+                if not self.is_not_found(ex):
+                    raise
+        return self._match('function', name_or_id,
+                           self.client().functions.list())
+
+    def get_function_id(self, name_or_id):
+        return self.get_function(name_or_id).id
+
+    # Functions -------------------------------------------------------------
+
+    def create_function(self, code, package=None, **fields):
+        """Create a function; ``package`` is the zip as bytes, if any."""
+        return self.client().functions.create(
+            code=code,
+            package=io.BytesIO(package) if package is not None else None,
+            **fields)
+
+    def update_function(self, function_id, code=None, package=None,
+                        **fields):
+        """Update a function in place.
+
+        qinlingclient 5.1.1 spreads ``code`` into top-level form fields,
+        which the server ignores, so a swift object change would be lost.
+        Send ``code`` as the JSON string field the server reads.
+        """
+        data = {k: v for k, v in fields.items() if v is not None}
+        if code is not None:
+            data['code'] = jsonutils.dumps(code)
+        kwargs = {'data': data}
+        if package is not None:
+            kwargs['files'] = {'package': io.BytesIO(package)}
+        resp = self.client().http_client.request(
+            '/v1/functions/%s' % function_id, 'PUT', **kwargs)
+        return jsonutils.loads(resp.text)
+
+    def download_function(self, function_id):
+        """The function's package as bytes."""
+        resp = self.client().functions.get(function_id, download=True)
+        return resp.content
+
+    def function_holders(self, function_id):
+        """Describe what in Qinling still refers to a function."""
+        client = self.client()
+        holders = []
+        webhooks = [w.id for w in client.webhooks.list()
+                    if w.function_id == function_id]
+        if webhooks:
+            holders.append(_('webhook(s) %s') % ', '.join(sorted(webhooks)))
+        aliases = [a.name for a in client.function_aliases.list()
+                   if a.function_id == function_id]
+        if aliases:
+            holders.append(_('alias(es) %s') % ', '.join(sorted(aliases)))
+        jobs = [j.id for j in client.jobs.list()
+                if j.function_id == function_id and
+                j.status in ('running', 'paused')]
+        if jobs:
+            holders.append(_('job(s) %s') % ', '.join(sorted(jobs)))
+        return '; '.join(holders) or _('an object this user cannot see')
+
+    def delete_function(self, function_id):
+        try:
+            self.client().functions.delete(function_id)
+        except qinling_exc.HTTPForbidden as ex:
+            raise FunctionInUse(function=function_id,
+                                holders=self.function_holders(function_id),
+                                reason=ex.details)
+
+
+class RuntimeConstraint(constraints.BaseCustomConstraint):
+    """A Qinling runtime, by name or ID."""
+
+    resource_client_name = CLIENT_NAME
+    resource_getter_name = 'get_runtime'
+    expected_exceptions = (exception.EntityNotFound, AmbiguousName)
+
+
+class FunctionConstraint(constraints.BaseCustomConstraint):
+    """A Qinling function, by name or ID."""
+
+    resource_client_name = CLIENT_NAME
+    resource_getter_name = 'get_function'
+    expected_exceptions = (exception.EntityNotFound, AmbiguousName)

@@ -1,0 +1,3 @@
+def main(name='World', **kwargs):
+    ret = 'Hello, %s' % name
+    return ret
