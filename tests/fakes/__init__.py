@@ -1,0 +1,1 @@
+"""HTTP-level fakes of Qinling and Aodh for the unit tests."""
