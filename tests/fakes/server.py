@@ -56,7 +56,7 @@ class FakeServer(fixtures.Fixture):
         self._httpd = simple_server.make_server(
             '127.0.0.1', 0, self.app, server_class=_ThreadingWSGIServer,
             handler_class=_QuietHandler)
-        threading.Thread(target=self._httpd.serve_forever,
+        threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
                          name='fake-server-%d' % self.port,
                          daemon=True).start()
 

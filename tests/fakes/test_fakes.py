@@ -1,0 +1,301 @@
+"""Self-tests: drive the fakes through the real Qinling and Aodh clients."""
+
+import concurrent.futures
+import hashlib
+import io
+import json
+import zipfile
+
+from aodhclient import exceptions as aodh_exc
+from aodhclient.v2 import client as aodh_client
+from keystoneauth1 import session
+from keystoneauth1 import token_endpoint
+from oslotest import base
+from qinlingclient.common import exceptions as qinling_exc
+from qinlingclient.v1 import client as qinling_client
+import requests
+
+from tests.fakes import aodh
+from tests.fakes import qinling
+
+
+def _zip(text='def main(**kw):\n    return kw\n'):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w') as archive:
+        archive.writestr('main.py', text)
+    return buf.getvalue()
+
+
+def _session(url):
+    return session.Session(auth=token_endpoint.Token(url, 'fake-token'))
+
+
+class FakeQinlingTest(base.BaseTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.fake = self.useFixture(qinling.FakeQinling())
+        self.client = qinling_client.Client(self.fake.url,
+                                            session=_session(self.fake.url))
+        self.runtime_id = self.fake.add_runtime()
+
+    def _create(self, package=None, **kwargs):
+        return self.client.functions.create(
+            {'source': 'package'}, runtime=self.runtime_id,
+            package=io.BytesIO(package or _zip()), **kwargs)
+
+    def _raises(self, exc_class, message, call, *args, **kwargs):
+        error = self.assertRaises(exc_class, call, *args, **kwargs)
+        self.assertEqual(message, error.details)
+        return error
+
+    def test_runtime_becomes_available_or_error(self):
+        runtime = self.client.runtimes.create('python3')
+        self.assertEqual('creating', runtime.status)
+        self.assertEqual('available',
+                         self.client.runtimes.get(runtime.id).status)
+        self.fake.runtime_outcome = 'error'
+        runtime = self.client.runtimes.create('python3')
+        self.assertEqual('error', self.client.runtimes.get(runtime.id).status)
+
+    def test_runtime_delete_in_use_is_403_wsme(self):
+        function = self._create()
+        response = requests.delete('%s/v1/runtimes/%s'
+                                   % (self.fake.url, self.runtime_id))
+        self.assertEqual(403, response.status_code)
+        self.assertEqual({'faultcode': 'Client', 'debuginfo': None,
+                          'faultstring': 'Runtime %s is still in use.'
+                          % self.runtime_id}, response.json())
+        self.client.functions.delete(function.id)
+        self.client.runtimes.delete(self.runtime_id)
+        self.assertEqual('deleting',
+                         self.client.runtimes.get(self.runtime_id).status)
+        self.assertRaises(qinling_exc.HTTPNotFound,
+                          self.client.runtimes.get, self.runtime_id)
+
+    def test_function_create_get_list_download(self):
+        package = _zip()
+        function = self._create(package, name='f', cpu=200, timeout=10)
+        md5 = hashlib.md5(package).hexdigest()
+        self.assertEqual({'source': 'package', 'md5sum': md5}, function.code)
+        got = self.client.functions.get(function.id)
+        self.assertEqual((200, 33554432, 10, 'main.main', 0),
+                         (got.cpu, got.memory_size, got.timeout, got.entry,
+                          got.latest_version))
+        listed = self.client.functions.list()[0]
+        self.assertEqual({'source': 'package', 'md5sum': md5},
+                         json.loads(listed.code))
+        download = self.client.functions.get(function.id, download=True)
+        self.assertEqual(package, download.content)
+
+    def test_function_create_urlencoded_image(self):
+        response = requests.post(self.fake.url + '/v1/functions', data={
+            'code': json.dumps({'source': 'image', 'image': 'busybox'})})
+        self.assertEqual(201, response.status_code)
+        self.assertIsNone(response.json()['entry'])
+
+    def test_function_create_validation(self):
+        create = self._create
+        self._raises(qinling_exc.HTTPBadRequest,
+                     'cpu resource limitation not within the allowable '
+                     'range: 100 ~ 300(millicpu).', create, cpu=99)
+        self._raises(qinling_exc.HTTPBadRequest,
+                     'Invalid memory resource specified. An integer is '
+                     'required.', create, memory_size='lots')
+        self._raises(qinling_exc.HTTPBadRequest, 'Package md5 mismatch.',
+                     self.client.functions.create,
+                     {'source': 'package', 'md5sum': 'x'},
+                     runtime=self.runtime_id, package=io.BytesIO(_zip()))
+        self._raises(qinling_exc.HTTPBadRequest,
+                     'Package is not a valid ZIP package.', create,
+                     package=b'not a zip')
+        self.fake.runtimes[self.runtime_id]['status'] = 'creating'
+        self._raises(qinling_exc.HTTPBadRequest,
+                     'Runtime %s is not available.' % self.runtime_id,
+                     create)
+        self.runtime_id = 'missing'
+        self._raises(qinling_exc.HTTPNotFound,
+                     'Runtime not found [id=missing]', create)
+        self.assertEqual({}, self.fake.leftovers())
+
+    def test_function_update(self):
+        function = self._create()
+        new_package = _zip('def main():\n    return 2\n')
+        updated = self.client.functions.update(
+            function.id, package=io.BytesIO(new_package), entry='main.main')
+        self.assertEqual(hashlib.md5(new_package).hexdigest(),
+                         updated.code['md5sum'])
+        http = self.client.http_client
+        url = '/v1/functions/%s' % function.id
+        self._raises(qinling_exc.HTTPBadRequest,
+                     'The function code checksum is not changed.',
+                     http.request, url, 'PUT', data={'code': json.dumps(
+                         updated.code)}, files={'package': new_package})
+        self._raises(qinling_exc.HTTPBadRequest,
+                     'The function code type can not be changed.',
+                     http.request, url, 'PUT', data={'code': json.dumps(
+                         {'source': 'image', 'image': 'x'})})
+        renamed = self.client.functions.update(function.id, name='new')
+        self.assertEqual('new', renamed.name)
+        self.assertIsNotNone(renamed.updated_at)
+
+    def test_function_delete_blocked_then_404(self):
+        function = self._create()
+        webhook = self.client.webhooks.create(function.id)
+        self.fake.add_alias('live', function.id)
+        job = self.fake.add_job(function.id)
+        self.assertEqual([job], [j.id for j in self.client.jobs.list()])
+        for blocker, message in (
+                (lambda: self.fake.jobs.pop(job), 'running job(s)'),
+                (lambda: self.client.webhooks.delete(webhook.id),
+                 'webhook(s)'),
+                (lambda: self.client.function_aliases.delete('live'),
+                 'function alias(es)')):
+            self._raises(qinling_exc.HTTPForbidden,
+                         'The function is still associated with %s.'
+                         % message, self.client.functions.delete, function.id)
+            blocker()
+        self.client.functions.delete(function.id)
+        response = requests.get('%s/v1/functions/%s'
+                                % (self.fake.url, function.id))
+        self.assertEqual((404, {'faultstring': 'Function not found [id=%s]'
+                                % function.id}),
+                         (response.status_code, response.json()))
+        self.assertEqual({}, self.fake.leftovers())
+        deletes = [r[1] for r in self.fake.write_requests()
+                   if r[0] == 'DELETE' and r[2] == 204]
+        self.assertEqual(['/v1/webhooks/' + webhook.id, '/v1/aliases/live',
+                          '/v1/functions/' + function.id], deletes)
+
+    def test_versions_and_alias_duplicates(self):
+        function = self._create()
+        version = self.client.function_versions.create(function.id)
+        self.assertEqual(1, version.version_number)
+        self._raises(qinling_exc.HTTPForbidden,
+                     'Function package not changed since the latest '
+                     'version 1.', self.client.function_versions.create,
+                     function.id)
+        self.client.function_aliases.create('a', function.id, 1)
+        self._raises(qinling_exc.HTTPBadRequest,
+                     "Duplicate entry for function_aliases: "
+                     "['project_id', 'name']",
+                     self.client.function_aliases.create, 'a', function.id)
+        self._raises(qinling_exc.HTTPForbidden,
+                     'The function version is still associated with alias.',
+                     self.client.function_versions.delete, function.id, 1)
+
+    def test_webhook_invoke_records_execution(self):
+        function = self._create()
+        webhook = self.client.webhooks.create(function.id)
+        self.assertEqual('%s/v1/webhooks/%s/invoke'
+                         % (self.fake.url, webhook.id), webhook.webhook_url)
+        response = requests.post(webhook.webhook_url, json={'name': 'heat'})
+        self.assertEqual(202, response.status_code)
+        execution = self.client.function_executions.get(
+            response.json()['execution_id'])
+        self.assertEqual(('{"name": "heat"}', 'running', False),
+                         (execution.input, execution.status, execution.sync))
+        self.assertEqual(1, self.client.functions.get(function.id).count)
+        self.assertEqual(1, len(self.client.function_executions.list(
+            function_id=function.id)))
+
+    def test_webhook_without_version_cannot_be_invoked(self):
+        function = self._create()
+        response = requests.post(self.fake.url + '/v1/webhooks',
+                                 json={'function_id': function.id})
+        self.assertIsNone(response.json()['function_version'])
+        invoked = requests.post(response.json()['webhook_url'])
+        self.assertEqual((500, b''), (invoked.status_code, invoked.content))
+
+    def test_webhook_validation(self):
+        self._raises(qinling_exc.HTTPBadRequest,
+                     'Either function_alias or function_id must be provided.',
+                     self.client.webhooks.create, None)
+        self._raises(qinling_exc.HTTPBadRequest,
+                     'Unknown attribute for argument webhook: bogus',
+                     self.client.http_client.json_request, '/v1/webhooks',
+                     'POST', data={'bogus': 1})
+
+    def test_fail_next(self):
+        self.fake.fail_next('get', r'/v1/functions$', 500)
+        error = self.assertRaises(qinling_exc.HTTPInternalServerError,
+                                  self.client.functions.list)
+        self.assertEqual('HTTPInternalServerError', error.details)
+        self.fake.fail_next('POST', 'functions', 503, b'{"faultstring": "x"}',
+                            'application/json')
+        self._raises(qinling_exc.HTTPServiceUnavailable, 'x', self._create)
+        self.assertEqual([], self.client.functions.list())
+        self.assertEqual([('GET', '/v1/functions', 500),
+                          ('POST', '/v1/functions', 503),
+                          ('GET', '/v1/functions', 200)],
+                         self.fake.requests)
+
+    def test_concurrent_requests(self):
+        url = '%s/v1/runtimes/%s' % (self.fake.url, self.runtime_id)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda _: requests.get(url).status_code,
+                                  range(16)))
+        self.assertEqual([200] * 16, codes)
+
+
+class FakeAodhTest(base.BaseTestCase):
+
+    # What Heat 27's OS::Aodh::EventAlarm sends for a small template.
+    HEAT_PROPS = {'name': 'stack-alarm-abc', 'type': 'event',
+                  'description': None, 'enabled': True,
+                  'alarm_actions': ['http://127.0.0.1:1/v1/webhooks/x/invoke'],
+                  'ok_actions': [], 'insufficient_data_actions': [],
+                  'repeat_actions': False, 'severity': 'low',
+                  'time_constraints': [],
+                  'event_rule': {'event_type': 'compute.instance.create*',
+                                 'query': [{'field': 'traits.project_id',
+                                            'op': 'eq', 'type': 'string',
+                                            'value': 'p1'}]}}
+
+    def setUp(self):
+        super().setUp()
+        self.fake = self.useFixture(aodh.FakeAodh())
+        self.client = aodh_client.Client(
+            session=_session(self.fake.url), endpoint_override=self.fake.url)
+
+    def test_create_get_update_delete(self):
+        alarm = self.client.alarm.create(dict(self.HEAT_PROPS))
+        self.assertEqual(('insufficient data', 'Alarm when compute.instance.'
+                          'create* event occurred.', 'fake-project'),
+                         (alarm['state'], alarm['description'],
+                          alarm['project_id']))
+        alarm_id = alarm['alarm_id']
+        self.assertEqual(alarm, self.client.alarm.get(alarm_id))
+        updated = self.client.alarm.update(alarm_id, {'enabled': False})
+        self.assertFalse(updated['enabled'])
+        self.assertEqual('compute.instance.create*',
+                         updated['event_rule']['event_type'])
+        self.assertEqual({'alarms': [alarm_id]}, self.fake.leftovers())
+        self.client.alarm.delete(alarm_id)
+        error = self.assertRaises(aodh_exc.NotFound, self.client.alarm.get,
+                                  alarm_id)
+        self.assertEqual('Alarm %s not found in project fake-project'
+                         % alarm_id, error.message)
+        self.assertEqual(['POST', 'GET', 'GET', 'PUT', 'DELETE', 'GET'],
+                         [r[0] for r in self.fake.requests])
+        self.assertEqual({}, self.fake.leftovers())
+
+    def test_validation_writes_nothing(self):
+        cases = (
+            ({'event_rule': None}, 'event_rule must be set for event type '
+                                   'alarm'),
+            ({'alarm_actions': ['ftp://x']}, 'Unsupported action ftp://x'),
+            ({'event_rule': {'query': [{'field': 'f', 'op': 'like',
+                                        'value': 'v'}]}},
+             "Invalid input for field/attribute op. Value: 'like'. Value "
+             "should be one of: lt, le, eq, ne, ge, gt"),
+            ({'bogus': 1}, 'Unknown attribute for argument data: bogus'),
+        )
+        for change, message in cases:
+            error = self.assertRaises(aodh_exc.BadRequest,
+                                      self.client.alarm.create,
+                                      dict(self.HEAT_PROPS, **change))
+            self.assertEqual(message, error.message)
+        self.assertEqual({}, self.fake.leftovers())
+        self.assertEqual([400] * len(cases),
+                         [r[2] for r in self.fake.write_requests()])
