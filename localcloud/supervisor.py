@@ -120,10 +120,6 @@ class Supervisor:
         child.returncode = 0
         return child.pid
 
-    def uptime(self, name):
-        rec = self.record(name)
-        return time.time() - rec['started_at'] if rec and self.running(name) else None
-
     def stop(self, name, timeout=15):
         """SIGTERM the recorded process group, wait up to ``timeout`` s, then SIGKILL.
 
@@ -166,28 +162,43 @@ class Supervisor:
             except ProcessLookupError:
                 pass
 
+    def annotate(self, name, **fields):
+        """Add ``fields`` (e.g. ready_after) to the pid-file record of ``name``."""
+        rec = self.record(name)
+        if rec is None:
+            return
+        rec.update(fields)
+        tmp = self.pid_path(name) + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(rec, f)
+        os.replace(tmp, self.pid_path(name))
+
     def wait_until(self, check, timeout, what, name=None, log_path=None, interval=0.2):
         """Poll ``check()`` until truthy; return how long it took (s).
 
-        Fails early if the process ``name`` dies, and points at its log on any failure.
+        ``name`` (one process name or a list): fail early if one of them dies. Errors
+        name the log to read and show its last lines.
         """
+        names = [name] if isinstance(name, str) else list(name or [])
         started = time.monotonic()
-        if name and not log_path:
-            rec = self.record(name)
-            log_path = rec and rec.get('log')
-        hint = ' (see %s)' % log_path if log_path else ''
         while True:
             try:
                 if check():
                     return time.monotonic() - started
             except Exception:  # a check that raises simply is not true yet
                 pass
-            if name and not self.running(name):
-                raise SupervisorError('%s exited while waiting for %s%s%s'
-                                      % (name, what, hint, _tail(log_path)))
+            dead = [n for n in names if not self.running(n)]
+            if dead:
+                log = log_path or (self.record(dead[0]) or {}).get('log')
+                raise SupervisorError('%s exited while waiting for %s%s%s' % (
+                    dead[0], what, ' (see %s)' % log if log else '', _tail(log)))
             if time.monotonic() - started > timeout:
-                raise SupervisorError('timed out after %.0f s waiting for %s%s%s'
-                                      % (timeout, what, hint, _tail(log_path)))
+                logs = [log_path] if log_path else [
+                    (self.record(n) or {}).get('log') for n in names]
+                logs = [l for l in logs if l]
+                raise SupervisorError('timed out after %.0f s waiting for %s%s%s' % (
+                    timeout, what, ' (see %s)' % ', '.join(logs) if logs else '',
+                    ''.join(_tail(l) for l in logs)))
             time.sleep(interval)
 
 

@@ -1,0 +1,59 @@
+"""emit-event: put an event on the bus exactly as Ceilometer's event publisher does.
+
+Ceilometer's ``notifier://?topic=alarm.all`` publisher sends an oslo.messaging
+notification (driver messagingv2, publisher_id ``telemetry.publisher.<host>``, priority
+sample, notification event_type ``event``) whose payload is a list of serialised events.
+aodh-listener consumes them from ``alarm.all.sample``.
+"""
+import datetime
+import math
+import socket
+import uuid
+
+TRAIT_STRING, TRAIT_INT, TRAIT_FLOAT = 1, 2, 3
+EVENT_TOPIC = 'alarm.all'
+
+
+def typed_trait(name, value):
+    """[name, type, value] with int -> 2, float -> 3, anything else a string (1)."""
+    for kind, convert in ((TRAIT_INT, int), (TRAIT_FLOAT, float)):
+        try:
+            number = convert(value)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number):  # 'nan', 'inf' stay strings
+            return [name, kind, number]
+    return [name, TRAIT_STRING, str(value)]
+
+
+def make_event(event_type, traits, project_id=None):
+    """One event as Ceilometer serialises it (``traits``: [(name, value)])."""
+    all_traits = [typed_trait(n, v) for n, v in traits]
+    if project_id and not any(t[0] == 'project_id' for t in all_traits):
+        all_traits.append(['project_id', TRAIT_STRING, project_id])
+    return {
+        'message_id': str(uuid.uuid4()),
+        'event_type': event_type,
+        'generated': datetime.datetime.utcnow().isoformat(),
+        'traits': all_traits,
+        'raw': {},
+    }
+
+
+def emit(cloud, event_type, traits=(), project_id=None):
+    """Send one event to the cloud's Aodh listener; return the event dict (main venv only)."""
+    import oslo_messaging
+    from oslo_config import cfg
+
+    event = make_event(event_type, traits, project_id)
+    conf = cfg.ConfigOpts()
+    conf([], project='localcloud-events', default_config_files=[])
+    transport = oslo_messaging.get_notification_transport(conf, url=cloud.transport_url)
+    try:
+        notifier = oslo_messaging.Notifier(
+            transport, driver='messagingv2', topics=[EVENT_TOPIC],
+            publisher_id='telemetry.publisher.%s' % socket.gethostname())
+        notifier.sample({}, event_type='event', payload=[event])
+    finally:
+        transport.cleanup()
+    return event

@@ -1,0 +1,83 @@
+"""Aodh 23: API (gunicorn), listener (event alarms) and notifier, sqlite + RabbitMQ."""
+import os
+
+from localcloud import util
+from localcloud.services import base
+from localcloud.services import keystone
+
+# Aodh's production default is 60 s: a new or re-armed event alarm is ignored by the
+# listener until its per-project cache expires. 1 s keeps the local cloud responsive.
+DEFAULT_EVENT_ALARM_CACHE_TTL = '1'
+EVENT_QUEUE = 'alarm.all.sample'
+
+
+class Aodh(base.Service):
+    """Alarming: event alarms whose http actions call Qinling webhooks."""
+
+    name = 'aodh'
+    port_offset = 42
+
+    def conf_path(self, cloud, which='aodh'):
+        return os.path.join(cloud.service_dir(self.name), which + '.conf')
+
+    def auth(self, cloud):
+        return {
+            'auth_type': 'password', 'auth_url': cloud.keystone_url,
+            'username': 'aodh', 'password': cloud.secret('aodh'),
+            'project_name': cloud.service_project,
+            'user_domain_name': cloud.domain, 'project_domain_name': cloud.domain,
+            'region_name': cloud.region,
+        }
+
+    def configure(self, cloud):
+        d = cloud.service_dir(self.name)
+        ttl = os.environ.get('LOCALCLOUD_AODH_EVENT_ALARM_CACHE_TTL', DEFAULT_EVENT_ALARM_CACHE_TTL)
+        util.write_ini(self.conf_path(cloud), {
+            'DEFAULT': {'transport_url': cloud.transport_url, 'event_alarm_cache_ttl': ttl,
+                        'record_history': True, 'use_stderr': True},
+            'database': {'connection': 'sqlite:///%s/aodh.sqlite' % d},
+            'api': {'auth_mode': 'keystone', 'host': cloud.host,
+                    'port': cloud.port('aodh-api')},
+            'keystone_authtoken': dict(self.auth(cloud), www_authenticate_uri=cloud.keystone_url,
+                                       service_token_roles_required=True),
+            'service_credentials': dict(self.auth(cloud), interface='public'),
+            'listener': {'workers': 1, 'event_alarm_topic': 'alarm.all', 'batch_size': 1},
+            'notifier': {'workers': 1, 'batch_size': 1},
+            'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
+        })
+        # Only the listener runs one event at a time (so repeat_actions=false fires once);
+        # the notifier keeps its thread pool for slow webhooks.
+        util.write_ini(self.conf_path(cloud, 'listener'), {
+            'DEFAULT': {'executor_thread_pool_size': 1}})
+        # aodh.wsgi.api takes no config path: oslo.config finds ~/aodh.conf
+        keystone.gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port('aodh-api'),
+                               'aodh.wsgi.api:application', {'HOME': d})
+        marker = util.Marker(os.path.join(d, 'db-ready'), 'aodh-dbsync')
+        if not marker.done():
+            with util.step('aodh: dbsync'):
+                util.run([cloud.venv_bin('aodh-dbsync'), '--config-file', self.conf_path(cloud)],
+                         'aodh-dbsync')
+            marker.mark()
+
+    def processes(self, cloud):
+        d = cloud.service_dir(self.name)
+        conf = ['--config-file', self.conf_path(cloud)]
+        return [
+            base.Process('aodh-api', [cloud.venv_bin('gunicorn')], cwd=d),
+            base.Process('aodh-listener', [cloud.venv_bin('aodh-listener')] + conf
+                         + ['--config-file', self.conf_path(cloud, 'listener')], cwd=d),
+            base.Process('aodh-notifier', [cloud.venv_bin('aodh-notifier')] + conf, cwd=d),
+        ]
+
+    def healthy(self, cloud):
+        # events sent before the listener declared its queue are dropped: wait for it
+        if not util.http_ok(cloud.url('aodh-api', '/')):
+            return False
+        from localcloud.services import rabbitmq
+        return rabbitmq.queue_exists(cloud, EVENT_QUEUE)
+
+    def catalog(self, cloud):
+        return [base.CatalogEntry('alarming', 'aodh', cloud.url('aodh-api'))]
+
+    def service_users(self, cloud):
+        return [('aodh', cloud.secret('aodh'))]

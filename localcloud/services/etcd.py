@@ -1,0 +1,39 @@
+"""etcd 3.4 from Debian's etcd-server: one member on 127.0.0.1 for Qinling's locks."""
+import json
+import os
+import urllib.request
+
+from localcloud import util
+from localcloud.services import base
+
+ETCD = '/usr/bin/etcd'
+
+
+class Etcd(base.Service):
+    """A single-member etcd with its data in the state dir."""
+
+    name = 'etcd'
+    port_offset = 379
+
+    def install(self, cloud):
+        util.ensure_apt(['etcd-server'], [ETCD])
+
+    def processes(self, cloud):
+        client = cloud.url('etcd')
+        peer = cloud.url('etcd-peer')
+        member = 'localcloud%d' % cloud.base_port
+        return [base.Process('etcd', [
+            ETCD, '--name', member,
+            '--data-dir', os.path.join(cloud.service_dir(self.name), 'data'),
+            '--listen-client-urls', client, '--advertise-client-urls', client,
+            '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
+            '--initial-cluster', '%s=%s' % (member, peer),
+            '--initial-cluster-state', 'new',
+        ])]
+
+    def healthy(self, cloud):
+        try:
+            with urllib.request.urlopen(cloud.url('etcd', '/health'), timeout=2) as resp:
+                return json.load(resp).get('health') == 'true'
+        except (OSError, ValueError):
+            return False

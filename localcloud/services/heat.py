@@ -1,0 +1,102 @@
+"""Heat 27: heat-api (gunicorn) and one heat-engine worker, with the heat-qinling plugin.
+
+Heat loads resource types only from ``plugin_dirs``; we point it at ``<venv>/lib/heat``,
+where a regular install of the plugin puts its one-line module (pbr data_files). An
+editable install does not, so ``configure`` copies that module there.
+"""
+import os
+import shutil
+
+from localcloud import util
+from localcloud.services import base
+from localcloud.services import keystone
+
+PLUGIN_MODULE = os.path.join('etc', 'heat-plugin', 'heat_qinling_plugin.py')
+
+
+class Heat(base.Service):
+    """Orchestration, with OS::Qinling::* types from the plugin."""
+
+    name = 'heat'
+    port_offset = 4
+
+    def conf_path(self, cloud):
+        # ~/heat.conf with HOME = this dir: how heat.wsgi.api (no config argument) finds it
+        return os.path.join(cloud.service_dir(self.name), 'heat.conf')
+
+    def plugin_dir(self, cloud):
+        return os.path.join(cloud.venv, 'lib', 'heat')
+
+    def configure(self, cloud):
+        d = cloud.service_dir(self.name)
+        auth = {
+            'auth_type': 'password', 'auth_url': cloud.keystone_url,
+            'username': 'heat', 'password': cloud.secret('heat'),
+            'user_domain_name': cloud.domain,
+        }
+        keystone_root = cloud.url('keystone')
+        util.write_ini(self.conf_path(cloud), {
+            'DEFAULT': {
+                'transport_url': cloud.transport_url,
+                'auth_encryption_key': cloud.secret('heat_auth_encryption_key'),
+                'stack_user_domain_name': 'heat',
+                'stack_domain_admin': 'heat_domain_admin',
+                'stack_domain_admin_password': cloud.secret('heat_domain_admin'),
+                'plugin_dirs': self.plugin_dir(cloud),
+                'environment_dir': os.path.join(cloud.venv, 'etc', 'heat', 'environment.d'),
+                'template_dir': os.path.join(cloud.venv, 'etc', 'heat', 'templates'),
+                'num_engine_workers': 1,
+                'region_name_for_services': cloud.region,
+                'use_stderr': True,
+            },
+            'database': {'connection': 'sqlite:///%s/heat.sqlite' % d},
+            'paste_deploy': {'api_paste_config': os.path.join(cloud.venv, 'etc', 'heat',
+                                                              'api-paste.ini')},
+            'keystone_authtoken': dict(auth, www_authenticate_uri=cloud.keystone_url,
+                                       project_name=cloud.service_project,
+                                       project_domain_name=cloud.domain,
+                                       region_name=cloud.region,
+                                       service_token_roles_required=True),
+            'trustee': auth,
+            'clients': {'endpoint_type': 'public'},
+            'clients_keystone': {'auth_uri': keystone_root},
+            'ec2authtoken': {'auth_uri': cloud.keystone_url},
+            'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
+        })
+        keystone.gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port('heat-api'),
+                               'heat.wsgi.api:application', {'HOME': d})
+        self._install_plugin_module(cloud)
+        marker = util.Marker(os.path.join(d, 'db-ready'), 'heat-manage db_sync')
+        if not marker.done():
+            with util.step('heat: db_sync'):
+                util.run([cloud.venv_bin('heat-manage'), '--config-file', self.conf_path(cloud),
+                          'db_sync'], 'heat-manage db_sync')
+            marker.mark()
+
+    def _install_plugin_module(self, cloud):
+        source = os.path.join(cloud.repo_dir, PLUGIN_MODULE)
+        target = os.path.join(self.plugin_dir(cloud), os.path.basename(PLUGIN_MODULE))
+        if not os.path.exists(source) or (
+                os.path.exists(target) and open(source).read() == open(target).read()):
+            return
+        os.makedirs(self.plugin_dir(cloud), exist_ok=True)
+        shutil.copyfile(source, target)
+        util.say('heat: plugin module copied to %s' % target)
+
+    def processes(self, cloud):
+        d = cloud.service_dir(self.name)
+        return [
+            base.Process('heat-api', [cloud.venv_bin('gunicorn')], cwd=d),
+            base.Process('heat-engine', [cloud.venv_bin('heat-engine'),
+                                         '--config-file', self.conf_path(cloud)], cwd=d),
+        ]
+
+    def healthy(self, cloud):
+        return util.http_ok(cloud.url('heat-api', '/'))
+
+    def catalog(self, cloud):
+        return [base.CatalogEntry('orchestration', 'heat',
+                                  cloud.url('heat-api', '/v1/%(tenant_id)s'))]
+
+    def service_users(self, cloud):
+        return [('heat', cloud.secret('heat'))]

@@ -1,0 +1,193 @@
+"""Keystone 30: sqlite, fernet tokens, served by gunicorn; registers the whole cloud.
+
+``bootstrap`` puts into Keystone, idempotently, what every service of the cloud declares
+(catalog entries, service users) plus the demo project/user, the roles and Heat's
+stack-user domain.
+"""
+import grp
+import os
+import pwd
+
+from localcloud import util
+from localcloud.services import base
+
+GUNICORN_CONF = '''\
+# rendered by localcloud; keystone parses sys.argv, so gunicorn gets no flags
+bind = "{host}:{port}"
+workers = {workers}
+threads = {threads}
+worker_class = "gthread"
+wsgi_app = "{app}"
+raw_env = {raw_env!r}
+accesslog = "-"
+errorlog = "-"
+timeout = 120
+'''
+
+ROLES = ('admin', 'member', 'reader', 'heat_stack_owner', 'heat_stack_user')
+
+
+def gunicorn_conf(cloud, path, port, app, env, workers=1, threads=4):
+    """Render a gunicorn.conf.py (shared by the WSGI services of the cloud)."""
+    util.write_file(path, GUNICORN_CONF.format(
+        host=cloud.host, port=port, app=app, workers=workers, threads=threads,
+        raw_env=['%s=%s' % kv for kv in sorted(env.items())]))
+
+
+class Keystone(base.Service):
+    """Identity: the catalog and every user of the cloud."""
+
+    name = 'keystone'
+    port_offset = 0
+
+    def conf_path(self, cloud):
+        return os.path.join(cloud.service_dir(self.name), 'keystone.conf')
+
+    def configure(self, cloud):
+        d = cloud.service_dir(self.name)
+        util.write_ini(self.conf_path(cloud), {
+            'DEFAULT': {'use_stderr': True},
+            'database': {'connection': 'sqlite:///%s/keystone.sqlite' % d},
+            'token': {'provider': 'fernet'},
+            'fernet_tokens': {'key_repository': os.path.join(d, 'fernet-keys')},
+            'fernet_receipts': {'key_repository': os.path.join(d, 'fernet-keys')},
+            'credential': {'key_repository': os.path.join(d, 'credential-keys')},
+            'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
+        })
+        gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port(self.name),
+                      'keystone.wsgi.api:application',
+                      {'OS_KEYSTONE_CONFIG_FILES': self.conf_path(cloud)})
+        self._prepare_db(cloud)
+
+    def _prepare_db(self, cloud):
+        """Schema, keys and the admin user/project/endpoint (once per state dir)."""
+        d = cloud.service_dir(self.name)
+        marker = util.Marker(os.path.join(d, 'db-ready'), cloud.keystone_url)
+        if marker.done():
+            return
+        manage = [cloud.venv_bin('keystone-manage'), '--config-file', self.conf_path(cloud)]
+        with util.step('keystone: db_sync, fernet/credential keys, bootstrap'):
+            util.run(manage + ['db_sync'], 'keystone-manage db_sync')
+            for setup in ('fernet_setup', 'credential_setup'):
+                util.run(manage + [setup, '--keystone-user', pwd.getpwuid(os.getuid()).pw_name,
+                                   '--keystone-group', grp.getgrgid(os.getgid()).gr_name],
+                         'keystone-manage ' + setup)
+            util.run(manage + [
+                'bootstrap', '--bootstrap-password', cloud.secret(cloud.admin_user),
+                '--bootstrap-username', cloud.admin_user,
+                '--bootstrap-project-name', cloud.admin_project,
+                '--bootstrap-role-name', 'admin', '--bootstrap-service-name', 'keystone',
+                '--bootstrap-admin-url', cloud.keystone_url,
+                '--bootstrap-internal-url', cloud.keystone_url,
+                '--bootstrap-public-url', cloud.keystone_url,
+                '--bootstrap-region-id', cloud.region], 'keystone-manage bootstrap')
+        marker.mark()
+
+    def processes(self, cloud):
+        return [base.Process('keystone', [cloud.venv_bin('gunicorn')],
+                             cwd=cloud.service_dir(self.name))]
+
+    def healthy(self, cloud):
+        return util.http_status(cloud.url(self.name, '/v3')) == 200
+
+    def catalog(self, cloud):
+        return [base.CatalogEntry('identity', 'keystone', cloud.keystone_url)]
+
+    def bootstrap(self, cloud):
+        spec = registration_spec(cloud)
+        marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'registered'), spec)
+        if marker.done():
+            return
+        with util.step('keystone: registering catalog, service users, demo project'):
+            register(cloud, spec)
+        marker.mark()
+
+
+def registration_spec(cloud):
+    """Everything bootstrap puts into Keystone, as plain data (its hash is the marker)."""
+    catalog, users = [], []
+    for service in cloud.services():
+        catalog += [(e.service_type, e.service_name, e.url) for e in service.catalog(cloud)]
+        users += [list(u) for u in service.service_users(cloud)]
+    return {'catalog': sorted(catalog), 'service_users': sorted(users),
+            'demo': [cloud.demo_user, cloud.demo_project, list(cloud.demo_roles),
+                     cloud.secret(cloud.demo_user)],
+            'heat_domain': ['heat', 'heat_domain_admin', cloud.secret('heat_domain_admin')],
+            'roles': list(ROLES)}
+
+
+def admin_session(cloud):
+    """A keystoneauth session as admin (main venv only)."""
+    from keystoneauth1 import session
+    from keystoneauth1.identity import v3
+    return session.Session(auth=v3.Password(**cloud.credentials('admin')))
+
+
+def register(cloud, spec):
+    """Create what ``spec`` names unless it exists (main venv only)."""
+    from keystoneclient.v3 import client
+
+    ks = client.Client(session=admin_session(cloud), interface='public')
+
+    def find(manager, name, **filters):
+        found = [x for x in manager.list(name=name, **filters) if x.name == name]
+        return found[0] if found else None
+
+    def ensure(manager, name, create=None, **filters):
+        return find(manager, name, **filters) or (create or manager.create)(name=name, **filters)
+
+    def grant(role, user, project=None, domain=None):
+        try:
+            ks.roles.check(role, user=user, project=project, domain=domain)
+        except Exception:
+            ks.roles.grant(role, user=user, project=project, domain=domain)
+
+    default = ks.domains.get('default')
+    roles = {r: ensure(ks.roles, r) for r in spec['roles']}
+    projects = {p: ensure(ks.projects, p, domain=default)
+                for p in (cloud.service_project, cloud.demo_project)}
+
+    for username, password in spec['service_users']:
+        user = find(ks.users, username, domain=default) or ks.users.create(
+            name=username, domain=default, password=password,
+            default_project=projects[cloud.service_project])
+        grant(roles['admin'], user, project=projects[cloud.service_project])
+
+    demo_user, demo_project, demo_roles, demo_password = spec['demo']
+    user = find(ks.users, demo_user, domain=default) or ks.users.create(
+        name=demo_user, domain=default, password=demo_password,
+        default_project=projects[demo_project])
+    for role in demo_roles:
+        grant(roles[role], user, project=projects[demo_project])
+
+    domain_name, domain_admin, domain_password = spec['heat_domain']
+    domain = find(ks.domains, domain_name) or ks.domains.create(
+        name=domain_name, description='Owns the users Heat creates for stacks')
+    user = find(ks.users, domain_admin, domain=domain) or ks.users.create(
+        name=domain_admin, domain=domain, password=domain_password)
+    grant(roles['admin'], user, domain=domain)
+
+    region = cloud.region
+    for service_type, service_name, url in spec['catalog']:
+        services = [s for s in ks.services.list(type=service_type) if s.name == service_name]
+        service = services[0] if services else ks.services.create(
+            name=service_name, type=service_type, enabled=True)
+        existing = {e.interface: e for e in ks.endpoints.list(service=service)
+                    if e.region_id == region}
+        for interface in ('public', 'internal', 'admin'):
+            endpoint = existing.get(interface)
+            if endpoint is None:
+                ks.endpoints.create(service=service, url=url, interface=interface,
+                                    region=region, enabled=True)
+            elif endpoint.url != url:
+                ks.endpoints.update(endpoint, url=url)
+
+
+def project_id(cloud, name):
+    """The id of project ``name`` in the Default domain (main venv only)."""
+    from keystoneclient.v3 import client
+    ks = client.Client(session=admin_session(cloud), interface='public')
+    found = [p for p in ks.projects.list(name=name, domain='default') if p.name == name]
+    if not found:
+        raise LookupError('no project %r in Keystone (did `up` finish?)' % name)
+    return found[0].id

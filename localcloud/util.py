@@ -1,0 +1,161 @@
+"""Small helpers shared by the service modules and the CLI: timed steps, probes,
+ini rendering, apt packages, and the main venv."""
+import configparser
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+MAIN_VENV_REQUIREMENTS = [
+    'keystone==30.0.0', 'openstack-heat==27.0.1', 'aodh==23.0.0',
+    'python-openstackclient', 'python-heatclient', 'aodhclient',
+    'python-qinlingclient==5.1.1', 'gunicorn', 'oslotest', 'stestr', 'requests-mock',
+]
+
+
+def say(msg):
+    print('localcloud: ' + msg, flush=True)
+
+
+@contextlib.contextmanager
+def step(what):
+    """Print what a long step does and how long it took."""
+    say(what + ' ...')
+    started = time.monotonic()
+    yield
+    say('%s: done in %.1f s' % (what, time.monotonic() - started))
+
+
+def run(argv, what=None, env=None, cwd=None, check=True):
+    """Run a short command; on failure raise with its output. Returns CompletedProcess."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run([str(a) for a in argv], env=full_env, cwd=cwd,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise RuntimeError('%s failed (exit %d): %s\n%s%s' % (
+            what or argv[0], proc.returncode, ' '.join(map(str, argv)),
+            proc.stdout[-3000:], proc.stderr[-3000:]))
+    return proc
+
+
+def http_status(url, timeout=2):
+    """HTTP status code of a GET (4xx/3xx count as answers), or None if nothing answers."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=timeout) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (OSError, ValueError):
+        return None
+
+
+def http_ok(url, timeout=2):
+    status = http_status(url, timeout)
+    return status is not None and status < 500
+
+
+def tcp_open(host, port, timeout=1):
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def write_ini(path, sections):
+    """Render ``{section: {key: value}}`` to an ini file (values str()-ed, no interpolation)."""
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str
+    for section, options in sections.items():
+        if section != 'DEFAULT':
+            parser.add_section(section)
+        for key, value in options.items():
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = 'true' if value else 'false'
+            parser.set(section, key, str(value))
+    write_file(path, None, writer=parser.write)
+
+
+def write_file(path, text, mode=0o644, writer=None):
+    """Write atomically (tmp + rename) with ``mode``."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + '.tmp'
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, 'w') as f:
+        if writer:
+            writer(f)
+        else:
+            f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+class Marker:
+    """A file recording that an idempotent step ran with a given input (fingerprint)."""
+
+    def __init__(self, path, data=''):
+        self.path = path
+        self.fingerprint = hashlib.sha256(
+            json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+    def done(self):
+        try:
+            with open(self.path) as f:
+                return f.read().strip() == self.fingerprint
+        except FileNotFoundError:
+            return False
+
+    def mark(self):
+        write_file(self.path, self.fingerprint + '\n')
+
+
+def ensure_apt(packages, probes):
+    """apt-get install ``packages`` unless every path in ``probes`` exists already."""
+    if all(os.path.exists(p) for p in probes):
+        return
+    with step('apt-get install %s' % ' '.join(packages)):
+        env = {'DEBIAN_FRONTEND': 'noninteractive'}
+        run(['apt-get', 'update', '-q'], 'apt-get update', env=env)
+        run(['apt-get', 'install', '-y', '-q', '--no-install-recommends'] + packages,
+            'apt-get install', env=env)
+
+
+def ensure_main_venv(cloud):
+    """The main venv with Keystone, Heat, Aodh, clients and the plugin (editable)."""
+    python = os.environ.get('LOCALCLOUD_PYTHON') or sys.executable
+    if not os.path.exists(cloud.python):
+        with step('creating the main venv %s' % cloud.venv):
+            base = getattr(sys, '_base_executable', None) or python
+            run([base, '-m', 'venv', cloud.venv], 'python -m venv')
+    setup_cfg = os.path.join(cloud.repo_dir, 'setup.cfg')
+    plugin = os.path.exists(setup_cfg)
+    marker = Marker(os.path.join(cloud.venv, '.localcloud-requirements'),
+                    {'requirements': MAIN_VENV_REQUIREMENTS, 'plugin': plugin,
+                     'setup.cfg': plugin and open(setup_cfg).read()})
+    if marker.done():
+        return
+    pip = [cloud.python, '-m', 'pip', '--disable-pip-version-check', '-q']
+    with step('installing Keystone, Heat, Aodh and clients into the main venv'):
+        run(pip + ['install'] + MAIN_VENV_REQUIREMENTS, 'pip install (main venv)')
+    if plugin:
+        with step('installing the heat-qinling plugin (editable) into the main venv'):
+            run(pip + ['install', '-e', cloud.repo_dir], 'pip install -e (plugin)')
+    marker.mark()
+
+
+def rmtree(path):
+    shutil.rmtree(path, ignore_errors=True)
