@@ -1,0 +1,34 @@
+"""Launcher of the real qinling-api 5.0.0 (``python -m localcloud.qinling_runtime.api
+--config-file qinling.conf``), as its ``qinling-api`` command does it, plus the
+Python 3.11 shim and the schema creation under a lock.
+
+One API process (oslo.service, eventlet WSGI server); with ``[api]
+enable_job_handler`` it also runs the 3-second job (cron) handler.
+"""
+import eventlet
+
+eventlet.monkey_patch()
+
+import sys  # noqa: E402
+
+from localcloud.qinling_runtime import common  # noqa: E402
+
+common.apply_shims()
+
+from oslo_service import service  # noqa: E402
+
+from qinling.api import service as api_service  # noqa: E402
+from qinling import rpc  # noqa: E402
+
+
+def main(argv=None):
+    conf = common.parse_config(sys.argv[1:] if argv is None else argv)
+    rpc.get_transport()
+    common.create_schema(conf)
+    api_server = api_service.WSGIService()
+    launcher = service.launch(conf, api_server, workers=1, restart_method='mutate')
+    launcher.wait()
+
+
+if __name__ == '__main__':
+    main()

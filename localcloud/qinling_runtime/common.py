@@ -1,0 +1,53 @@
+"""What both launchers need before and while starting Qinling 5.0.0 on Python 3.11."""
+import collections
+import collections.abc
+import contextlib
+import fcntl
+import os
+
+SCHEMA_LOCK = 'schema.lock'
+
+
+def apply_shims():
+    """Qinling 5.0.0 streams package downloads with ``collections.Iterable``, an alias
+    removed in Python 3.10; without it workers cannot fetch function code (500)."""
+    if not hasattr(collections, 'Iterable'):
+        collections.Iterable = collections.abc.Iterable
+
+
+def parse_config(argv, extra_opts=None):
+    """Parse qinling.conf (``--config-file``) into oslo.config's global CONF."""
+    from oslo_config import cfg
+    from oslo_log import log as logging
+    from qinling import config
+
+    for register in extra_opts or ():
+        register(cfg.CONF)
+    config.parse_args(args=list(argv))
+    logging.setup(cfg.CONF, 'qinling')
+    return cfg.CONF
+
+
+@contextlib.contextmanager
+def _file_lock(path):
+    with open(path, 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def create_schema(conf):
+    """Create the tables (create_all), one process at a time.
+
+    ``qinling-db-manage upgrade head`` fails on sqlite (migration 003 alters a column),
+    so the schema comes from the models, as Qinling's own ``setup_db`` does. api and
+    engine start together and would race on an empty database without the lock.
+    """
+    from qinling.db import api as db_api
+
+    lock_path = os.path.join(os.path.dirname(os.path.abspath(conf.config_file[0])),
+                             SCHEMA_LOCK)
+    with _file_lock(lock_path):
+        db_api.setup_db()

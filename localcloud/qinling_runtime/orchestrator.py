@@ -1,0 +1,313 @@
+"""The local executor: a Qinling orchestrator that runs functions as local processes.
+
+It takes the place of Qinling's Kubernetes orchestrator inside the real qinling-engine.
+A "pod" is a worker process (``localcloud.qinling_runtime.worker``) that plays the
+python3 runtime image. There is one worker per function version, started on demand
+and reused while it lives; it serves concurrent executions itself (each in a forked
+child), so a scale-up while a worker lives hands back that same worker. Runtimes need
+no pool of idle pods: ``create_pool`` only checks that the image is a python3 runtime.
+Image-type functions would need a container engine and end in ``error``.
+
+Every worker is recorded in ``<work_dir>/<name>/worker.json`` (PID, kernel start time,
+function, version, URL). Workers are stopped only through these records: on
+``delete_function``/``delete_worker``/``delete_pool``, on engine shutdown, and, for
+leftovers of an engine that died, when the next engine starts. Whenever workers go
+away without Qinling asking (shutdown, leftovers, a crash), their etcd keys are
+deleted too, so the engine never sends executions to a dead service URL.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+from oslo_config import cfg
+from oslo_log import log as logging
+import requests
+
+from qinling.engine import utils as engine_utils
+from qinling import exceptions as exc
+from qinling.orchestrator import base
+from qinling.utils import etcd_util
+
+LOG = logging.getLogger(__name__)
+
+OPTS_GROUP = 'local_executor'
+OPTS = [
+    cfg.StrOpt('work_dir', required=True,
+               help='Directory for the workers: records, packages, logs.'),
+    cfg.FloatOpt('worker_start_timeout', default=15.0,
+                 help='Seconds to wait for a new worker to listen.'),
+    cfg.FloatOpt('monitor_interval', default=2.0,
+                 help='Seconds between checks for workers that died.'),
+]
+RUNTIME_IMAGE_HINT = 'python3'
+STOP_GRACE = 5.0
+
+
+def register_opts(conf):
+    conf.register_opts(OPTS, group=OPTS_GROUP)
+
+
+def process_start_time(pid):
+    """Kernel start time of ``pid`` (to tell our process from a reused PID), or None."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(')') + 2:].split()
+    if fields[0] in ('Z', 'X'):
+        return None
+    return int(fields[19])
+
+
+class Worker:
+    """One worker process serving one function version."""
+
+    def __init__(self, name, work_dir, function_id, function_version, runtime_id,
+                 pid=None, start_time=None, url=None, process=None):
+        self.name = name
+        self.work_dir = work_dir
+        self.function_id = function_id
+        self.function_version = function_version
+        self.runtime_id = runtime_id
+        self.pid = pid
+        self.start_time = start_time
+        self.url = url
+        self.process = process  # Popen when this engine started it
+        self.stopping = False
+
+    @property
+    def record_path(self):
+        return os.path.join(self.work_dir, 'worker.json')
+
+    def save(self):
+        record = {k: getattr(self, k) for k in (
+            'name', 'function_id', 'function_version', 'runtime_id', 'pid',
+            'start_time', 'url')}
+        tmp = self.record_path + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(record, f)
+        os.replace(tmp, self.record_path)
+
+    @classmethod
+    def load(cls, work_dir):
+        with open(os.path.join(work_dir, 'worker.json')) as f:
+            record = json.load(f)
+        return cls(work_dir=work_dir, **record)
+
+    def alive(self):
+        if self.process is not None:
+            return self.process.poll() is None
+        return bool(self.pid) and process_start_time(self.pid) == self.start_time
+
+    def stop(self):
+        """SIGTERM, then SIGKILL after a grace period; only if it is still our process."""
+        if not self.alive():
+            return
+        os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE
+        while self.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.alive():
+            os.kill(self.pid, signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait()
+
+
+class LocalProcessOrchestrator(base.OrchestratorBase):
+    """Qinling orchestrator plugin backed by local worker processes."""
+
+    def __init__(self, conf, qinling_endpoint):
+        self.conf = conf
+        self.qinling_endpoint = qinling_endpoint
+        self.work_dir = conf.local_executor.work_dir
+        self.logs_dir = os.path.join(self.work_dir, 'logs')
+        os.makedirs(self.logs_dir, exist_ok=True)
+        self.session = requests.Session()
+        self._workers = {}
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._reap_leftovers()
+        self._monitor = threading.Thread(target=self._watch_workers,
+                                         name='local-executor-monitor', daemon=True)
+        self._monitor.start()
+
+    # -- runtimes ("pools") ------------------------------------------------
+    def create_pool(self, name, image, trusted=True, **kwargs):
+        self._check_image(image)
+        LOG.info('Runtime %s (image %s) served by local python3 workers.', name, image)
+
+    def delete_pool(self, name, **kwargs):
+        self._stop_where(lambda w: w.runtime_id == name)
+
+    def update_pool(self, name, image=None, **kwargs):
+        try:
+            self._check_image(image)
+        except exc.OrchestratorException as e:
+            LOG.error('Refusing runtime %s update: %s', name, e)
+            return False
+        return True
+
+    def get_pool(self, name, **kwargs):
+        # No pool of idle workers: they start on demand, so none is ever "available".
+        with self._lock:
+            total = sum(1 for w in self._workers.values()
+                        if w.runtime_id == name and w.alive())
+        return {'total': total, 'available': 0}
+
+    @staticmethod
+    def _check_image(image):
+        if image and RUNTIME_IMAGE_HINT not in image.lower():
+            raise exc.OrchestratorException(
+                'The local executor runs only the python3 runtime, not image %s.'
+                % image)
+
+    # -- functions ---------------------------------------------------------
+    def prepare_execution(self, function_id, function_version, rlimit=None,
+                          image=None, identifier=None, labels=None, input=None,
+                          **kwargs):
+        if image:
+            raise exc.OrchestratorException(
+                'Image type functions need a container engine; the local executor '
+                'runs package functions only.')
+        worker = self._ensure_worker(function_id, function_version, identifier)
+        return worker.name, worker.url
+
+    def run_execution(self, execution_id, function_id, function_version,
+                      rlimit=None, input=None, identifier=None, service_url=None,
+                      entry='main.main', trust_id=None, timeout=None, **kwargs):
+        if not service_url:
+            return False, {'output': 'Image type functions are not supported by '
+                                     'the local executor.'}
+        data = engine_utils.get_request_data(
+            self.conf, function_id, function_version, execution_id, rlimit, input,
+            entry, trust_id, self.qinling_endpoint, timeout)
+        return engine_utils.url_request(self.session, '%s/execute' % service_url,
+                                        body=data)
+
+    def delete_function(self, function_id, function_version, **kwargs):
+        self._stop_where(lambda w: (w.function_id, w.function_version) ==
+                         (function_id, function_version))
+
+    def scaleup_function(self, function_id, function_version, identifier=None,
+                         count=1, **kwargs):
+        worker = self._ensure_worker(function_id, function_version, identifier)
+        return [worker.name], worker.url
+
+    def delete_worker(self, worker_name, **kwargs):
+        self._stop_where(lambda w: w.name == worker_name)
+
+    def shutdown(self):
+        """Stop every worker (engine shutdown) and forget their service URLs."""
+        self._stopping.set()
+        with self._lock:
+            workers = list(self._workers.values())
+        for worker in workers:
+            self._stop(worker)
+            self._forget_service_url(worker)
+        LOG.info('Local executor stopped %d worker(s).', len(workers))
+
+    # -- workers -----------------------------------------------------------
+    def _ensure_worker(self, function_id, function_version, runtime_id):
+        with self._lock:
+            for worker in self._workers.values():
+                if ((worker.function_id, worker.function_version) ==
+                        (function_id, function_version) and worker.alive()):
+                    return worker
+            return self._spawn(function_id, function_version, runtime_id)
+
+    def _spawn(self, function_id, function_version, runtime_id):
+        started = time.monotonic()
+        name = 'local-%s-%s-%s' % (function_id[:8], function_version,
+                                   uuid.uuid4().hex[:8])
+        work_dir = os.path.join(self.work_dir, name)
+        os.makedirs(work_dir)
+        with open(os.path.join(self.logs_dir, name + '.log'), 'ab') as log:
+            process = subprocess.Popen(
+                [sys.executable, '-m', 'localcloud.qinling_runtime.worker',
+                 '--work-dir', work_dir],
+                cwd=work_dir, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, close_fds=True)
+        worker = Worker(name, work_dir, function_id, function_version, runtime_id,
+                        pid=process.pid, start_time=process_start_time(process.pid),
+                        process=process)
+        worker.save()
+        self._workers[name] = worker
+        port_file = os.path.join(work_dir, 'port')
+        deadline = started + self.conf.local_executor.worker_start_timeout
+        while not os.path.exists(port_file):
+            if process.poll() is not None or time.monotonic() > deadline:
+                self._stop(worker)
+                raise exc.OrchestratorException(
+                    'Worker for function %s(version %s) did not start; see %s.'
+                    % (function_id, function_version,
+                       os.path.join(self.logs_dir, name + '.log')))
+            time.sleep(0.01)
+        with open(port_file) as f:
+            worker.url = 'http://127.0.0.1:%s' % f.read().strip()
+        worker.save()
+        LOG.info('Started worker %s (pid %d) at %s for function %s(version %s) in '
+                 '%.2f s.', name, worker.pid, worker.url, function_id,
+                 function_version, time.monotonic() - started)
+        return worker
+
+    def _stop_where(self, predicate):
+        with self._lock:
+            doomed = [w for w in self._workers.values() if predicate(w)]
+        for worker in doomed:
+            self._stop(worker)
+
+    def _stop(self, worker):
+        worker.stopping = True
+        try:
+            worker.stop()
+        except ProcessLookupError:
+            pass
+        with self._lock:
+            self._workers.pop(worker.name, None)
+        shutil.rmtree(worker.work_dir, ignore_errors=True)
+        LOG.info('Stopped worker %s (pid %s) of function %s(version %s).',
+                 worker.name, worker.pid, worker.function_id, worker.function_version)
+
+    @staticmethod
+    def _forget_service_url(worker):
+        try:
+            etcd_util.delete_function(worker.function_id, worker.function_version)
+        except Exception as e:  # etcd down: the next engine start retries
+            LOG.warning('Could not delete etcd keys of function %s(version %s): %s',
+                        worker.function_id, worker.function_version, e)
+
+    def _reap_leftovers(self):
+        """Stop workers recorded by an engine that is gone, and drop their etcd keys."""
+        for entry in sorted(os.listdir(self.work_dir)):
+            path = os.path.join(self.work_dir, entry)
+            if not os.path.isfile(os.path.join(path, 'worker.json')):
+                continue
+            try:
+                worker = Worker.load(path)
+            except (OSError, ValueError, TypeError) as e:
+                LOG.warning('Unreadable worker record in %s: %s', path, e)
+                shutil.rmtree(path, ignore_errors=True)
+                continue
+            LOG.info('Cleaning up worker %s left by a previous engine.', worker.name)
+            self._stop(worker)
+            self._forget_service_url(worker)
+
+    def _watch_workers(self):
+        """Forget workers that died on their own, so the next execution starts anew."""
+        while not self._stopping.wait(self.conf.local_executor.monitor_interval):
+            with self._lock:
+                dead = [w for w in self._workers.values()
+                        if not w.stopping and not w.alive()]
+            for worker in dead:
+                LOG.warning('Worker %s of function %s(version %s) died (exit %s).',
+                            worker.name, worker.function_id, worker.function_version,
+                            worker.process and worker.process.returncode)
+                self._stop(worker)
+                self._forget_service_url(worker)
