@@ -64,9 +64,18 @@ class LocalEngineService(engine_service.EngineService):
             os.unlink(ready_path(CONF))
         except FileNotFoundError:
             pass
-        super().terminate()
-        if self.executor:
-            self.executor.shutdown()
+        try:
+            super().terminate()
+        except RuntimeError as e:
+            # Qinling's periodics.stop() deletes from the dict it iterates: it stops
+            # the periodic task, then raises before the RPC server is stopped.
+            LOG.info('Qinling engine terminate failed (%s); stopping the RPC server.', e)
+            if self.server:
+                self.server.stop()
+                self.server.wait()
+        finally:
+            if self.executor:
+                self.executor.shutdown()
 
 
 def main(argv=None):
