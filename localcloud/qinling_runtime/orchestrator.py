@@ -46,6 +46,8 @@ OPTS = [
                  help='Seconds between checks for workers that died.'),
 ]
 RUNTIME_IMAGE_HINT = 'python3'
+# The directory holding the localcloud package, for the workers' ``python -m``.
+CODE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STOP_GRACE = 5.0
 
 
@@ -228,11 +230,14 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
                                    uuid.uuid4().hex[:8])
         work_dir = os.path.join(self.work_dir, name)
         os.makedirs(work_dir)
+        env = dict(os.environ)
+        env['PYTHONPATH'] = os.pathsep.join(
+            p for p in (CODE_ROOT, env.get('PYTHONPATH')) if p)
         with open(os.path.join(self.logs_dir, name + '.log'), 'ab') as log:
             process = subprocess.Popen(
                 [sys.executable, '-m', 'localcloud.qinling_runtime.worker',
                  '--work-dir', work_dir],
-                cwd=work_dir, stdin=subprocess.DEVNULL, stdout=log,
+                cwd=work_dir, env=env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, close_fds=True)
         worker = Worker(name, work_dir, function_id, function_version, runtime_id,
                         pid=process.pid, start_time=process_start_time(process.pid),
