@@ -98,21 +98,26 @@ def print_table(cloud, services):
 
 
 def down(cloud):
+    """Stop the recorded processes: the services in reverse start order, then the bus
+    and the key-value store; each tier is signalled at once and waited for together."""
+    from localcloud import services as services_mod
     sup = cloud.supervisor
     started = time.monotonic()
-    names = []
     try:
         services = cloud.services()
     except Exception as exc:  # still stop what is recorded
         util.say('down: cannot load the service list (%s); stopping recorded PIDs only' % exc)
         services = []
+    tiers = [[], []]
     for service in reversed(services):
-        names += [p.name for p in reversed(service.processes(cloud))]
-    names += [n for n in sup.names() if n not in names]
-    for name in names:
-        pid = sup.running(name)
-        if sup.stop(name):
-            util.say('stopped %s (pid %d)' % (name, pid))
+        tiers[service.name in services_mod.BACKING] += [
+            p.name for p in reversed(service.processes(cloud))]
+    known = tiers[0] + tiers[1]
+    tiers[0] = [n for n in sup.names() if n not in known] + tiers[0]
+    for names in tiers:
+        pids = {n: (sup.record(n) or {}).get('pid') for n in names}
+        for name in sup.stop_many(names):
+            util.say('stopped %s (pid %s)' % (name, pids[name]))
     util.say('down: done in %.1f s' % (time.monotonic() - started))
 
 

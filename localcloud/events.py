@@ -9,6 +9,7 @@ import datetime
 import math
 import socket
 import uuid
+import warnings
 
 TRAIT_STRING, TRAIT_INT, TRAIT_FLOAT = 1, 2, 3
 EVENT_TOPIC = 'alarm.all'
@@ -42,8 +43,11 @@ def make_event(event_type, traits, project_id=None):
 
 def emit(cloud, event_type, traits=(), project_id=None):
     """Send one event to the cloud's Aodh listener; return the event dict (main venv only)."""
-    import oslo_messaging
-    from oslo_config import cfg
+    with warnings.catch_warnings():
+        # oslo.messaging imports eventlet, which warns about itself on every import
+        warnings.simplefilter('ignore', DeprecationWarning)
+        import oslo_messaging
+        from oslo_config import cfg
 
     event = make_event(event_type, traits, project_id)
     conf = cfg.ConfigOpts()

@@ -120,34 +120,56 @@ class Supervisor:
         child.returncode = 0
         return child.pid
 
-    def stop(self, name, timeout=15):
-        """SIGTERM the recorded process group, wait up to ``timeout`` s, then SIGKILL.
+    def stop(self, name, timeout=10):
+        """Stop one recorded process; see stop_many."""
+        return bool(self.stop_many([name], timeout))
 
-        Returns True if something was stopped. The pid file is removed either way.
+    def _our_group(self, rec):
+        """The recorded process group if it is still ours, else None.
+
+        Ours: the leader is alive with the recorded start time, or the leader is gone
+        and members remain (Linux does not reuse a PID while it names a live group).
         """
-        rec = self.record(name)
-        if not rec:
-            return False
-        stopped = False
-        if self.running(name):
-            pgid = rec['pgid']
-            self._signal_group(pgid, rec['pid'], signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            while _group_members(pgid) and time.monotonic() < deadline:
-                _reap(rec['pid'])
-                time.sleep(0.1)
-            if _group_members(pgid):
-                self._signal_group(pgid, rec['pid'], signal.SIGKILL)
-                deadline = time.monotonic() + 5
-                while _group_members(pgid) and time.monotonic() < deadline:
-                    time.sleep(0.1)
-            _reap(rec['pid'])
-            stopped = True
-        try:
-            os.unlink(self.pid_path(name))
-        except FileNotFoundError:
-            pass
-        return stopped
+        stat = _proc_stat(rec['pid'])
+        if stat is not None and stat[2] != rec['starttime']:
+            return None  # the PID now belongs to another program
+        if _alive(stat) or _group_members(rec['pgid']):
+            return rec['pgid']
+        return None
+
+    def stop_many(self, names, timeout=10):
+        """SIGTERM the process groups of ``names`` (in that order), wait for all of them
+        together up to ``timeout`` s, then SIGKILL what is left. Pid files are removed.
+        Returns the names that had something to stop.
+        """
+        groups = {}
+        for name in names:
+            rec = self.record(name)
+            pgid = rec and self._our_group(rec)
+            if pgid:
+                groups[name] = (pgid, rec['pid'])
+                self._signal_group(pgid, rec['pid'], signal.SIGTERM)
+
+        def left():
+            for _, pid in groups.values():
+                _reap(pid)
+            return [n for n, (pgid, _) in groups.items() if _group_members(pgid)]
+
+        deadline = time.monotonic() + timeout
+        while left() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for name in left():
+            pgid, pid = groups[name]
+            self._signal_group(pgid, pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while left() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for name in names:
+            try:
+                os.unlink(self.pid_path(name))
+            except FileNotFoundError:
+                pass
+        return list(groups)
 
     @staticmethod
     def _signal_group(pgid, leader, sig):

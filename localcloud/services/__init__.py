@@ -12,6 +12,8 @@ from localcloud.services import base
 
 START_ORDER = ['rabbitmq', 'etcd', 'keystone', 'aodh', 'qinling', 'heat']
 OPTIONAL = {'qinling'}
+# the bus and the key-value store: stopped after everything that uses them
+BACKING = {'rabbitmq', 'etcd'}
 
 
 def service_class(module):
