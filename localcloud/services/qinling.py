@@ -91,6 +91,7 @@ class Qinling(base.Service):
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
         port = cloud.port('qinling-api')
+        # JSON is valid YAML; oslo.policy warns about files named .json.
         util.write_file(os.path.join(d, 'policy.yaml'),
                         json.dumps(POLICY, indent=1, sort_keys=True) + '\n')
         util.write_ini(self.conf_path(cloud), {
