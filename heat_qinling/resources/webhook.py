@@ -62,7 +62,10 @@ class QinlingWebhook(resource.Resource):
             _('Version of the function to run; 0 runs the latest code.'),
             update_allowed=True,
             default=0,
-            constraints=[constraints.Range(min=0)],
+            constraints=[constraints.Range(
+                min=0,
+                description=_('The version must be an integer of at least 0 '
+                              '(0 runs the latest code).'))],
         ),
         DESCRIPTION: properties.Schema(
             properties.Schema.STRING,

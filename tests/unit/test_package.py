@@ -1,0 +1,79 @@
+"""The zip that a ``files`` map becomes, and the checks on its paths."""
+import io
+import zipfile
+
+import testtools
+
+from heat_qinling import package
+
+
+class BuildZipTest(testtools.TestCase):
+
+    FILES = {'hello_world.py': 'def main(**kw):\n    return "hi"\n',
+             'lib/util.py': 'X = "\u00e9"\n'}
+
+    def test_same_files_give_same_bytes_whatever_the_order(self):
+        reordered = dict(reversed(list(self.FILES.items())))
+        self.assertEqual(package.build_zip(self.FILES),
+                         package.build_zip(reordered))
+
+    def test_content_change_changes_md5(self):
+        changed = dict(self.FILES, **{'hello_world.py': 'def main(): pass'})
+        self.assertNotEqual(
+            package.md5sum(package.build_zip(self.FILES)),
+            package.md5sum(package.build_zip(changed)))
+
+    def test_zip_holds_the_files_as_utf8_and_reads_back(self):
+        data = package.build_zip(self.FILES)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            self.assertEqual(['hello_world.py', 'lib/util.py'],
+                             archive.namelist())
+            self.assertIsNone(archive.testzip())
+        self.assertEqual(self.FILES, package.read_zip(data))
+
+    def test_binary_package_cannot_be_read_as_files(self):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, 'w') as archive:
+            archive.writestr('blob.bin', b'\xff\xfe\x00')
+        self.assertIsNone(package.read_zip(buf.getvalue()))
+
+
+class ValidateTest(testtools.TestCase):
+
+    def test_good_paths(self):
+        for path in ('main.py', 'pkg/__init__.py', 'a/b/c.txt'):
+            package.validate_path(path)
+
+    def test_bad_paths_say_why(self):
+        for path, why in (('/etc/passwd', 'absolute'),
+                          ('../up.py', '".."'),
+                          ('a/../../b.py', '".."'),
+                          ('a//b.py', 'empty or "."'),
+                          ('./a.py', 'empty or "."'),
+                          ('a\\b.py', 'backslash'),
+                          ('', 'empty')):
+            ex = self.assertRaises(package.InvalidPackage,
+                                   package.validate_path, path)
+            self.assertIn(why, str(ex))
+
+    def test_empty_files(self):
+        self.assertRaises(package.InvalidPackage, package.validate_files, {})
+
+    def test_entry_forms(self):
+        for entry in ('main.main', 'hello_world.main', 'pkg.mod.handler'):
+            package.validate_entry(entry)
+        for entry in ('main', 'main.', '.main', 'a b.c', 'mod.fun()',
+                      '1mod.main', ''):
+            self.assertRaises(package.InvalidPackage,
+                              package.validate_entry, entry)
+
+    def test_entry_module_must_be_in_files(self):
+        package.validate_entry_in_files('hello.main', {'hello.py': ''})
+        package.validate_entry_in_files('pkg.handler',
+                                        {'pkg/__init__.py': ''})
+        package.validate_entry_in_files('pkg.mod.f', {'pkg/mod.py': ''})
+        ex = self.assertRaises(package.InvalidPackage,
+                               package.validate_entry_in_files,
+                               'main.main', {'hello.py': ''})
+        self.assertIn('main.py', str(ex))
+        self.assertIn('hello.py', str(ex))

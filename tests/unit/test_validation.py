@@ -1,0 +1,144 @@
+"""Bad input is rejected at validation time, naming the property and the
+allowed range or choice, before anything is written to Qinling or Aodh."""
+import copy
+
+from tests.unit import base
+
+FUNCTION_ONLY = {
+    'heat_template_version': '2018-08-31',
+    'resources': {
+        'fn': {
+            'type': 'OS::Qinling::Function',
+            'properties': {
+                'runtime': 'python3',
+                'entry': 'hello_world.main',
+                'files': {'hello_world.py': 'def main(**kw):\n    pass\n'},
+            },
+        },
+    },
+}
+
+
+class FunctionValidationTest(base.QinlingStackTestCase):
+
+    def validate(self, *fragments, **props):
+        tmpl = copy.deepcopy(FUNCTION_ONLY)
+        fn_props = tmpl['resources']['fn']['properties']
+        for key, value in props.items():
+            if value is None:
+                fn_props.pop(key, None)
+            else:
+                fn_props[key] = value
+        return self.assertValidationFails(self.parse_stack(tmpl), *fragments)
+
+    def test_valid_function_passes(self):
+        self.parse_stack(copy.deepcopy(FUNCTION_ONLY)).validate()
+        self.assertEqual([], self.qinling.write_requests())
+
+    def test_no_code_source(self):
+        self.validate('exactly one code source', '"files"', '"swift"',
+                      '"image"', 'got none', files=None)
+
+    def test_two_code_sources(self):
+        self.validate('exactly one code source', 'got "files", "swift"',
+                      swift={'container': 'c', 'object': 'o.zip'})
+
+    def test_empty_files(self):
+        self.validate('properties.files', '"files" is empty', files={})
+
+    def test_absolute_path(self):
+        self.validate('properties.files', '"/tmp/hello_world.py" is absolute',
+                      files={'/tmp/hello_world.py': 'x'}, entry='x.main')
+
+    def test_dotdot_path(self):
+        self.validate('properties.files', 'contains ".."',
+                      files={'../hello_world.py': 'x',
+                             'hello_world.py': 'x'})
+
+    def test_entry_not_module_dot_function(self):
+        self.validate('properties.entry', '"module.function"',
+                      entry='hello_world')
+
+    def test_entry_module_not_in_files(self):
+        self.validate('properties.entry', 'names module "main"',
+                      'main.py', 'Files given: hello_world.py',
+                      entry='main.main')
+
+    def test_runtime_required_for_files(self):
+        self.validate('properties.runtime', 'required', runtime=None)
+
+    def test_runtime_not_with_image(self):
+        self.validate('properties.runtime', 'not used with "image"',
+                      files=None, image='qinling/hello:latest')
+
+    def test_limits_name_the_property_and_range(self):
+        for prop, value, allowed in (
+                ('cpu', 99, '(min: 100, max: 300)'),
+                ('cpu', 301, '(min: 100, max: 300)'),
+                ('memory_size', 1024, '(min: 33554432, max: 134217728)'),
+                ('memory_size', 134217729,
+                 '(min: 33554432, max: 134217728)'),
+                ('timeout', 0, '(min: 1, max: 300)'),
+                ('timeout', 301, '(min: 1, max: 300)')):
+            self.validate('properties.%s' % prop, allowed, **{prop: value})
+
+    def test_limit_not_an_integer(self):
+        self.validate('properties.cpu', 'abc', cpu='abc')
+
+    def test_unknown_runtime(self):
+        self.validate('properties.runtime', 'nodejs',
+                      'could not be found', runtime='nodejs')
+
+    def test_ambiguous_runtime_name(self):
+        self.qinling.add_runtime(name='python3')
+        self.validate('properties.runtime', 'Several Qinling runtimes',
+                      'python3', 'by its ID')
+
+    def test_runtime_by_id(self):
+        tmpl = copy.deepcopy(FUNCTION_ONLY)
+        tmpl['resources']['fn']['properties']['runtime'] = self.runtime_id
+        self.parse_stack(tmpl).validate()
+
+
+class WebhookValidationTest(base.QinlingStackTestCase):
+
+    def webhook_template(self, **props):
+        return {
+            'heat_template_version': '2018-08-31',
+            'resources': {
+                'hook': {'type': 'OS::Qinling::Webhook',
+                         'properties': props},
+            },
+        }
+
+    def test_unknown_function(self):
+        stk = self.parse_stack(self.webhook_template(function='no-such-fn'))
+        self.assertValidationFails(stk, 'properties.function', 'no-such-fn',
+                                   'could not be found')
+
+    def test_existing_function_by_name_and_id(self):
+        function_id = self.add_function('existing')
+        for ref in ('existing', function_id):
+            self.parse_stack(self.webhook_template(function=ref)).validate()
+        self.assertEqual([], self.qinling.write_requests())
+
+    def test_version_must_be_integer_at_least_0(self):
+        function_id = self.add_function('existing')
+        for version, fragment in ((-1, 'must be an integer of at least 0'),
+                                  ('latest', 'latest')):
+            stk = self.parse_stack(self.webhook_template(
+                function=function_id, function_version=version))
+            self.assertValidationFails(
+                stk, 'properties.function_version', fragment)
+
+
+class SeedTemplateValidationTest(base.QinlingStackTestCase):
+
+    def test_seed_template_validates_with_defaults(self):
+        self.seed_stack().validate()
+        self.assertEqual([], self.qinling.write_requests())
+
+    def test_parameter_constraints_explain_the_range(self):
+        stk = self.seed_stack(params={'function_timeout': 301})
+        ex = self.assertRaises(Exception, stk.validate)
+        self.assertIn('Qinling allows 1 to 300 seconds', str(ex))
