@@ -1,0 +1,45 @@
+"""Observing reality: what Heat sees when the resources drift."""
+from heat_qinling import package
+from tests.unit import base
+
+
+class LiveStateTest(base.QinlingStackTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.stk = self.create(self.seed_stack())
+        self.fn = self.stk['function']
+        self.function = self.qinling.functions[self.fn.resource_id]
+
+    def test_function_without_drift_matches_its_properties(self):
+        live = self.fn.get_live_state(self.fn.properties)
+        for prop in ('description', 'entry', 'cpu', 'memory_size', 'timeout',
+                     'files'):
+            self.assertEqual(self.fn.properties[prop], live[prop], prop)
+        self.assertNotIn('name', live)  # Heat generated it
+
+    def test_function_limits_changed_outside_heat(self):
+        self.function.update(cpu=250, timeout=60, description='by hand')
+        live = self.fn.get_live_state(self.fn.properties)
+        self.assertEqual((250, 60, 'by hand'),
+                         (live['cpu'], live['timeout'], live['description']))
+
+    def test_function_code_replaced_outside_heat(self):
+        other = {'hello_world.py': 'def main(**kw):\n    return "x"\n'}
+        data = package.build_zip(other)
+        self.qinling.packages[self.fn.resource_id] = data
+        self.function['code']['md5sum'] = package.md5sum(data)
+        live = self.fn.get_live_state(self.fn.properties)
+        self.assertEqual(other, live['files'])
+
+    def test_webhook_repointed_outside_heat(self):
+        hook = self.stk['webhook']
+        webhook = self.qinling.webhooks[hook.resource_id]
+        live = hook.get_live_state(hook.properties)
+        self.assertEqual({'function': self.fn.resource_id,
+                          'function_version': 0,
+                          'description': 'Invoked by the event alarm.'},
+                         live)
+        webhook['function_version'] = 2
+        self.assertEqual(2, hook.get_live_state(hook.properties)[
+            'function_version'])

@@ -1,0 +1,63 @@
+"""heat-engine finds the plugin the way an operator installs it."""
+import fixtures
+from keystoneauth1 import fixture as ks_fixture
+from oslo_config import cfg
+
+from heat.common import exception
+from heat.engine import clients
+from heat.engine import environment
+from heat.engine import resources
+
+from heat_qinling import client as qinling_plugin
+from heat_qinling.resources import function
+from heat_qinling.resources import webhook
+from tests.unit import base
+
+
+class PluginLoadingTest(base.QinlingStackTestCase):
+
+    def load_types(self, plugin_dirs):
+        """The resource types heat-engine would load with plugin_dirs."""
+        cfg.CONF.set_override('plugin_dirs', plugin_dirs)
+        env = environment.Environment({}, user_env=False)
+        resources._load_global_resources(env)
+        return env.registry
+
+    def test_types_come_from_the_plugin_dir_module(self):
+        registry = self.load_types([base.PLUGIN_DIR])
+        self.assertIs(function.QinlingFunction,
+                      registry.get_class('OS::Qinling::Function'))
+        self.assertIs(webhook.QinlingWebhook,
+                      registry.get_class('OS::Qinling::Webhook'))
+        registry = self.load_types([self.useFixture(
+            fixtures.TempDir()).path])
+        self.assertRaises(exception.EntityNotFound, registry.get_class,
+                          'OS::Qinling::Function')
+
+    def test_client_plugin_and_constraints_come_from_entry_points(self):
+        self.assertIsInstance(
+            clients.Clients(self.ctx).client_plugin('qinling'),
+            qinling_plugin.QinlingClientPlugin)
+        env = resources.global_env()
+        self.assertIs(qinling_plugin.RuntimeConstraint,
+                      env.get_constraint('qinling.runtime'))
+        self.assertIs(qinling_plugin.FunctionConstraint,
+                      env.get_constraint('qinling.function'))
+
+    def test_types_listed_only_with_a_function_engine_endpoint(self):
+        types = resources.global_env().get_types(self.ctx)
+        self.assertIn('OS::Qinling::Function', types)
+        self.assertIn('OS::Qinling::Webhook', types)
+
+        token = ks_fixture.V3Token(project_id=base.PROJECT_ID)
+        token.add_service('orchestration').add_standard_endpoints(
+            public='http://127.0.0.1:8004/v1')
+        ctx = base.utils.dummy_context(tenant_id=base.PROJECT_ID)
+        ctx.auth_token_info = token
+        types = resources.global_env().get_types(ctx)
+        self.assertNotIn('OS::Qinling::Function', types)
+        self.assertNotIn('OS::Qinling::Webhook', types)
+        available, reason = function.QinlingFunction.is_service_available(
+            ctx)
+        self.assertFalse(available)
+        self.assertIn('qinling', reason)
