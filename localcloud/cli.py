@@ -1,6 +1,7 @@
 """The ``tools/localcloud`` command line: install, up, status, logs, down, destroy, env,
 emit-event and demo."""
 import argparse
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -30,35 +31,44 @@ def process_port(cloud, name):
 
 
 def up(cloud):
+    """Install, then start in two waves: the bus and key-value store, then every API
+    service at once; bootstrap in start order once a wave is healthy."""
+    from localcloud import services as services_mod
     started = time.monotonic()
     services = install(cloud)
-    sup = cloud.supervisor
-    for service in services:
-        procs = service.processes(cloud)
-        if all(sup.running(p.name) for p in procs) and _healthy(service, cloud):
+    backing = [s for s in services if s.name in services_mod.BACKING]
+    for wave in (backing, [s for s in services if s not in backing]):
+        with concurrent.futures.ThreadPoolExecutor(max(1, len(wave))) as pool:
+            for future in [pool.submit(_start_service, cloud, s) for s in wave]:
+                future.result()
+        for service in wave:
             service.bootstrap(cloud)
-            continue
-        with util.step('%s: configure' % service.name):
-            service.configure(cloud)
-        procs = service.processes(cloud)
-        t0 = time.monotonic()
-        fresh = []
-        for proc in procs:
-            if not sup.running(proc.name):
-                pid = sup.start(proc, cloud.log_path(proc.name))
-                fresh.append(proc.name)
-                util.say('%s: started %s (pid %d, log %s)'
-                         % (service.name, proc.name, pid, cloud.log_path(proc.name)))
-        timeout = getattr(service, 'start_timeout', DEFAULT_START_TIMEOUT)
-        waited = sup.wait_until(lambda: _healthy(service, cloud), timeout,
-                                '%s to become healthy' % service.name,
-                                name=[p.name for p in procs])
-        util.say('%s: healthy after %.1f s' % (service.name, time.monotonic() - t0))
-        for name in fresh:
-            sup.annotate(name, ready_after=round(waited, 1))
-        service.bootstrap(cloud)
     print_table(cloud, services)
     util.say('up: all services healthy after %.1f s' % (time.monotonic() - started))
+
+
+def _start_service(cloud, service):
+    """Configure and start what is not running, then wait until healthy."""
+    sup = cloud.supervisor
+    if all(sup.running(p.name) for p in service.processes(cloud)) and _healthy(service, cloud):
+        return
+    with util.step('%s: configure' % service.name):
+        service.configure(cloud)
+    procs = service.processes(cloud)
+    fresh = []
+    for proc in procs:
+        if not sup.running(proc.name):
+            pid = sup.start(proc, cloud.log_path(proc.name))
+            fresh.append(proc.name)
+            util.say('%s: started %s (pid %d, log %s)'
+                     % (service.name, proc.name, pid, cloud.log_path(proc.name)))
+    timeout = getattr(service, 'start_timeout', DEFAULT_START_TIMEOUT)
+    waited = sup.wait_until(lambda: _healthy(service, cloud), timeout,
+                            '%s to become healthy' % service.name,
+                            name=[p.name for p in procs])
+    util.say('%s: healthy after %.1f s' % (service.name, waited))
+    for name in fresh:
+        sup.annotate(name, ready_after=round(waited, 1))
 
 
 def _healthy(service, cloud):

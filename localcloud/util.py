@@ -21,7 +21,9 @@ MAIN_VENV_REQUIREMENTS = [
 
 
 def say(msg):
-    print('localcloud: ' + msg, flush=True)
+    # one write per line: services start in threads
+    sys.stdout.write('localcloud: %s\n' % msg)
+    sys.stdout.flush()
 
 
 @contextlib.contextmanager

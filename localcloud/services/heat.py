@@ -2,7 +2,7 @@
 
 Heat loads resource types only from ``plugin_dirs``; we point it at ``<venv>/lib/heat``,
 where a regular install of the plugin puts its one-line module (pbr data_files). An
-editable install does not, so ``configure`` copies that module there.
+editable install does not, so ``install`` copies that module there.
 """
 import os
 import shutil
@@ -26,6 +26,9 @@ class Heat(base.Service):
 
     def plugin_dir(self, cloud):
         return os.path.join(cloud.venv, 'lib', 'heat')
+
+    def install(self, cloud):
+        self._install_plugin_module(cloud)
 
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
@@ -65,7 +68,6 @@ class Heat(base.Service):
         })
         keystone.gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port('heat-api'),
                                'heat.wsgi.api:application', {'HOME': d})
-        self._install_plugin_module(cloud)
         marker = util.Marker(os.path.join(d, 'db-ready'), 'heat-manage db_sync')
         if not marker.done():
             with util.step('heat: db_sync'):
@@ -92,7 +94,9 @@ class Heat(base.Service):
         ]
 
     def healthy(self, cloud):
-        return util.http_ok(cloud.url('heat-api', '/'))
+        # the engine declares its RPC queue 'engine' once it serves (fresh broker per up)
+        from localcloud.services import rabbitmq
+        return util.http_ok(cloud.url('heat-api', '/')) and rabbitmq.queue_exists(cloud, 'engine')
 
     def catalog(self, cloud):
         return [base.CatalogEntry('orchestration', 'heat',
