@@ -132,15 +132,15 @@ def down(cloud):
 
 
 def destroy(cloud):
-    down(cloud)
     state = cloud.state_dir
     if not os.path.isdir(state):
+        util.say('destroy: %s does not exist' % state)
         return
-    looks_like_state = any(os.path.exists(os.path.join(state, n))
-                           for n in ('secrets.json', 'pids', 'venv', 'logs'))
-    if not looks_like_state:
+    # decided before `down`, which creates <state>/pids itself
+    if not any(os.path.exists(os.path.join(state, n)) for n in ('secrets.json', 'pids', 'venv')):
         sys.exit('localcloud: %s does not look like a local-cloud state dir; not removing it'
                  % state)
+    down(cloud)
     with util.step('removing %s' % state):
         util.rmtree(state)
 

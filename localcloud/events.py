@@ -43,11 +43,10 @@ def make_event(event_type, traits, project_id=None):
 
 def emit(cloud, event_type, traits=(), project_id=None):
     """Send one event to the cloud's Aodh listener; return the event dict (main venv only)."""
-    with warnings.catch_warnings():
-        # oslo.messaging imports eventlet, which warns about itself on every import
-        warnings.simplefilter('ignore', DeprecationWarning)
-        import oslo_messaging
-        from oslo_config import cfg
+    # oslo.messaging pulls in eventlet, which warns about itself on stderr
+    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+    import oslo_messaging
+    from oslo_config import cfg
 
     event = make_event(event_type, traits, project_id)
     conf = cfg.ConfigOpts()
