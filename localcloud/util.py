@@ -131,9 +131,10 @@ def ensure_apt(packages, probes):
         return
     with step('apt-get install %s' % ' '.join(packages)):
         env = {'DEBIAN_FRONTEND': 'noninteractive'}
-        run(['apt-get', 'update', '-q'], 'apt-get update', env=env)
-        run(['apt-get', 'install', '-y', '-q', '--no-install-recommends'] + packages,
-            'apt-get install', env=env)
+        wait_for_lock = ['-o', 'DPkg::Lock::Timeout=300']  # another install may be running
+        run(['apt-get', 'update', '-q'] + wait_for_lock, 'apt-get update', env=env)
+        run(['apt-get', 'install', '-y', '-q', '--no-install-recommends'] + wait_for_lock
+            + packages, 'apt-get install', env=env)
 
 
 def ensure_main_venv(cloud):
