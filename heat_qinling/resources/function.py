@@ -282,7 +282,6 @@ class QinlingFunction(resource.Resource):
         function = self.client_plugin().create_function(
             code=code, package=data, **fields)
         self.resource_id_set(function.id)
-        return function.id
 
     def needs_replace_with_prop_diff(self, changed_properties_set,
                                      after_props, before_props):

@@ -314,5 +314,6 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
                 LOG.warning('Worker %s of function %s(version %s) died (exit %s).',
                             worker.name, worker.function_id, worker.function_version,
                             worker.process and worker.process.returncode)
-                self._stop(worker)
+                # Keys first: once the worker is forgotten, an execution may look them up.
                 self._forget_service_url(worker)
+                self._stop(worker)
