@@ -361,7 +361,9 @@ class QinlingFunction(resource.Resource):
         code = resource_data.get('code') or {}
         if code.get('source') == 'package':
             live[self.ENTRY] = resource_data.get('entry')
-            live[self.FILES] = self._live_files(resource_properties, code)
+            files = self._live_files(resource_properties, code)
+            if files is not None:
+                live[self.FILES] = files
         elif code.get('source') == 'swift':
             live[self.ENTRY] = resource_data.get('entry')
             live[self.SWIFT] = dict(code.get('swift') or {})

@@ -1,4 +1,7 @@
 """Observing reality: what Heat sees when the resources drift."""
+import io
+import zipfile
+
 from heat_qinling import package
 from tests.unit import base
 
@@ -43,3 +46,14 @@ class LiveStateTest(base.QinlingStackTestCase):
         webhook['function_version'] = 2
         self.assertEqual(2, hook.get_live_state(hook.properties)[
             'function_version'])
+
+    def test_binary_package_outside_heat_is_not_reported_as_files(self):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, 'w') as archive:
+            archive.writestr('lib.so', b'\x7fELF\xff\xfe')
+        data = buf.getvalue()
+        self.qinling.packages[self.fn.resource_id] = data
+        self.function['code']['md5sum'] = package.md5sum(data)
+        live = self.fn.get_live_state(self.fn.properties)
+        self.assertNotIn('files', live)
+        self.assertEqual('hello_world.main', live['entry'])
