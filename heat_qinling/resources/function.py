@@ -5,11 +5,11 @@ from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
 from heat.engine import resource
-from heat.engine import rsrc_defn
 from heat.engine import support
 from heat.engine import translation
 
 from heat_qinling import package
+from heat_qinling.resources import validation
 
 # Qinling's [resource_limits] defaults, in Qinling's own units.
 CPU_MIN, CPU_MAX, CPU_DEFAULT = 100, 300, 100                 # millicpu
@@ -18,7 +18,7 @@ MEMORY_DEFAULT = MEMORY_MIN
 TIMEOUT_MIN, TIMEOUT_MAX, TIMEOUT_DEFAULT = 1, 300, 5         # seconds
 
 
-class QinlingFunction(resource.Resource):
+class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
     """A Qinling function: code that Qinling runs on demand.
 
     The code comes from exactly one source:
@@ -205,15 +205,7 @@ class QinlingFunction(resource.Resource):
         given = [s for s in self.CODE_SOURCES if props.get(s) is not None]
         return given[0] if len(given) == 1 else None
 
-    def _invalid(self, prop, message):
-        return exception.StackValidationFailed(
-            error=_('Property error'),
-            path=[self.stack.t.RESOURCES, self.name,
-                  self.stack.t.get_section_name(rsrc_defn.PROPERTIES), prop],
-            message=message)
-
-    def validate(self):
-        super(QinlingFunction, self).validate()
+    def validate_values(self):
         given = [s for s in self.CODE_SOURCES
                  if self.properties.get(s) is not None]
         if len(given) != 1:
@@ -226,13 +218,13 @@ class QinlingFunction(resource.Resource):
         runtime = self.properties[self.RUNTIME]
         if source == self.IMAGE:
             if runtime is not None:
-                raise self._invalid(
+                raise self.property_error(
                     self.RUNTIME,
                     _('"runtime" is not used with "image": the image itself '
                       'serves the function. Remove "runtime".'))
             return
         if runtime is None:
-            raise self._invalid(
+            raise self.property_error(
                 self.RUNTIME,
                 _('"runtime" is required with "%s": give the name or ID of '
                   'a Qinling runtime, e.g. python3.') % source)
@@ -240,17 +232,17 @@ class QinlingFunction(resource.Resource):
         try:
             package.validate_entry(entry)
         except package.InvalidPackage as ex:
-            raise self._invalid(self.ENTRY, str(ex))
+            raise self.property_error(self.ENTRY, str(ex))
         if source == self.FILES:
             files = self.properties[self.FILES]
             try:
                 package.validate_files(files)
             except package.InvalidPackage as ex:
-                raise self._invalid(self.FILES, str(ex))
+                raise self.property_error(self.FILES, str(ex))
             try:
                 package.validate_entry_in_files(entry, files)
             except package.InvalidPackage as ex:
-                raise self._invalid(self.ENTRY, str(ex))
+                raise self.property_error(self.ENTRY, str(ex))
 
     # Create / update / delete ------------------------------------------
 

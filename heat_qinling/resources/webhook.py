@@ -7,8 +7,10 @@ from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
+from heat_qinling.resources import validation
 
-class QinlingWebhook(resource.Resource):
+
+class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
     """A Qinling webhook: an unauthenticated URL that runs a function.
 
     A POST of a JSON object to ``webhook_url`` runs the function
