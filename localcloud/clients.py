@@ -1,0 +1,149 @@
+"""Clients of the local cloud as its users see it: the ``openstack``/``aodh`` CLI
+environment, keystoneauth sessions and the Heat, Qinling and Aodh python clients.
+
+Shared by ``demo``, the benchmark and the end-to-end tests. Main venv only (the
+clients are imported lazily so that the CLI's stdlib-only commands still work).
+"""
+import os
+import shlex
+import subprocess
+import tempfile
+import time
+
+
+def cli_env(cloud, who='demo'):
+    """The OS_* variables (and PATH) that make the ``openstack`` CLI act as ``who``."""
+    creds = cloud.credentials(who)
+    return {
+        'OS_AUTH_URL': creds['auth_url'], 'OS_USERNAME': creds['username'],
+        'OS_PASSWORD': creds['password'], 'OS_PROJECT_NAME': creds['project_name'],
+        'OS_USER_DOMAIN_NAME': creds['user_domain_name'],
+        'OS_PROJECT_DOMAIN_NAME': creds['project_domain_name'],
+        'OS_IDENTITY_API_VERSION': '3', 'OS_REGION_NAME': cloud.region,
+        'OS_INTERFACE': 'public', 'OS_AUTH_TYPE': 'password',
+    }
+
+
+def run_cli(cloud, argv, who='demo', echo=True, check=True, cwd=None):
+    """Run an OpenStack CLI (``openstack``, ``aodh``) from the main venv as ``who``.
+
+    With ``echo`` the command line is printed as a user would type it and its standard
+    output is shown as it comes. Standard error is kept apart and shown only when the
+    command fails: the CLI warns there about client plugins it cannot load (Heat's
+    requirements bring python-blazarclient, whose OSC plugin does not match the CLI).
+    Returns (exit code, stdout). Raises CommandFailed if ``check`` and the command fails.
+    """
+    env = dict(os.environ)
+    # a user's own OS_* variables must not mix with the local cloud's
+    for key in [k for k in env if k.startswith('OS_')]:
+        del env[key]
+    env.update(cli_env(cloud, who))
+    env['PATH'] = os.path.dirname(cloud.python) + os.pathsep + env.get('PATH', '')
+    env['PYTHONWARNINGS'] = 'ignore'
+    if echo:
+        print('$ ' + ' '.join(shlex.quote(str(a)) for a in argv), flush=True)
+    with tempfile.TemporaryFile('w+') as stderr:
+        proc = subprocess.Popen([str(a) for a in argv], env=env, cwd=cwd or cloud.repo_dir,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=stderr, text=True)
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if echo:
+                print(line, end='', flush=True)
+        code = proc.wait()
+        stderr.seek(0)
+        errors = stderr.read()
+    output = ''.join(lines)
+    if code != 0 and echo and errors:
+        print(errors, end='', flush=True)
+    if check and code != 0:
+        raise CommandFailed('%s exited %d%s' % (
+            ' '.join(map(str, argv[:4])), code,
+            '' if echo else ':\n' + (output + errors)[-3000:]))
+    return code, output
+
+
+class CommandFailed(RuntimeError):
+    """A CLI command exited non-zero."""
+
+
+def session(cloud, who='demo'):
+    """A keystoneauth session with the password of ``who`` (demo, admin)."""
+    from keystoneauth1.identity import v3
+    from keystoneauth1 import session as ks_session
+    return ks_session.Session(auth=v3.Password(**cloud.credentials(who)))
+
+
+def heat(cloud, who='demo', sess=None):
+    from heatclient import client as heat_client
+    return heat_client.Client('1', session=sess or session(cloud, who),
+                              interface='public', region_name=cloud.region)
+
+
+def qinling(cloud, who='demo', sess=None):
+    from qinlingclient.v1 import client as qinling_client
+    return qinling_client.Client(session=sess or session(cloud, who),
+                                 service_type='function-engine', endpoint_type='public',
+                                 region_name=cloud.region)
+
+
+def aodh(cloud, who='demo', sess=None):
+    from aodhclient.v2 import client as aodh_client
+    return aodh_client.Client(session=sess or session(cloud, who), interface='public',
+                              region_name=cloud.region)
+
+
+def project_id(cloud, who='demo'):
+    """The project id of ``who``'s token."""
+    sess = session(cloud, who)
+    return sess.get_project_id()
+
+
+def alarm_cache_ttl(cloud):
+    """aodh-listener's event_alarm_cache_ttl as rendered in the cloud's aodh.conf (s)."""
+    import configparser
+    parser = configparser.RawConfigParser()
+    parser.read(os.path.join(cloud.state_dir, 'aodh', 'aodh.conf'))
+    return float(parser.get('DEFAULT', 'event_alarm_cache_ttl', fallback='60'))
+
+
+def wait_for(check, timeout, what, interval=0.25):
+    """Poll ``check()`` until it returns something truthy; return that value.
+
+    Raises TimeoutError naming ``what`` after ``timeout`` s.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError('timed out after %g s waiting for %s' % (timeout, what))
+        time.sleep(interval)
+
+
+def executions(qinling_client, function_id):
+    """The executions of one function, oldest first."""
+    found = qinling_client.function_executions.list(function_id=function_id)
+    return sorted(found, key=lambda e: (e.created_at or '', e.id))
+
+
+def finished_executions(qinling_client, function_id, count=1):
+    """The function's executions once at least ``count`` exist and none is running,
+    else None."""
+    found = executions(qinling_client, function_id)
+    if len(found) >= count and all(e.status != 'running' for e in found):
+        return found
+    return None
+
+
+def log_tail(cloud, process, lines=30):
+    """The last lines of a process log of the cloud, as text ('' if there is none)."""
+    path = cloud.log_path(process)
+    if not os.path.exists(path):
+        return ''
+    with open(path, 'rb') as f:
+        f.seek(max(0, os.path.getsize(path) - 64 * 1024))
+        text = f.read().decode(errors='replace')
+    return '\n'.join(text.splitlines()[-lines:])
