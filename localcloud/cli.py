@@ -146,16 +146,8 @@ def destroy(cloud):
 
 
 def env(cloud, who):
-    creds = cloud.credentials(who)
-    exports = {
-        'OS_AUTH_URL': creds['auth_url'], 'OS_USERNAME': creds['username'],
-        'OS_PASSWORD': creds['password'], 'OS_PROJECT_NAME': creds['project_name'],
-        'OS_USER_DOMAIN_NAME': creds['user_domain_name'],
-        'OS_PROJECT_DOMAIN_NAME': creds['project_domain_name'],
-        'OS_IDENTITY_API_VERSION': '3', 'OS_REGION_NAME': cloud.region,
-        'OS_INTERFACE': 'public', 'OS_AUTH_TYPE': 'password',
-    }
-    for key, value in exports.items():
+    from localcloud import clients
+    for key, value in clients.cli_env(cloud, who).items():
         print("export %s='%s'" % (key, value))
     print("export PATH='%s':\"$PATH\"" % os.path.dirname(cloud.python))
 
@@ -214,8 +206,11 @@ def build_parser():
     p.add_argument('event_type')
     p.add_argument('--trait', action='append', default=[], metavar='NAME=VALUE')
     p.add_argument('--project', help="project id (default: the demo project's id)")
-    p = sub.add_parser('demo', help='the end-to-end demo (localcloud.demo)')
-    p.add_argument('demo_args', nargs=argparse.REMAINDER)
+    from localcloud import demo
+    p = sub.add_parser('demo', help='the end-to-end demo (localcloud.demo)',
+                       description=demo.__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    demo.add_arguments(p)
     return parser
 
 
@@ -241,7 +236,7 @@ def main(argv=None):
             emit_event(cloud, args.event_type, args.trait, args.project)
         elif args.command == 'demo':
             from localcloud import demo
-            return demo.main(cloud, args.demo_args)
+            return demo.run(cloud, args)
     except (supervisor_mod.SupervisorError, RuntimeError) as exc:
         print('localcloud: ERROR: %s' % exc, file=sys.stderr)
         return 1
