@@ -1,0 +1,65 @@
+"""The seed chain on the local cloud: an event fires the alarm, the alarm POSTs to the
+webhook, Qinling runs the function with the alarm payload; and nothing else fires it."""
+import time
+import uuid
+
+from localcloud import clients
+from tests.e2e import base
+
+
+class SeedChainTest(base.E2ETestCase):
+    """templates/function-webhook-event-alarm.yaml with its defaults."""
+
+    def setUp(self):
+        super().setUp()
+        self.stack = self.create_stack('e2e-chain')
+        out = self.outputs(self.stack)
+        self.function_id, self.alarm_id = out['function_id'], out['alarm_id']
+        self.webhook_url = out['webhook_url']
+        self.wait_until_alarms_cached()
+
+    def event_traits(self, execution):
+        payload = base.decode(execution.input)
+        return payload, {t[0]: t[2] for t in payload['reason_data']['event']['traits']}
+
+    def test_event_runs_function_with_alarm_payload(self):
+        marker = uuid.uuid4().hex
+        event = self.emit(traits=[('service', 'nova'), ('vm_name', 'e2e-vm'),
+                                  ('vm_id', str(uuid.uuid4())), ('e2e_marker', marker)])
+
+        [execution] = self.wait_for_executions(self.function_id)
+        self.assertSucceeded(execution, 'Hello, World')
+        webhook_id = self.webhook_url.rstrip('/').split('/')[-2]
+        self.assertIn(webhook_id, execution.description)   # "Created by Webhook <id>"
+        payload, traits = self.event_traits(execution)
+        self.assertEqual(self.alarm_id, payload['alarm_id'])
+        self.assertEqual('alarm', payload['current'])
+        self.assertEqual(event['message_id'], payload['reason_data']['event']['message_id'])
+        self.assertEqual(self.project_id, traits['project_id'])
+        self.assertEqual(marker, traits['e2e_marker'])
+        self.assertEqual('e2e-vm', traits['vm_name'])
+
+        self.assertEqual('alarm', self.aodh.alarm.get(self.alarm_id)['state'])
+        transitions = [h for h in self.aodh.alarm_history.get(self.alarm_id)
+                       if h['type'] == 'state transition']
+        self.assertEqual(1, len(transitions), transitions)
+
+    def test_no_firing_for_another_project_or_event_type(self):
+        admin_project = clients.project_id(self.cloud, 'admin')
+        self.assertNotEqual(self.project_id, admin_project)
+        self.emit(traits=[('vm_name', 'other-project')], project_id=admin_project)
+        self.emit(event_type='compute.instance.delete', traits=[('vm_name', 'other-type')])
+        # Positive control, sent last: the listener takes events one at a time in order,
+        # and the alarm (repeat_actions false) would not fire again had a decoy fired it.
+        control = self.emit(traits=[('vm_name', 'control')])
+
+        [execution] = self.wait_for_executions(self.function_id)
+        self.assertSucceeded(execution, 'Hello, World')
+        payload, traits = self.event_traits(execution)
+        self.assertEqual(control['message_id'], payload['reason_data']['event']['message_id'])
+        self.assertEqual('control', traits['vm_name'])
+
+        # A few seconds more for anything late; still exactly the control's execution.
+        time.sleep(base.QUIET_PERIOD)
+        executions = clients.executions(self.qinling, self.function_id)
+        self.assertEqual([execution.id], [e.id for e in executions])
