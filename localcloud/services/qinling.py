@@ -100,6 +100,12 @@ class Qinling(base.Service):
                 'transport_url': cloud.transport_url,
                 'rpc_response_timeout': RPC_RESPONSE_TIMEOUT,
                 'use_stderr': True,
+                # oslo.service's eventlet server holds a green thread per open client
+                # connection, 100 at most, idle keep-alive ones for up to 900 s: Heat
+                # creating 30 functions at once filled the pool and the API stopped
+                # answering. One request per connection frees each thread at once.
+                'wsgi_keep_alive': False,
+                'client_socket_timeout': 60,
             },
             'api': {'host': cloud.host, 'port': port, 'api_workers': 1,
                     'enable_job_handler': True},
