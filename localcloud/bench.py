@@ -170,7 +170,42 @@ def timed_cli(cloud, argv):
     return time.monotonic() - started
 
 
+def heat_create_seconds(heat, name):
+    """Seconds from the stack's CREATE_IN_PROGRESS event to its CREATE_COMPLETE event,
+    as Heat recorded them (whole seconds): the create without the CLI's start-up and
+    its 5 s event polling."""
+    import datetime
+    times = {}
+    for event in heat.events.list(name):
+        if (event.resource_name == name
+                and event.resource_status in ('CREATE_IN_PROGRESS', 'CREATE_COMPLETE')):
+            times[event.resource_status.split('_', 1)[1]] = datetime.datetime.strptime(
+                event.event_time, '%Y-%m-%dT%H:%M:%SZ')
+    return int((times['COMPLETE'] - times['IN_PROGRESS']).total_seconds())
+
+
+def failure_reason(heat, name):
+    try:
+        stack = heat.stacks.get(name)
+    except Exception as exc:  # noqa: BLE001 - the reason is all we want
+        return 'stack %s: %s' % (name, exc)
+    return '%s: %s' % (stack.stack_status, (stack.stack_status_reason or '')[:300])
+
+
+def cleanup_stack(cloud, heat, name, attempts=3):
+    """Delete a failed benchmark stack, retrying a failed delete."""
+    from localcloud import clients
+    for _ in range(attempts):
+        code, _ = clients.run_cli(cloud, ['openstack', 'stack', 'delete', '--yes', '--wait',
+                                          name], echo=False, check=False)
+        if code == 0:
+            return
+    say('stacks: could not delete %s: %s' % (name, failure_reason(heat, name)))
+
+
 def stacks(cloud, workdir, sizes, results):
+    from localcloud import clients
+    heat = clients.heat(cloud)
     shutil.copytree(os.path.join(config.REPO_DIR, 'templates', 'functions'),
                     os.path.join(workdir, 'functions'), dirs_exist_ok=True)
     # the CLI's own start-up is in every figure below: show it once
@@ -185,16 +220,26 @@ def stacks(cloud, workdir, sizes, results):
             with open(path, 'w') as f:
                 f.write(text)
             name = 'bench-%s-%d-%d' % (kind, n, os.getpid())
-            create = timed_cli(cloud, ['openstack', 'stack', 'create', '--wait', '-t', path,
-                                       name])
-            delete = timed_cli(cloud, ['openstack', 'stack', 'delete', '--yes', '--wait',
-                                       name])
             what = ('%d seed chain(s)' % n if kind == 'chains'
                     else '%d OS::Heat::RandomString' % resources)
-            say('stacks: %-26s %3d resources: create %5.1f s, delete %5.1f s'
-                % (what, resources, create, delete))
-            rows.append({'kind': kind, 'n': n, 'resources': resources,
-                         'create_s': round(create, 1), 'delete_s': round(delete, 1)})
+            row = {'kind': kind, 'n': n, 'resources': resources}
+            rows.append(row)
+            try:
+                create = timed_cli(cloud, ['openstack', 'stack', 'create', '--wait', '-t',
+                                           path, name])
+                row.update(create_s=round(create, 1),
+                           create_in_heat_s=heat_create_seconds(heat, name))
+                delete = timed_cli(cloud, ['openstack', 'stack', 'delete', '--yes', '--wait',
+                                           name])
+                row['delete_s'] = round(delete, 1)
+            except clients.CommandFailed:
+                # a failure is a figure too: report why and go on with the other sizes
+                row['failed'] = failure_reason(heat, name)
+                say('stacks: %-26s %3d resources: FAILED: %s' % (what, resources, row['failed']))
+                cleanup_stack(cloud, heat, name)
+                continue
+            say('stacks: %-26s %3d resources: create %5.1f s (in Heat %3d s), delete %5.1f s'
+                % (what, resources, row['create_s'], row['create_in_heat_s'], row['delete_s']))
     results['stacks'] = rows
 
 
