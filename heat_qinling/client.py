@@ -25,8 +25,8 @@ _DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+)')
 
 
 class AmbiguousName(exception.HeatException):
-    msg_fmt = _('Several Qinling %(kind)s are named "%(name)s" (IDs: %(ids)s); '
-                'refer to the one you mean by its ID.')
+    msg_fmt = _('Several Qinling %(kind)s are named "%(name)s" '
+                '(IDs: %(ids)s); refer to the one you mean by its ID.')
 
 
 class FunctionInUse(exception.HeatException):
