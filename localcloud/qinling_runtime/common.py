@@ -13,6 +13,30 @@ def apply_shims():
     removed in Python 3.10; without it workers cannot fetch function code (500)."""
     if not hasattr(collections, 'Iterable'):
         collections.Iterable = collections.abc.Iterable
+    serialise_sqlite()
+
+
+def serialise_sqlite():
+    """Give each process one sqlite connection, handed over between green threads.
+
+    For a sqlite file SQLAlchemy 1.3 opens a connection per session. Under eventlet a
+    writer that finds the database locked waits in sqlite's C busy handler, which
+    blocks the whole process, so the green thread that holds the lock never commits:
+    with ten requests at once, most end in "database is locked" (500). With a
+    QueuePool (sized by ``[database] max_pool_size = 1``) the green threads queue for
+    the connection cooperatively instead.
+    """
+    from sqlalchemy import pool
+    from sqlalchemy.dialects.sqlite import pysqlite
+
+    default = pysqlite.SQLiteDialect_pysqlite.get_pool_class
+
+    def get_pool_class(cls, url):
+        if url.database and url.database != ':memory:':
+            return pool.QueuePool
+        return default(url)
+
+    pysqlite.SQLiteDialect_pysqlite.get_pool_class = classmethod(get_pool_class)
 
 
 def parse_config(argv, extra_opts=None):

@@ -110,7 +110,10 @@ class Qinling(base.Service):
             'api': {'host': cloud.host, 'port': port, 'api_workers': 1,
                     'enable_job_handler': True},
             'pecan': {'auth_enable': True},
-            'database': {'connection': 'sqlite:///%s' % os.path.join(d, 'qinling.sqlite')},
+            # One connection per process: see qinling_runtime.common.serialise_sqlite.
+            'database': {'connection': 'sqlite:///%s?check_same_thread=false'
+                                       % os.path.join(d, 'qinling.sqlite'),
+                         'max_pool_size': 1, 'max_overflow': 0, 'pool_timeout': 60},
             'storage': {'file_system_dir': os.path.join(d, 'packages')},
             'etcd': {'host': cloud.host, 'port': cloud.port('etcd'), 'protocol': 'http'},
             'keystone_authtoken': {
