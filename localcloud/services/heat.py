@@ -52,7 +52,9 @@ class Heat(base.Service):
                 'region_name_for_services': cloud.region,
                 'use_stderr': True,
             },
-            'database': {'connection': 'sqlite:///%s/heat.sqlite' % d},
+            # heat-engine's threads write concurrently; sqlite's default 5 s wait for the
+            # lock was too short for 90 resources in one stack ("database is locked").
+            'database': {'connection': 'sqlite:///%s/heat.sqlite?timeout=60' % d},
             'paste_deploy': {'api_paste_config': os.path.join(cloud.venv, 'etc', 'heat',
                                                               'api-paste.ini')},
             'keystone_authtoken': dict(auth, www_authenticate_uri=cloud.keystone_url,
@@ -89,8 +91,9 @@ class Heat(base.Service):
         d = cloud.service_dir(self.name)
         return [
             base.Process('heat-api', [cloud.venv_bin('gunicorn')], cwd=d),
-            base.Process('heat-engine', [cloud.venv_bin('heat-engine'),
-                                         '--config-file', self.conf_path(cloud)], cwd=d),
+            base.Process('heat-engine', [cloud.python, '-m', 'localcloud.heat_engine',
+                                         '--config-file', self.conf_path(cloud)],
+                         env={'PYTHONPATH': cloud.repo_dir}, cwd=d),
         ]
 
     def healthy(self, cloud):
