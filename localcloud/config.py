@@ -3,12 +3,12 @@
 ``Cloud`` is the one object every service module, the supervisor and the CLI share.
 All paths it hands out are plain ``str`` (configparser and subprocess want strings).
 """
-import contextlib
-import fcntl
 import json
 import os
 import secrets
 import string
+
+from localcloud import util
 
 DEFAULT_BASE_PORT = 17000
 
@@ -122,7 +122,7 @@ class Cloud:
     def secret(self, name):
         """A random 32-char alphanumeric secret, made once and kept in secrets.json (0600)."""
         os.makedirs(self.state_dir, exist_ok=True)
-        with self._locked(self.secrets_path + '.lock'):
+        with util.file_lock(self.secrets_path + '.lock'):
             stored = {}
             if os.path.exists(self.secrets_path):
                 with open(self.secrets_path) as f:
@@ -136,16 +136,6 @@ class Cloud:
                     json.dump(stored, f, indent=1, sort_keys=True)
                 os.replace(tmp, self.secrets_path)
             return stored[name]
-
-    @staticmethod
-    @contextlib.contextmanager
-    def _locked(path):
-        with open(path, 'a') as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def credentials(self, who='demo'):
         """Keystone password-auth dict for 'admin', 'demo' or a service user name."""

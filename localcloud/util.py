@@ -2,6 +2,7 @@
 ini rendering, apt packages, and the main venv."""
 import configparser
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -162,3 +163,14 @@ def ensure_main_venv(cloud):
 
 def rmtree(path):
     shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def file_lock(path):
+    """Hold an exclusive flock on ``path`` (created if missing) for the block."""
+    with open(path, 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

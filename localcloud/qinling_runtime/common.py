@@ -1,9 +1,9 @@
 """What both launchers need before and while starting Qinling 5.0.0 on Python 3.11."""
 import collections
 import collections.abc
-import contextlib
-import fcntl
 import os
+
+from localcloud import util
 
 SCHEMA_LOCK = 'schema.lock'
 
@@ -52,16 +52,6 @@ def parse_config(argv, extra_opts=None):
     return cfg.CONF
 
 
-@contextlib.contextmanager
-def _file_lock(path):
-    with open(path, 'a') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def create_schema(conf):
     """Create the tables (create_all), one process at a time.
 
@@ -73,5 +63,5 @@ def create_schema(conf):
 
     lock_path = os.path.join(os.path.dirname(os.path.abspath(conf.config_file[0])),
                              SCHEMA_LOCK)
-    with _file_lock(lock_path):
+    with util.file_lock(lock_path):
         db_api.setup_db()
