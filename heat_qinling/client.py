@@ -8,18 +8,25 @@ import re
 
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneclient import adapter as keystone_adapter
+from oslo_config import cfg
 from oslo_serialization import jsonutils
 from oslo_utils import uuidutils
 from qinlingclient.common import exceptions as qinling_exc
 from qinlingclient.common import http as qinling_http
 from qinlingclient.v1 import client as qinling_client
 
+from heat.common import config as heat_config
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine.clients import client_plugin
 from heat.engine import constraints
 
 CLIENT_NAME = 'qinling'
+
+# [clients_qinling] in heat.conf, like Heat's in-tree clients have; an option
+# left unset there falls back to [clients].
+cfg.CONF.register_opts(heat_config.clients_opts,
+                       group='clients_' + CLIENT_NAME)
 
 _DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+)')
 

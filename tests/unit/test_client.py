@@ -159,3 +159,11 @@ class ClientPluginTest(base.QinlingStackTestCase):
         plugin = ctx.clients.client_plugin('qinling')
         self.assertEqual('http://internal.two:7070',
                          plugin.client().http_client.get_endpoint())
+        # [clients_qinling] wins over [clients].
+        cfg.CONF.set_override('endpoint_type', 'publicURL',
+                              group='clients_qinling')
+        ctx = base.utils.dummy_context(tenant_id=base.PROJECT_ID)
+        ctx.auth_token_info = token
+        plugin = ctx.clients.client_plugin('qinling')
+        self.assertEqual('http://public.two:7070',
+                         plugin.client().http_client.get_endpoint())
