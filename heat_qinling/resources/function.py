@@ -200,14 +200,16 @@ class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
 
     # Validation ----------------------------------------------------------
 
+    def _code_sources_given(self, props):
+        return [s for s in self.CODE_SOURCES if props.get(s) is not None]
+
     def _code_source(self, props=None):
         props = self.properties if props is None else props
-        given = [s for s in self.CODE_SOURCES if props.get(s) is not None]
+        given = self._code_sources_given(props)
         return given[0] if len(given) == 1 else None
 
     def validate_values(self):
-        given = [s for s in self.CODE_SOURCES
-                 if self.properties.get(s) is not None]
+        given = self._code_sources_given(self.properties)
         if len(given) != 1:
             raise exception.StackValidationFailed(
                 resource=self,
