@@ -69,6 +69,14 @@ def template_files(name):
     return files
 
 
+def context_with_catalog(token):
+    """A request context whose service catalog is that of a Keystone token."""
+    ctx = utils.dummy_context(tenant_id=PROJECT_ID)
+    ctx.auth_token_info = token
+    ctx.reload_auth_plugin()
+    return ctx
+
+
 class QinlingStackTestCase(common.HeatTestCase):
     """Runs stacks against fake Qinling and Aodh servers."""
 
@@ -89,10 +97,7 @@ class QinlingStackTestCase(common.HeatTestCase):
             service = token.add_service(service_type, name=name)
             service.add_standard_endpoints(public=url, internal=url,
                                            admin=url, region='RegionOne')
-        ctx = utils.dummy_context(tenant_id=PROJECT_ID)
-        ctx.auth_token_info = token
-        ctx.reload_auth_plugin()
-        return ctx
+        return context_with_catalog(token)
 
     def add_function(self, name):
         """A function made outside any stack, through the real client."""

@@ -154,16 +154,14 @@ class ClientPluginTest(base.QinlingStackTestCase):
                              region='RegionTwo')
         service.add_endpoint('public', 'http://public.two:7070',
                              region='RegionTwo')
-        ctx = base.utils.dummy_context(tenant_id=base.PROJECT_ID)
-        ctx.auth_token_info = token
-        plugin = ctx.clients.client_plugin('qinling')
+        plugin = base.context_with_catalog(token).clients.client_plugin(
+            'qinling')
         self.assertEqual('http://internal.two:7070',
                          plugin.client().http_client.get_endpoint())
         # [clients_qinling] wins over [clients].
         cfg.CONF.set_override('endpoint_type', 'publicURL',
                               group='clients_qinling')
-        ctx = base.utils.dummy_context(tenant_id=base.PROJECT_ID)
-        ctx.auth_token_info = token
-        plugin = ctx.clients.client_plugin('qinling')
+        plugin = base.context_with_catalog(token).clients.client_plugin(
+            'qinling')
         self.assertEqual('http://public.two:7070',
                          plugin.client().http_client.get_endpoint())

@@ -52,8 +52,7 @@ class PluginLoadingTest(base.QinlingStackTestCase):
         token = ks_fixture.V3Token(project_id=base.PROJECT_ID)
         token.add_service('orchestration').add_standard_endpoints(
             public='http://127.0.0.1:8004/v1')
-        ctx = base.utils.dummy_context(tenant_id=base.PROJECT_ID)
-        ctx.auth_token_info = token
+        ctx = base.context_with_catalog(token)
         types = resources.global_env().get_types(ctx)
         self.assertNotIn('OS::Qinling::Function', types)
         self.assertNotIn('OS::Qinling::Webhook', types)
