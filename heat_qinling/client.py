@@ -15,6 +15,7 @@
 Every quirk of the Qinling API and every work-around for python-qinlingclient
 5.1.1 lives here, so the resources can stay declarative.
 """
+from importlib import metadata
 import io
 import re
 
@@ -41,6 +42,10 @@ cfg.CONF.register_opts(heat_config.clients_opts,
                        group='clients_' + CLIENT_NAME)
 
 _DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+)')
+
+# The python-qinlingclient releases whose internals this module was written
+# against (requirements.txt caps the library at the same bound).
+SUPPORTED_QINLINGCLIENT = '>=5.1.1,<5.2.0'
 
 
 class AmbiguousName(exception.HeatException):
@@ -84,6 +89,25 @@ def _error_from_response(response):
     return cls(details=details)
 
 
+def _check_qinlingclient(client):
+    """Fail loudly if python-qinlingclient lacks the internals used here.
+
+    The plugin swaps the class of the client's HTTP adapter and reads the
+    library's private map of status codes to exceptions; a release that
+    changes either would otherwise fail in obscure ways.
+    """
+    http_client = getattr(client, 'http_client', None)
+    if (isinstance(getattr(qinling_exc, '_code_map', None), dict) and
+            type(http_client) is qinling_http.SessionClient and
+            isinstance(http_client, keystone_adapter.Adapter)):
+        return
+    raise exception.Error(
+        _('python-qinlingclient %(installed)s is not supported by '
+          'heat-qinling: it needs python-qinlingclient%(supported)s.') % {
+            'installed': metadata.version('python-qinlingclient'),
+            'supported': SUPPORTED_QINLINGCLIENT})
+
+
 class QinlingSessionClient(qinling_http.SessionClient):
     """python-qinlingclient's keystone adapter with safe error handling."""
 
@@ -109,6 +133,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
             service_type=self.FUNCTION_ENGINE,
             endpoint_type=interface,
             region_name=self._get_region_name())
+        _check_qinlingclient(client)
         # All managers share this one adapter; give it our error handling.
         client.http_client.__class__ = QinlingSessionClient
         return client

@@ -1,5 +1,6 @@
 """The qinling client plugin: lookups, error handling and the work-arounds
 for python-qinlingclient 5.1.1, checked on the wire against the fake."""
+import fixtures
 from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
 from oslo_config import cfg
@@ -91,6 +92,16 @@ class ClientPluginTest(base.QinlingStackTestCase):
         self.assertIn('Qinling said: The function is still associated',
                       str(ex))
         self.assertIn(function_id, self.qinling.functions)
+
+    def test_unsupported_qinlingclient_fails_loudly(self):
+        # A release without the internals client.py relies on is refused by
+        # name instead of failing later in obscure ways.
+        self.useFixture(fixtures.MockPatchObject(qinling_exc, '_code_map'))
+        del qinling_exc._code_map
+        plugin = self.make_context().clients.client_plugin('qinling')
+        ex = self.assertRaises(exception.Error, plugin.client)
+        self.assertIn('python-qinlingclient 5.1.1 is not supported', str(ex))
+        self.assertIn('>=5.1.1,<5.2.0', str(ex))
 
     # Work-around: update drops swift code -----------------------------------
 
