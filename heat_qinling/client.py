@@ -38,8 +38,13 @@ CLIENT_NAME = 'qinling'
 
 # [clients_qinling] in heat.conf, like Heat's in-tree clients have; an option
 # left unset there falls back to [clients].
-cfg.CONF.register_opts(heat_config.clients_opts,
-                       group='clients_' + CLIENT_NAME)
+CONFIG_GROUP = 'clients_' + CLIENT_NAME
+cfg.CONF.register_opts(heat_config.clients_opts, group=CONFIG_GROUP)
+
+
+def list_opts():
+    """The options of heat-qinling, for oslo-config-generator."""
+    yield CONFIG_GROUP, heat_config.clients_opts
 
 _DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+)')
 

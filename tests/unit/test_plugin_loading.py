@@ -1,4 +1,8 @@
 """heat-engine finds the plugin the way an operator installs it."""
+import os
+import subprocess
+import sys
+
 import fixtures
 from keystoneauth1 import fixture as ks_fixture
 from oslo_config import cfg
@@ -60,3 +64,16 @@ class PluginLoadingTest(base.QinlingStackTestCase):
             ctx)
         self.assertFalse(available)
         self.assertIn('qinling', reason)
+
+
+class ConfigGeneratorTest(base.QinlingStackTestCase):
+
+    def test_generated_config_shows_clients_qinling(self):
+        generator = os.path.join(os.path.dirname(sys.executable),
+                                 'oslo-config-generator')
+        out = subprocess.run([generator, '--namespace', 'heat_qinling'],
+                             capture_output=True, text=True, check=True,
+                             timeout=60).stdout
+        section = out.split('[clients_qinling]', 1)[1]
+        for option in ('endpoint_type', 'ca_file', 'insecure'):
+            self.assertIn('#%s = ' % option, section)
