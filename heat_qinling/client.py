@@ -53,11 +53,6 @@ _DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+)')
 SUPPORTED_QINLINGCLIENT = '>=5.1.1,<5.2.0'
 
 
-class AmbiguousName(exception.HeatException):
-    msg_fmt = _('Several Qinling %(kind)s are named "%(name)s" '
-                '(IDs: %(ids)s); refer to the one you mean by its ID.')
-
-
 class FunctionInUse(exception.HeatException):
     msg_fmt = _('Qinling function %(function)s is still in use by '
                 '%(holders)s, so it cannot be deleted. Delete or re-point '
@@ -172,8 +167,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
             raise exception.EntityNotFound(entity='Qinling %s' % kind,
                                            name=name_or_id)
         if len(matches) > 1:
-            raise AmbiguousName(kind=kind + 's', name=name_or_id,
-                                ids=', '.join(sorted(m.id for m in matches)))
+            raise exception.PhysicalResourceNameAmbiguity(name=name_or_id)
         return matches[0]
 
     def get_runtime(self, name_or_id):
@@ -261,7 +255,8 @@ class RuntimeConstraint(constraints.BaseCustomConstraint):
 
     resource_client_name = CLIENT_NAME
     resource_getter_name = 'get_runtime'
-    expected_exceptions = (exception.EntityNotFound, AmbiguousName)
+    expected_exceptions = (exception.EntityNotFound,
+                           exception.PhysicalResourceNameAmbiguity)
 
 
 class FunctionConstraint(constraints.BaseCustomConstraint):
@@ -269,4 +264,5 @@ class FunctionConstraint(constraints.BaseCustomConstraint):
 
     resource_client_name = CLIENT_NAME
     resource_getter_name = 'get_function'
-    expected_exceptions = (exception.EntityNotFound, AmbiguousName)
+    expected_exceptions = (exception.EntityNotFound,
+                           exception.PhysicalResourceNameAmbiguity)

@@ -352,9 +352,6 @@ class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
         function = self.client().functions.get(self.resource_id)
         return getattr(function, name, None)
 
-    def _show_resource(self):
-        return self.client().functions.get(self.resource_id).to_dict()
-
     def parse_live_resource_data(self, resource_properties, resource_data):
         live = {
             self.DESCRIPTION: resource_data.get('description') or '',

@@ -137,12 +137,6 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
             self.client().webhooks.update(self.resource_id,
                                           **self._body(after))
 
-    def handle_delete(self):
-        if self.resource_id is None:
-            return
-        with self.client_plugin().ignore_not_found:
-            self.client().webhooks.delete(self.resource_id)
-
     def handle_check(self):
         webhook = self.client().webhooks.get(self.resource_id)
         # Raises if the function it runs is gone.
@@ -155,9 +149,6 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
         if name == self.ALARM_URL:
             return webhook.webhook_url
         return getattr(webhook, name, None)
-
-    def _show_resource(self):
-        return self.client().webhooks.get(self.resource_id).to_dict()
 
     def parse_live_resource_data(self, resource_properties, resource_data):
         return {

@@ -140,10 +140,12 @@ class ClientPluginTest(base.QinlingStackTestCase):
     def test_ambiguous_function_name(self):
         first = self.add_function('fn')
         second = self.add_function('fn')
-        ex = self.assertRaises(qinling_plugin.AmbiguousName,
+        ex = self.assertRaises(exception.PhysicalResourceNameAmbiguity,
                                self.plugin.get_function_id, 'fn')
-        self.assertIn(first, str(ex))
-        self.assertIn(second, str(ex))
+        self.assertIn('(fn)', str(ex))
+        # Each one is still found by its ID.
+        self.assertEqual(first, self.plugin.get_function_id(first))
+        self.assertEqual(second, self.plugin.get_function_id(second))
 
     def test_runtime_lookup_by_name_or_id(self):
         self.assertEqual(self.runtime_id,

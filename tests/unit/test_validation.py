@@ -91,8 +91,8 @@ class FunctionValidationTest(base.QinlingStackTestCase):
 
     def test_ambiguous_runtime_name(self):
         self.qinling.add_runtime(name='python3')
-        self.validate('properties.runtime', 'Several Qinling runtimes',
-                      'python3', 'by its ID')
+        self.validate('properties.runtime', 'Multiple physical resources',
+                      'python3')
 
     def test_runtime_by_id(self):
         tmpl = copy.deepcopy(FUNCTION_ONLY)
