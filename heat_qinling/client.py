@@ -46,6 +46,7 @@ def list_opts():
     """The options of heat-qinling, for oslo-config-generator."""
     yield CONFIG_GROUP, heat_config.clients_opts
 
+
 _DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+)')
 
 # The python-qinlingclient releases whose internals this module was written

@@ -154,8 +154,10 @@ class E2ETestCase(base.BaseTestCase):
 
     # -- events and executions --------------------------------------------
     def wait_until_alarms_cached(self):
-        """Let aodh-listener's per-project alarm cache expire once (it then sees every
-        alarm made before this call)."""
+        """Let aodh-listener's per-project alarm cache expire once.
+
+        It then sees every alarm made before this call.
+        """
         time.sleep(clients.alarm_cache_ttl(self.cloud) + 0.5)
 
     def emit(self, event_type=SEED_EVENT, traits=(), project_id=None):

@@ -3,8 +3,8 @@ rollback of a failed create, checked through the Qinling and Aodh APIs."""
 import os
 import shutil
 
-import fixtures
 from aodhclient import exceptions as aodh_exc
+import fixtures
 from qinlingclient.common import exceptions as qinling_exc
 
 from localcloud import clients

@@ -8,11 +8,12 @@ formats them: {"error_message": {"faultcode", "faultstring", "debuginfo"}}.
 
 import datetime
 import re
-import uuid
 from urllib import parse
+import uuid
 
 from tests.fakes import server
-from tests.fakes.server import Fault, Response
+from tests.fakes.server import Fault
+from tests.fakes.server import Response
 
 ALARM_TYPES = ('gnocchi_resources_threshold',
                'gnocchi_aggregation_by_metrics_threshold',

@@ -12,12 +12,13 @@ import hashlib
 import io
 import json
 import re
+from urllib import parse
 import uuid
 import zipfile
-from urllib import parse
 
 from tests.fakes import server
-from tests.fakes.server import Fault, Response
+from tests.fakes.server import Fault
+from tests.fakes.server import Response
 
 WSME, PECAN = 'wsme', 'pecan'
 LIMITS = {'cpu': (100, 300, 'millicpu'),

@@ -10,8 +10,8 @@ import tempfile
 import time
 import types
 import unittest
-import urllib.request
 from unittest import mock
+import urllib.request
 
 try:
     from localcloud.qinling_runtime import orchestrator

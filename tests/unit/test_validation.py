@@ -2,6 +2,8 @@
 allowed range or choice, before anything is written to Qinling or Aodh."""
 import copy
 
+from heat.common import exception
+
 from tests.unit import base
 
 FUNCTION_ONLY = {
@@ -140,5 +142,5 @@ class SeedTemplateValidationTest(base.QinlingStackTestCase):
 
     def test_parameter_constraints_explain_the_range(self):
         stk = self.seed_stack(params={'function_timeout': 301})
-        ex = self.assertRaises(Exception, stk.validate)
+        ex = self.assertRaises(exception.StackValidationFailed, stk.validate)
         self.assertIn('Qinling allows 1 to 300 seconds', str(ex))
