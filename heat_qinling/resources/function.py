@@ -49,7 +49,14 @@ class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
     ``image`` replaces the function.
 
     Deleting a function that something outside the stack still uses (a
-    webhook, an alias or a running job) fails and names what holds it.
+    webhook, an alias or a running job) fails and names what holds it, e.g.
+    ``Qinling function <id> is still in use by alias(es) prod, so it cannot
+    be deleted.`` A function that is already gone counts as deleted.
+
+    ``openstack stack check`` fails if the function is gone or its runtime is
+    not ``available``. Observing reality (``stack update --converge``) sees
+    changes made outside Heat to the limits, description, entry and code (a
+    package changed outside Heat is read back as a ``files`` map).
     """
 
     support_status = support.SupportStatus(version='27.0.0')

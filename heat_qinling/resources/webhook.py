@@ -42,7 +42,8 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
       alarm_actions: [hook]
 
     Every property is updated in place: the webhook ID, and so its URL, stay
-    the same.
+    the same. ``openstack stack check`` fails if the webhook or the function
+    it runs is gone.
     """
 
     support_status = support.SupportStatus(version='27.0.0')
