@@ -13,7 +13,7 @@ from heat_qinling import client as qinling_plugin
 from tests.unit import base
 
 
-class ClientPluginTest(base.QinlingStackTestCase):
+class PluginTestCase(base.QinlingStackTestCase):
 
     def setUp(self):
         super().setUp()
@@ -24,6 +24,56 @@ class ClientPluginTest(base.QinlingStackTestCase):
         session = ks_session.Session(
             auth=token_endpoint.Token(self.qinling.url, 'token'))
         return qinling_client.Client(self.qinling.url, session=session)
+
+
+class UnparsableErrorTest(PluginTestCase):
+    """Server errors that python-qinlingclient itself cannot parse."""
+
+    scenarios = [
+        ('empty', dict(body=b'', content_type=None, crash=KeyError,
+                       message='see the qinling-api log')),
+        ('text', dict(body=b'Internal Server Error',
+                      content_type='text/plain', crash=TypeError,
+                      message='Internal Server Error')),
+        ('empty_text', dict(body=b'', content_type='text/plain', crash=None,
+                            message='see the qinling-api log')),
+    ]
+
+    def fail_next(self):
+        self.qinling.fail_next('GET', '^/v1/runtimes$', 500, self.body,
+                               self.content_type)
+
+    def test_plugin_raises_the_clients_exception_with_a_message(self):
+        if self.crash is not None:
+            self.fail_next()
+            self.assertRaises(self.crash, self.raw_client().runtimes.list)
+        self.fail_next()
+        ex = self.assertRaises(qinling_exc.HTTPInternalServerError,
+                               self.plugin.client().runtimes.list)
+        self.assertIn(self.message, str(ex))
+        self.assertIn('HTTP 500', str(ex))
+
+
+class ErrorClassificationTest(PluginTestCase):
+
+    scenarios = [
+        ('not_found', dict(status=404, check='is_not_found')),
+        ('conflict', dict(status=409, check='is_conflict')),
+        ('over_limit', dict(status=413, check='is_over_limit')),
+    ]
+
+    def test_status_is_classified(self):
+        self.qinling.fail_next('GET', '^/v1/functions$', self.status,
+                               b'{"faultstring": "nope"}',
+                               'application/json')
+        ex = self.assertRaises(qinling_exc.HTTPException,
+                               self.plugin.client().functions.list)
+        self.assertTrue(getattr(self.plugin, self.check)(ex))
+        self.assertIn('nope', str(ex))
+        self.assertTrue(self.plugin.is_client_exception(ex))
+
+
+class ClientPluginTest(PluginTestCase):
 
     def add_swift_function(self):
         row = self.qinling._new(
@@ -37,35 +87,7 @@ class ClientPluginTest(base.QinlingStackTestCase):
 
     # Errors ----------------------------------------------------------------
 
-    def test_server_errors_qinlingclient_cannot_parse(self):
-        for body, content_type, crash, message in (
-                (b'', None, KeyError, 'see the qinling-api log'),
-                (b'Internal Server Error', 'text/plain', TypeError,
-                 'Internal Server Error'),
-                (b'', 'text/plain', None, 'see the qinling-api log')):
-            self.qinling.fail_next('GET', '^/v1/runtimes$', 500, body,
-                                   content_type)
-            if crash is not None:
-                self.assertRaises(crash, self.raw_client().runtimes.list)
-                self.qinling.fail_next('GET', '^/v1/runtimes$', 500, body,
-                                       content_type)
-            ex = self.assertRaises(qinling_exc.HTTPInternalServerError,
-                                   self.plugin.client().runtimes.list)
-            self.assertIn(message, str(ex))
-            self.assertIn('HTTP 500', str(ex))
-
-    def test_error_classification(self):
-        for status, check in ((404, self.plugin.is_not_found),
-                              (409, self.plugin.is_conflict),
-                              (413, self.plugin.is_over_limit)):
-            self.qinling.fail_next('GET', '^/v1/functions$', status,
-                                   b'{"faultstring": "nope"}',
-                                   'application/json')
-            ex = self.assertRaises(qinling_exc.HTTPException,
-                                   self.plugin.client().functions.list)
-            self.assertTrue(check(ex), status)
-            self.assertIn('nope', str(ex))
-            self.assertTrue(self.plugin.is_client_exception(ex))
+    def test_missing_function_is_only_not_found(self):
         ex = self.assertRaises(
             qinling_exc.HTTPException, self.plugin.client().functions.get,
             '2d4ec2a5-54b4-4e9d-b2a5-1ca7f1c4cf14')

@@ -2,6 +2,7 @@
 import io
 import zipfile
 
+import testscenarios
 import testtools
 
 from heat_qinling import package
@@ -38,34 +39,56 @@ class BuildZipTest(testtools.TestCase):
         self.assertIsNone(package.read_zip(buf.getvalue()))
 
 
+class GoodPathTest(testscenarios.WithScenarios, testtools.TestCase):
+
+    scenarios = [(path, dict(path=path))
+                 for path in ('main.py', 'pkg/__init__.py', 'a/b/c.txt')]
+
+    def test_accepted(self):
+        package.validate_path(self.path)
+
+
+class BadPathTest(testscenarios.WithScenarios, testtools.TestCase):
+
+    scenarios = [
+        ('absolute', dict(path='/etc/passwd', why='absolute')),
+        ('dotdot', dict(path='../up.py', why='".."')),
+        ('dotdot_inside', dict(path='a/../../b.py', why='".."')),
+        ('empty_component', dict(path='a//b.py', why='empty or "."')),
+        ('dot', dict(path='./a.py', why='empty or "."')),
+        ('backslash', dict(path='a\\b.py', why='backslash')),
+        ('empty', dict(path='', why='empty')),
+    ]
+
+    def test_rejected_saying_why(self):
+        ex = self.assertRaises(package.InvalidPackage,
+                               package.validate_path, self.path)
+        self.assertIn(self.why, str(ex))
+
+
+class EntryFormTest(testscenarios.WithScenarios, testtools.TestCase):
+
+    scenarios = (
+        [('good_%d' % i, dict(entry=entry, valid=True))
+         for i, entry in enumerate(
+             ('main.main', 'hello_world.main', 'pkg.mod.handler'))] +
+        [('bad_%d' % i, dict(entry=entry, valid=False))
+         for i, entry in enumerate(
+             ('main', 'main.', '.main', 'a b.c', 'mod.fun()', '1mod.main',
+              ''))])
+
+    def test_entry_form(self):
+        if self.valid:
+            package.validate_entry(self.entry)
+        else:
+            self.assertRaises(package.InvalidPackage,
+                              package.validate_entry, self.entry)
+
+
 class ValidateTest(testtools.TestCase):
-
-    def test_good_paths(self):
-        for path in ('main.py', 'pkg/__init__.py', 'a/b/c.txt'):
-            package.validate_path(path)
-
-    def test_bad_paths_say_why(self):
-        for path, why in (('/etc/passwd', 'absolute'),
-                          ('../up.py', '".."'),
-                          ('a/../../b.py', '".."'),
-                          ('a//b.py', 'empty or "."'),
-                          ('./a.py', 'empty or "."'),
-                          ('a\\b.py', 'backslash'),
-                          ('', 'empty')):
-            ex = self.assertRaises(package.InvalidPackage,
-                                   package.validate_path, path)
-            self.assertIn(why, str(ex))
 
     def test_empty_files(self):
         self.assertRaises(package.InvalidPackage, package.validate_files, {})
-
-    def test_entry_forms(self):
-        for entry in ('main.main', 'hello_world.main', 'pkg.mod.handler'):
-            package.validate_entry(entry)
-        for entry in ('main', 'main.', '.main', 'a b.c', 'mod.fun()',
-                      '1mod.main', ''):
-            self.assertRaises(package.InvalidPackage,
-                              package.validate_entry, entry)
 
     def test_entry_module_must_be_in_files(self):
         package.validate_entry_in_files('hello.main', {'hello.py': ''})

@@ -21,7 +21,7 @@ FUNCTION_ONLY = {
 }
 
 
-class FunctionValidationTest(base.QinlingStackTestCase):
+class FunctionTestCase(base.QinlingStackTestCase):
 
     def validate(self, *fragments, **props):
         tmpl = copy.deepcopy(FUNCTION_ONLY)
@@ -32,6 +32,31 @@ class FunctionValidationTest(base.QinlingStackTestCase):
             else:
                 fn_props[key] = value
         return self.assertValidationFails(self.parse_stack(tmpl), *fragments)
+
+
+class LimitValidationTest(FunctionTestCase):
+
+    scenarios = [
+        ('cpu_low', dict(prop='cpu', value=99,
+                         allowed='(min: 100, max: 300)')),
+        ('cpu_high', dict(prop='cpu', value=301,
+                          allowed='(min: 100, max: 300)')),
+        ('memory_low', dict(prop='memory_size', value=1024,
+                            allowed='(min: 33554432, max: 134217728)')),
+        ('memory_high', dict(prop='memory_size', value=134217729,
+                             allowed='(min: 33554432, max: 134217728)')),
+        ('timeout_low', dict(prop='timeout', value=0,
+                             allowed='(min: 1, max: 300)')),
+        ('timeout_high', dict(prop='timeout', value=301,
+                              allowed='(min: 1, max: 300)')),
+    ]
+
+    def test_limit_names_the_property_and_range(self):
+        self.validate('properties.%s' % self.prop, self.allowed,
+                      **{self.prop: self.value})
+
+
+class FunctionValidationTest(FunctionTestCase):
 
     def test_valid_function_passes(self):
         self.parse_stack(copy.deepcopy(FUNCTION_ONLY)).validate()
@@ -73,17 +98,6 @@ class FunctionValidationTest(base.QinlingStackTestCase):
         self.validate('properties.runtime', 'not used with "image"',
                       files=None, image='qinling/hello:latest')
 
-    def test_limits_name_the_property_and_range(self):
-        for prop, value, allowed in (
-                ('cpu', 99, '(min: 100, max: 300)'),
-                ('cpu', 301, '(min: 100, max: 300)'),
-                ('memory_size', 1024, '(min: 33554432, max: 134217728)'),
-                ('memory_size', 134217729,
-                 '(min: 33554432, max: 134217728)'),
-                ('timeout', 0, '(min: 1, max: 300)'),
-                ('timeout', 301, '(min: 1, max: 300)')):
-            self.validate('properties.%s' % prop, allowed, **{prop: value})
-
     def test_limit_not_an_integer(self):
         self.validate('properties.cpu', 'abc', cpu='abc')
 
@@ -102,7 +116,7 @@ class FunctionValidationTest(base.QinlingStackTestCase):
         self.parse_stack(tmpl).validate()
 
 
-class WebhookValidationTest(base.QinlingStackTestCase):
+class WebhookTestCase(base.QinlingStackTestCase):
 
     def webhook_template(self, **props):
         return {
@@ -112,6 +126,25 @@ class WebhookValidationTest(base.QinlingStackTestCase):
                          'properties': props},
             },
         }
+
+
+class WebhookVersionValidationTest(WebhookTestCase):
+
+    scenarios = [
+        ('negative', dict(version=-1,
+                          fragment='must be an integer of at least 0')),
+        ('not_a_number', dict(version='latest', fragment='latest')),
+    ]
+
+    def test_version_must_be_integer_at_least_0(self):
+        function_id = self.add_function('existing')
+        stk = self.parse_stack(self.webhook_template(
+            function=function_id, function_version=self.version))
+        self.assertValidationFails(
+            stk, 'properties.function_version', self.fragment)
+
+
+class WebhookValidationTest(WebhookTestCase):
 
     def test_unknown_function(self):
         stk = self.parse_stack(self.webhook_template(function='no-such-fn'))
@@ -123,15 +156,6 @@ class WebhookValidationTest(base.QinlingStackTestCase):
         for ref in ('existing', function_id):
             self.parse_stack(self.webhook_template(function=ref)).validate()
         self.assertEqual([], self.qinling.write_requests())
-
-    def test_version_must_be_integer_at_least_0(self):
-        function_id = self.add_function('existing')
-        for version, fragment in ((-1, 'must be an integer of at least 0'),
-                                  ('latest', 'latest')):
-            stk = self.parse_stack(self.webhook_template(
-                function=function_id, function_version=version))
-            self.assertValidationFails(
-                stk, 'properties.function_version', fragment)
 
 
 class SeedTemplateValidationTest(base.QinlingStackTestCase):
