@@ -215,6 +215,21 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
             self._forget_service_url(worker)
         LOG.info('Local executor stopped %d worker(s).', len(workers))
 
+    def live_worker_url(self, function_id, function_version):
+        """The URL of the live worker of a function version, or None."""
+        with self._lock:
+            for worker in self._workers.values():
+                if ((worker.function_id, worker.function_version) ==
+                        (function_id, function_version) and worker.url
+                        and not worker.stopping and worker.alive()):
+                    return worker.url
+        return None
+
+    def is_live_worker_url(self, url):
+        with self._lock:
+            return any(w.url == url and not w.stopping and w.alive()
+                       for w in self._workers.values())
+
     # -- workers -----------------------------------------------------------
     def _ensure_worker(self, function_id, function_version, runtime_id):
         with self._lock:
