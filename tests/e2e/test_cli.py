@@ -1,0 +1,48 @@
+"""The ``openstack`` CLI that ``tools/localcloud env`` puts on PATH: the client
+venv's, with the clients this project's users need, and nothing on stderr."""
+import os
+import subprocess
+
+from localcloud import clients
+from tests.e2e import base
+
+
+class CliTest(base.E2ETestCase):
+
+    def openstack(self, *argv):
+        """(stdout, stderr) of the CLI run as ``eval "$(tools/localcloud env)"``
+        would run it; fails the test if it exits non-zero."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+        env.update(clients.cli_env(self.cloud))
+        env['PATH'] = (os.path.dirname(self.cloud.client_bin('openstack'))
+                       + os.pathsep + env.get('PATH', ''))
+        proc = subprocess.run(['openstack'] + list(argv), env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=120)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        return proc.stdout, proc.stderr
+
+    def test_env_puts_the_client_venv_first_on_path(self):
+        from localcloud import cli
+        import contextlib
+        import io
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cli.env(self.cloud, 'demo')
+        self.assertIn("export PATH='%s'"
+                      % os.path.dirname(self.cloud.client_bin('openstack')),
+                      out.getvalue())
+
+    def test_clients_answer_without_warnings(self):
+        for argv in (('stack', 'list'), ('function', 'list'),
+                     ('alarm', 'list')):
+            _, stderr = self.openstack(*argv, '-f', 'json')
+            self.assertEqual('', stderr.strip(), argv)
+
+    def test_only_the_users_clients_are_installed(self):
+        stdout, _ = self.openstack('module', 'list', '-f', 'value')
+        modules = {line.split()[0] for line in stdout.splitlines() if line}
+        self.assertIn('heatclient', modules)
+        self.assertIn('qinlingclient', modules)
+        self.assertIn('aodhclient', modules)
+        self.assertNotIn('blazarclient', modules)
