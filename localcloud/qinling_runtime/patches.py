@@ -78,11 +78,13 @@ def start_workers_early():
     import eventlet
 
     from qinling.api.controllers.v1 import function_version
+    from qinling import context
     from qinling.db import api as db_api
     from qinling import rpc
     from qinling.utils import constants
 
-    def scale_up(function_id, version):
+    def scale_up(ctx, function_id, version):
+        context.set_ctx(ctx)  # a new green thread: the RPC cast sends it
         try:
             func = db_api.get_function(function_id, insecure=True)
             if func.code.get('source') != constants.PACKAGE_FUNCTION:
@@ -101,7 +103,8 @@ def start_workers_early():
         func_db = create_function(values)
         if (values.get('code') or {}).get('source') == \
                 constants.PACKAGE_FUNCTION:
-            eventlet.spawn_after(START_WORKER_DELAY, scale_up, func_db.id, 0)
+            eventlet.spawn_after(START_WORKER_DELAY, scale_up,
+                                 context.get_ctx(), func_db.id, 0)
         return func_db
 
     db_api.create_function = create_function_then_start
@@ -111,8 +114,8 @@ def start_workers_early():
 
     def create_version_then_start(self, project_id, function_id, **kwargs):
         version = create_version(self, project_id, function_id, **kwargs)
-        eventlet.spawn_after(START_WORKER_DELAY, scale_up, function_id,
-                             version.version_number)
+        eventlet.spawn_after(START_WORKER_DELAY, scale_up, context.get_ctx(),
+                             function_id, version.version_number)
         return version
 
     controller._create_function_version = create_version_then_start
