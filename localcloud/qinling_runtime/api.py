@@ -26,6 +26,7 @@ from qinling import rpc  # noqa: E402
 
 def main(argv=None):
     conf = common.parse_config(sys.argv[1:] if argv is None else argv)
+    patches.log_api_requests()
     rpc.get_transport()
     common.create_schema(conf)
     api_server = api_service.WSGIService()

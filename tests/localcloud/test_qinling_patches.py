@@ -9,7 +9,8 @@ from unittest import mock
 
 try:
     from keystoneauth1 import access
-    from qinling import config  # noqa: F401 - registers [engine] options
+    from oslo_config import cfg
+    from qinling import config
     from qinling.engine import default_engine
     from qinling.utils import etcd_util
     from qinling.utils.openstack import keystone
@@ -66,6 +67,7 @@ class TrustClientReuseTest(unittest.TestCase):
 class LiveWorkerShortcutTest(unittest.TestCase):
 
     def setUp(self):
+        cfg.CONF.register_opts(config.engine_opts, group=config.ENGINE_GROUP)
         engine = default_engine.DefaultEngine
         for owner, name in ((engine, 'function_load_check'),
                             (etcd_util, 'get_service_url')):
