@@ -200,7 +200,35 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
     def scaleup_function(self, function_id, function_version, identifier=None,
                          count=1, **kwargs):
         worker = self._ensure_worker(function_id, function_version, identifier)
+        self._prefetch(worker)
         return [worker.name], worker.url
+
+    def _prefetch(self, worker):
+        """Have a worker download its package now, with the token of the request
+        that scaled it up (a function or version create), so the first execution
+        does not wait for it. Best effort: the first execution downloads anyway."""
+        try:
+            from qinling import context
+            token = context.get_ctx().auth_token
+        except Exception:  # no request context: nothing to download with
+            return
+        if not token or not worker.url:
+            return
+        path = ('functions/%s' % worker.function_id if not worker.function_version
+                else 'functions/%s/versions/%s' % (worker.function_id,
+                                                    worker.function_version))
+        url = '%s/v1/%s?download=true' % (self.qinling_endpoint.rstrip('/'), path)
+
+        def prefetch():
+            try:
+                self.session.post('%s/prefetch' % worker.url, timeout=(3, 60),
+                                  json={'download_url': url, 'token': token})
+            except Exception as e:  # the first execution downloads instead
+                LOG.info('Worker %s could not prefetch its package: %s',
+                         worker.name, e)
+
+        threading.Thread(target=prefetch, name='prefetch-' + worker.name,
+                         daemon=True).start()
 
     def delete_worker(self, worker_name, **kwargs):
         self._stop_where(lambda w: w.name == worker_name)

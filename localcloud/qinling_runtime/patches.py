@@ -15,7 +15,9 @@ qinling-api (``apply_api_patches``):
   function or a new version of one is created, the API now asks the engine to
   scale it up (the RPC cast of ``POST .../scale_up``), so the worker is there
   before the first event. A real deployment would want this as an option:
-  it trades idle pods for the first event's latency.
+  it trades idle pods for the first event's latency. The trust's token is
+  fetched then too, and the engine has the worker download the package with the
+  creating request's token (``LocalProcessOrchestrator.scaleup_function``).
 - ``log_api_requests``: the access log Qinling hides (eventlet.wsgi.server at
   WARN), back at INFO.
 - ``log_webhook_timing``: one INFO line per webhook invoke with wall-clock
@@ -84,6 +86,7 @@ def start_workers_early():
     from qinling.db import api as db_api
     from qinling import rpc
     from qinling.utils import constants
+    from qinling.utils.openstack import keystone
 
     def scale_up(ctx, function_id, version):
         context.set_ctx(ctx)  # a new green thread: the RPC cast sends it
@@ -95,6 +98,9 @@ def start_workers_early():
                 function_id, runtime_id=func.runtime_id, version=version)
             LOG.info('Asked the engine to start a worker for function %s'
                      '(version %s).', function_id, version)
+            if func.trust_id:
+                # the first webhook invoke then finds the trust's token cached
+                keystone.get_trust_client(func.trust_id)
         except Exception as e:  # rolled back or gone: nothing to start
             LOG.info('No early worker for function %s(version %s): %s',
                      function_id, version, e)

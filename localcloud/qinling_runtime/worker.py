@@ -3,6 +3,8 @@
 It speaks the protocol the Qinling engine uses with the python3 runtime image:
 
   GET  /ping     -> 200 "pong"
+  POST /prefetch {download_url, token?} -> 200 once the package is in
+                 (the local executor's own addition: see Package)
   POST /execute  {execution_id, download_url, token?, entry, input, timeout, cpu,
                   memory_size, auth_url?, username?, password?, trust_id?}
                  -> {"output", "duration", "logs", "success"}
@@ -312,6 +314,9 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(404, b'{}')
 
     def do_POST(self):
+        if self.path == '/prefetch':
+            self._prefetch()
+            return
         if self.path != '/execute':
             self._reply(404, b'{}')
             return
@@ -325,6 +330,17 @@ class Handler(BaseHTTPRequestHandler):
             return
         status, body = execute(params, self.server.package, self.server.runs_dir)
         self._reply(status, json.dumps(body))
+
+    def _prefetch(self):
+        """Download the package before the first execution needs it."""
+        try:
+            length = int(self.headers.get('Content-Length') or 0)
+            params = json.loads(self.rfile.read(length) or b'{}')
+            self.server.package.ensure(params['download_url'], params.get('token'))
+        except Exception as exc:  # the first execution tries again
+            self._reply(500, json.dumps({'error': str(exc)}))
+            return
+        self._reply(200, b'{}')
 
     def log_message(self, fmt, *args):
         sys.stdout.write('%s %s\n' % (time.strftime('%H:%M:%S'), fmt % args))
