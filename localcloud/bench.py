@@ -250,13 +250,17 @@ class AccessLog:
         self.offset = os.path.getsize(self.path)
 
     def calls(self):
-        """{'METHOD /path/{id}': count} since the mark (query strings kept apart)."""
+        """{'METHOD /path/{id}': count} since the mark (query strings kept apart),
+        without the package downloads of the workers (``?download=true``: the local
+        executor's prefetch at function create, not the plugin)."""
         with open(self.path, errors='replace') as f:
             f.seek(self.offset)
             text = f.read()
         counts = {}
         for method, path, _ in ACCESS_LINE.findall(text):
             path, _, query = path.partition('?')
+            if query == 'download=true':
+                continue
             key = '%s %s%s' % (method, UUID.sub('{id}', path), '?' + query if query else '')
             counts[key] = counts.get(key, 0) + 1
         return counts
