@@ -10,6 +10,9 @@ qinling-api (``apply_api_patches``):
   client (and so the token) is now kept per trust until it is
   ``TRUST_TOKEN_STALE`` seconds from expiry. A real deployment needs the same
   (or a memcached-backed auth plugin cache).
+- ``reuse_service_client``: each function create logs the service user in with
+  its password only to learn its own user ID (the trustee of the function's
+  trust); that client is now kept while its token is fresh.
 - ``start_workers_early``: a worker starts when the first execution of a function
   version needs it, and that event pays the start (0.5-1 s). Once a package
   function or a new version of one is created, the API now asks the engine to
@@ -76,6 +79,22 @@ def reuse_trust_clients():
 
     get_trust_client.localcloud_patched = True
     keystone.get_trust_client = get_trust_client
+
+
+def reuse_service_client():
+    from qinling.utils.openstack import keystone
+
+    original = keystone.get_service_client
+    cache = {}
+
+    def get_service_client():
+        client = cache.get('client')
+        ref = client.auth_ref if client is not None else None
+        if ref is None or ref.will_expire_soon(TRUST_TOKEN_STALE):
+            client = cache['client'] = original()
+        return client
+
+    keystone.get_service_client = get_service_client
 
 
 def start_workers_early():
@@ -169,6 +188,7 @@ def log_api_requests():
 
 def apply_api_patches():
     reuse_trust_clients()
+    reuse_service_client()
     start_workers_early()
     log_webhook_timing()
 
