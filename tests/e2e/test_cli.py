@@ -1,5 +1,6 @@
 """The ``openstack`` CLI that ``tools/localcloud env`` puts on PATH: the client
 venv's, with the clients this project's users need, and nothing on stderr."""
+import json
 import os
 import subprocess
 
@@ -23,9 +24,10 @@ class CliTest(base.E2ETestCase):
         return proc.stdout, proc.stderr
 
     def test_env_puts_the_client_venv_first_on_path(self):
-        from localcloud import cli
         import contextlib
         import io
+
+        from localcloud import cli
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             cli.env(self.cloud, 'demo')
@@ -40,8 +42,8 @@ class CliTest(base.E2ETestCase):
             self.assertEqual('', stderr.strip(), argv)
 
     def test_only_the_users_clients_are_installed(self):
-        stdout, _ = self.openstack('module', 'list', '-f', 'value')
-        modules = {line.split()[0] for line in stdout.splitlines() if line}
+        stdout, _ = self.openstack('module', 'list', '-f', 'json')
+        modules = set(json.loads(stdout))
         self.assertIn('heatclient', modules)
         self.assertIn('qinlingclient', modules)
         self.assertIn('aodhclient', modules)
