@@ -1,7 +1,8 @@
 """The local cloud's fixes to Qinling 5.0.0 (``qinling_runtime.patches``).
 
-Needs Qinling importable, so it runs in the Qinling venv and is skipped elsewhere:
-    .localcloud/qinling-venv/bin/python -m unittest tests.localcloud.test_qinling_patches
+Needs Qinling importable, so it runs in the Qinling venv (skipped elsewhere):
+    .localcloud/qinling-venv/bin/python -m unittest \
+        tests.localcloud.test_qinling_patches
 """
 import datetime
 import unittest
@@ -25,7 +26,8 @@ FUNCTION = '4f1a1d2e-0000-4000-8000-000000000001'
 
 def trust_client(expires_in):
     """What keystoneclient's Client(trust_id=...) offers: an auth_ref."""
-    expires = datetime.datetime.utcnow() + datetime.timedelta(seconds=expires_in)
+    expires = (datetime.datetime.utcnow()
+               + datetime.timedelta(seconds=expires_in))
     token = {'token': {'expires_at': expires.isoformat() + 'Z',
                        'methods': ['password'], 'user': {'id': 'qinling'}}}
     return mock.Mock(auth_ref=access.create(body=token, auth_token='t'))
@@ -90,8 +92,8 @@ class LiveWorkerShortcutTest(unittest.TestCase):
                                   return_value=['worker']), \
                 mock.patch.object(default_engine.db_api, 'get_executions',
                                   return_value=[]):
-            lock.return_value.__enter__.return_value.is_acquired.return_value = (
-                True)
+            held = lock.return_value.__enter__.return_value
+            held.is_acquired.return_value = True
             url = default_engine.DefaultEngine.function_load_check(
                 mock.Mock(), FUNCTION, 0, 'runtime')
         self.assertIsNone(url)   # one worker, no load: Qinling scales nothing

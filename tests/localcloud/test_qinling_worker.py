@@ -227,7 +227,8 @@ class PrefetchTest(unittest.TestCase):
         self.addCleanup(files.shutdown)
         work_dir = tempfile.mkdtemp(prefix='qinling-worker-test-')
         self.addCleanup(shutil.rmtree, work_dir, True)
-        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), worker.Handler)
+        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                 worker.Handler)
         server.package = worker.Package(work_dir)
         server.runs_dir = work_dir
         threading.Thread(target=server.serve_forever, daemon=True).start()
