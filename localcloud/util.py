@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -134,11 +135,14 @@ class Marker:
         write_file(self.path, self.fingerprint + '\n')
 
 
+_APT_LOCK = threading.Lock()   # installs run in threads; apt takes one at a time
+
+
 def ensure_apt(packages, probes):
     """apt-get install ``packages`` unless every path in ``probes`` exists already."""
     if all(os.path.exists(p) for p in probes):
         return
-    with step('apt-get install %s' % ' '.join(packages)):
+    with _APT_LOCK, step('apt-get install %s' % ' '.join(packages)):
         env = {'DEBIAN_FRONTEND': 'noninteractive'}
         wait_for_lock = ['-o', 'DPkg::Lock::Timeout=300']  # another install may be running
         run(['apt-get', 'update', '-q'] + wait_for_lock, 'apt-get update', env=env)
