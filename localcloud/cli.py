@@ -15,11 +15,22 @@ DEFAULT_START_TIMEOUT = 120
 
 
 def install(cloud):
+    """Independent installs at once: the main venv, the client venv and every service
+    whose ``parallel_install`` is true (apt packages, venvs of their own); the other
+    services' installs (which may add to the main venv) follow the main venv."""
     started = time.monotonic()
-    util.ensure_main_venv(cloud)
     services = cloud.services()
-    for service in services:
-        service.install(cloud)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        main = pool.submit(util.ensure_main_venv, cloud)
+        independent = [pool.submit(util.ensure_client_venv, cloud)]
+        independent += [pool.submit(s.install, cloud) for s in services
+                        if getattr(s, 'parallel_install', False)]
+        main.result()
+        for service in services:
+            if not getattr(service, 'parallel_install', False):
+                service.install(cloud)
+        for future in independent:
+            future.result()
     util.say('install: everything in place after %.1f s' % (time.monotonic() - started))
     return services
 
@@ -149,7 +160,7 @@ def env(cloud, who):
     from localcloud import clients
     for key, value in clients.cli_env(cloud, who).items():
         print("export %s='%s'" % (key, value))
-    print("export PATH='%s':\"$PATH\"" % os.path.dirname(cloud.python))
+    print("export PATH='%s':\"$PATH\"" % os.path.dirname(cloud.client_bin('openstack')))
 
 
 def logs(cloud, name, lines, follow):

@@ -25,12 +25,12 @@ def cli_env(cloud, who='demo'):
 
 
 def run_cli(cloud, argv, who='demo', echo=True, check=True, cwd=None):
-    """Run an OpenStack CLI (``openstack``, ``aodh``) from the main venv as ``who``.
+    """Run an OpenStack CLI (``openstack``, ``aodh``) from the client venv as ``who``
+    (the CLI ``tools/localcloud env`` puts on PATH).
 
     With ``echo`` the command line is printed as a user would type it and its standard
     output is shown as it comes. Standard error is kept apart and shown only when the
-    command fails: the CLI warns there about client plugins it cannot load (Heat's
-    requirements bring python-blazarclient, whose OSC plugin does not match the CLI).
+    command fails.
     Returns (exit code, stdout). Raises CommandFailed if ``check`` and the command fails.
     """
     env = dict(os.environ)
@@ -38,7 +38,8 @@ def run_cli(cloud, argv, who='demo', echo=True, check=True, cwd=None):
     for key in [k for k in env if k.startswith('OS_')]:
         del env[key]
     env.update(cli_env(cloud, who))
-    env['PATH'] = os.path.dirname(cloud.python) + os.pathsep + env.get('PATH', '')
+    env['PATH'] = os.path.dirname(cloud.client_bin('openstack')) + os.pathsep + env.get(
+        'PATH', '')
     env['PYTHONWARNINGS'] = 'ignore'
     if echo:
         print('$ ' + ' '.join(shlex.quote(str(a)) for a in argv), flush=True)

@@ -83,6 +83,14 @@ class Cloud:
         return self.venv_bin('python')
 
     @property
+    def client_venv(self):
+        """The users' ``openstack`` CLI, apart from the services' venvs."""
+        return os.path.join(self.state_dir, 'client-venv')
+
+    def client_bin(self, exe):
+        return os.path.join(self.client_venv, 'bin', exe)
+
+    @property
     def qinling_venv(self):
         return os.path.join(self.state_dir, 'qinling-venv')
 

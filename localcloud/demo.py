@@ -76,15 +76,29 @@ class Walkthrough:
         heat = clients.heat(cloud)
         with self.step('remove the stack %s of an earlier demo, if any' % self.stack_name,
                        logs=('heat-engine',)):
-            if [s for s in heat.stacks.list(filters={'name': self.stack_name})]:
-                self.openstack('openstack', 'stack', 'delete', '--yes', '--wait',
-                               self.stack_name)
+            found = [s for s in heat.stacks.list(filters={'name': self.stack_name})]
+            if found:
+                # through the API, polled every 0.5 s (`openstack stack delete --wait`
+                # looks every 5 s and has no --poll)
+                print('deleting stack %s (%s)' % (self.stack_name, found[0].id))
+                heat.stacks.delete(found[0].id)
+
+                def gone():
+                    left = list(heat.stacks.list(filters={'name': self.stack_name}))
+                    if left and left[0].stack_status == 'DELETE_FAILED':
+                        raise RuntimeError('DELETE_FAILED: %s'
+                                           % left[0].stack_status_reason)
+                    return not left
+
+                clients.wait_for(gone, self.timeout, 'stack %s to be deleted'
+                                 % self.stack_name, interval=0.5)
             else:
                 print('none found')
 
         with self.step('create the stack as the demo user'):
-            self.openstack('openstack', 'stack', 'create', '--wait', '-t', TEMPLATE,
-                           self.stack_name)
+            # --poll 1: the CLI's default looks at the stack every 5 s
+            self.openstack('openstack', 'stack', 'create', '--wait', '--poll', '1',
+                           '-t', TEMPLATE, self.stack_name)
 
         with self.step('show the stack outputs', logs=('heat-engine',)):
             self.openstack('openstack', 'stack', 'output', 'show', self.stack_name, '--all',

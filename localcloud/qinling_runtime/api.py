@@ -1,6 +1,7 @@
 """Launcher of the real qinling-api 5.0.0 (``python -m localcloud.qinling_runtime.api
 --config-file qinling.conf``), as its ``qinling-api`` command does it, plus the
-Python 3.11 shim and the schema creation under a lock.
+Python 3.11 shim, the schema creation under a lock and the fixes of
+``patches.apply_api_patches`` (trust tokens reused, workers started early).
 
 One API process (oslo.service, eventlet WSGI server); with ``[api]
 enable_job_handler`` it also runs the 3-second job (cron) handler.
@@ -12,8 +13,10 @@ eventlet.monkey_patch()
 import sys  # noqa: E402
 
 from localcloud.qinling_runtime import common  # noqa: E402
+from localcloud.qinling_runtime import patches  # noqa: E402
 
 common.apply_shims()
+patches.apply_api_patches()
 
 from oslo_service import service  # noqa: E402
 
@@ -23,6 +26,7 @@ from qinling import rpc  # noqa: E402
 
 def main(argv=None):
     conf = common.parse_config(sys.argv[1:] if argv is None else argv)
+    patches.log_api_requests()
     rpc.get_transport()
     common.create_schema(conf)
     api_server = api_service.WSGIService()

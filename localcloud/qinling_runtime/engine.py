@@ -2,11 +2,14 @@
 (``python -m localcloud.qinling_runtime.engine --config-file qinling.conf``).
 
 It runs Qinling's own EngineService under cotyledon, as ``qinling-engine`` does. The
-only change: the orchestrator. ``[engine] orchestrator`` accepts just kubernetes or
+main change: the orchestrator. ``[engine] orchestrator`` accepts just kubernetes or
 swarm and is looked up with stevedore, so the service installs our
 LocalProcessOrchestrator as Qinling's module-level ORCHESTRATOR before Qinling would
 load one. It does so in the cotyledon worker process, where the RPC server runs (the
 executor starts threads, which would not survive cotyledon's fork).
+
+``patches.apply_engine_patches`` then lets executions of a live local worker skip
+the etcd lock and the /ping (see there).
 
 Once the RPC server is started, the service writes ``<work_dir>/engine.ready``
 (``<pid> <kernel start time>``) for the health check, and removes it on shutdown,
@@ -25,6 +28,7 @@ from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 
 from localcloud.qinling_runtime import orchestrator  # noqa: E402
+from localcloud.qinling_runtime import patches  # noqa: E402
 from qinling.engine import service as engine_service  # noqa: E402
 from qinling.orchestrator import base as orchestrator_base  # noqa: E402
 from qinling import rpc  # noqa: E402
@@ -51,6 +55,7 @@ class LocalEngineService(engine_service.EngineService):
         self.executor = orchestrator.LocalProcessOrchestrator(
             CONF, keystone_utils.get_qinling_endpoint())
         orchestrator_base.ORCHESTRATOR = self.executor
+        patches.apply_engine_patches(self.executor)
         common.create_schema(CONF)
         super().run()
         pid = os.getpid()

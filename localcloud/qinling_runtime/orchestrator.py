@@ -200,7 +200,35 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
     def scaleup_function(self, function_id, function_version, identifier=None,
                          count=1, **kwargs):
         worker = self._ensure_worker(function_id, function_version, identifier)
+        self._prefetch(worker)
         return [worker.name], worker.url
+
+    def _prefetch(self, worker):
+        """Have a worker download its package now, with the token of the request
+        that scaled it up (a function or version create), so the first execution
+        does not wait for it. Best effort: the first execution downloads anyway."""
+        try:
+            from qinling import context
+            token = context.get_ctx().auth_token
+        except Exception:  # no request context: nothing to download with
+            return
+        if not token or not worker.url:
+            return
+        path = ('functions/%s' % worker.function_id if not worker.function_version
+                else 'functions/%s/versions/%s' % (worker.function_id,
+                                                    worker.function_version))
+        url = '%s/v1/%s?download=true' % (self.qinling_endpoint.rstrip('/'), path)
+
+        def prefetch():
+            try:
+                self.session.post('%s/prefetch' % worker.url, timeout=(3, 60),
+                                  json={'download_url': url, 'token': token})
+            except Exception as e:  # the first execution downloads instead
+                LOG.info('Worker %s could not prefetch its package: %s',
+                         worker.name, e)
+
+        threading.Thread(target=prefetch, name='prefetch-' + worker.name,
+                         daemon=True).start()
 
     def delete_worker(self, worker_name, **kwargs):
         self._stop_where(lambda w: w.name == worker_name)
@@ -214,6 +242,21 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
             self._stop(worker)
             self._forget_service_url(worker)
         LOG.info('Local executor stopped %d worker(s).', len(workers))
+
+    def live_worker_url(self, function_id, function_version):
+        """The URL of the live worker of a function version, or None."""
+        with self._lock:
+            for worker in self._workers.values():
+                if ((worker.function_id, worker.function_version) ==
+                        (function_id, function_version) and worker.url
+                        and not worker.stopping and worker.alive()):
+                    return worker.url
+        return None
+
+    def is_live_worker_url(self, url):
+        with self._lock:
+            return any(w.url == url and not w.stopping and w.alive()
+                       for w in self._workers.values())
 
     # -- workers -----------------------------------------------------------
     def _ensure_worker(self, function_id, function_version, runtime_id):

@@ -3,6 +3,8 @@
 It speaks the protocol the Qinling engine uses with the python3 runtime image:
 
   GET  /ping     -> 200 "pong"
+  POST /prefetch {download_url, token?} -> 200 once the package is in
+                 (the local executor's own addition: see Package)
   POST /execute  {execution_id, download_url, token?, entry, input, timeout, cpu,
                   memory_size, auth_url?, username?, password?, trust_id?}
                  -> {"output", "duration", "logs", "success"}
@@ -17,7 +19,7 @@ The function gets ``entry`` (``module.function``, split on the last dot) called 
 input as keyword arguments; a non-object input becomes the first positional argument.
 ``context`` is injected as ``{'os_session': <keystoneauth session or None>}``: with
 Keystone auth on, a session scoped to the function's trust (as the runtime image builds
-it from the credentials the engine sends). stdout and stderr are the execution's log.
+it from the credentials the engine sends), built when the function first uses it. stdout and stderr are the execution's log.
 
 Limits, without a container (see ``apply_limits``):
 - timeout: enforced here; the child's process group is killed and the output is
@@ -120,16 +122,41 @@ def split_entry(entry):
 
 
 def trust_session(params):
-    """A keystoneauth session scoped to the function's trust, or None without auth."""
+    """A keystoneauth session scoped to the function's trust, or None without auth.
+
+    With auth it is a ``LazySession``: keystoneauth1 is imported and the session
+    built in the execution's child, on the function's first use of it, so a
+    function that never calls OpenStack pays nothing for it (importing
+    keystoneauth1 alone took 1-3 s of a first execution on a loaded machine).
+    """
     if not params.get('auth_url'):
         return None
-    from keystoneauth1 import session
-    from keystoneauth1.identity import generic
-    auth = generic.Password(
-        auth_url=params['auth_url'], username=params.get('username'),
-        password=params.get('password'), trust_id=params.get('trust_id'),
-        user_domain_name='Default')
-    return session.Session(auth=auth)
+    return LazySession(params)
+
+
+class LazySession:
+    """Stands for the keystoneauth ``Session`` it builds on first attribute use."""
+
+    def __init__(self, params):
+        self._params = dict(params)
+        self._session = None
+
+    def _build(self):
+        from keystoneauth1 import session
+        from keystoneauth1.identity import generic
+        params = self._params
+        auth = generic.Password(
+            auth_url=params['auth_url'], username=params.get('username'),
+            password=params.get('password'), trust_id=params.get('trust_id'),
+            user_domain_name='Default')
+        return session.Session(auth=auth)
+
+    def __getattr__(self, name):
+        if name.startswith('_'):
+            raise AttributeError(name)
+        if self._session is None:
+            self._session = self._build()
+        return getattr(self._session, name)
 
 
 def data_size():
@@ -287,6 +314,9 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(404, b'{}')
 
     def do_POST(self):
+        if self.path == '/prefetch':
+            self._prefetch()
+            return
         if self.path != '/execute':
             self._reply(404, b'{}')
             return
@@ -300,6 +330,17 @@ class Handler(BaseHTTPRequestHandler):
             return
         status, body = execute(params, self.server.package, self.server.runs_dir)
         self._reply(status, json.dumps(body))
+
+    def _prefetch(self):
+        """Download the package before the first execution needs it."""
+        try:
+            length = int(self.headers.get('Content-Length') or 0)
+            params = json.loads(self.rfile.read(length) or b'{}')
+            self.server.package.ensure(params['download_url'], params.get('token'))
+        except Exception as exc:  # the first execution tries again
+            self._reply(500, json.dumps({'error': str(exc)}))
+            return
+        self._reply(200, b'{}')
 
     def log_message(self, fmt, *args):
         sys.stdout.write('%s %s\n' % (time.strftime('%H:%M:%S'), fmt % args))

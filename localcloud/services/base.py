@@ -29,6 +29,10 @@ class Service:
 
     name = None          # e.g. 'keystone'
     port_offset = None   # port = cloud.port(name) (base port + offset, overridable)
+    # True when install() touches nothing the main venv's install does (apt
+    # packages, a venv of its own): it then runs at the same time as the other
+    # installs; else after the main venv is ready.
+    parallel_install = False
 
     def install(self, cloud):
         """Idempotent: apt packages, venv contents. Fast when done already."""

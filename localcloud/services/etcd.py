@@ -13,6 +13,7 @@ class Etcd(base.Service):
     """A single-member etcd with its data in the state dir."""
 
     name = 'etcd'
+    parallel_install = True  # apt or a venv of its own
     port_offset = 379
 
     def install(self, cloud):

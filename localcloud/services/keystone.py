@@ -24,6 +24,14 @@ errorlog = "-"
 timeout = 120
 '''
 
+# bcrypt cost of the password hashes Keystone stores. Keystone's default, 12, costs
+# 240-480 ms of CPU per password login here, and Qinling logs in with a password
+# on trust-scoped calls, Heat on every deferred-auth operation, the CLI on every
+# command. 4 (bcrypt's minimum) is for this local cloud only: never in a real one.
+# It applies to hashes written from then on: ``register`` sets the passwords of
+# the users it manages again once, when this changes.
+PASSWORD_HASH_ROUNDS = 4
+
 ROLES = ('admin', 'member', 'reader', 'heat_stack_owner', 'heat_stack_user')
 
 
@@ -47,6 +55,7 @@ class Keystone(base.Service):
         d = cloud.service_dir(self.name)
         util.write_ini(self.conf_path(cloud), {
             'DEFAULT': {'use_stderr': True},
+            'identity': {'password_hash_rounds': PASSWORD_HASH_ROUNDS},
             'database': {'connection': 'sqlite:///%s/keystone.sqlite' % d},
             'token': {'provider': 'fernet'},
             'fernet_tokens': {'key_repository': os.path.join(d, 'fernet-keys')},
@@ -113,7 +122,8 @@ def registration_spec(cloud):
             'demo': [cloud.demo_user, cloud.demo_project, list(cloud.demo_roles),
                      cloud.secret(cloud.demo_user)],
             'heat_domain': ['heat', 'heat_domain_admin', cloud.secret('heat_domain_admin')],
-            'roles': list(ROLES)}
+            'roles': list(ROLES),
+            'password_hash_rounds': PASSWORD_HASH_ROUNDS}
 
 
 def admin_session(cloud):
@@ -136,6 +146,16 @@ def register(cloud, spec):
     def ensure(manager, name, create=None, **filters):
         return find(manager, name, **filters) or (create or manager.create)(name=name, **filters)
 
+    def ensure_user(name, password, domain, **extra):
+        """The user, created, or with its password set again (re-hashed with
+        the current rounds: register runs only when the spec changed)."""
+        user = find(ks.users, name, domain=domain)
+        if user is None:
+            return ks.users.create(name=name, domain=domain, password=password,
+                                   **extra)
+        ks.users.update(user, password=password)
+        return user
+
     def grant(role, user, project=None, domain=None):
         try:
             ks.roles.check(role, user=user, project=project, domain=domain)
@@ -148,23 +168,20 @@ def register(cloud, spec):
                 for p in (cloud.service_project, cloud.demo_project)}
 
     for username, password in spec['service_users']:
-        user = find(ks.users, username, domain=default) or ks.users.create(
-            name=username, domain=default, password=password,
-            default_project=projects[cloud.service_project])
+        user = ensure_user(username, password, default,
+                           default_project=projects[cloud.service_project])
         grant(roles['admin'], user, project=projects[cloud.service_project])
 
     demo_user, demo_project, demo_roles, demo_password = spec['demo']
-    user = find(ks.users, demo_user, domain=default) or ks.users.create(
-        name=demo_user, domain=default, password=demo_password,
-        default_project=projects[demo_project])
+    user = ensure_user(demo_user, demo_password, default,
+                       default_project=projects[demo_project])
     for role in demo_roles:
         grant(roles[role], user, project=projects[demo_project])
 
     domain_name, domain_admin, domain_password = spec['heat_domain']
     domain = find(ks.domains, domain_name) or ks.domains.create(
         name=domain_name, description='Owns the users Heat creates for stacks')
-    user = find(ks.users, domain_admin, domain=domain) or ks.users.create(
-        name=domain_admin, domain=domain, password=domain_password)
+    user = ensure_user(domain_admin, domain_password, domain)
     grant(roles['admin'], user, domain=domain)
 
     region = cloud.region

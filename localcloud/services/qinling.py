@@ -53,6 +53,7 @@ class Qinling(base.Service):
     """qinling-api + qinling-engine with the local executor."""
 
     name = 'qinling'
+    parallel_install = True  # apt or a venv of its own
     port_offset = 70
     start_timeout = 90
 

@@ -17,6 +17,7 @@ class RabbitMQ(base.Service):
     """The oslo.messaging transport of Aodh and Heat."""
 
     name = 'rabbitmq'
+    parallel_install = True  # apt or a venv of its own
     port_offset = 672
 
     def node(self, cloud):

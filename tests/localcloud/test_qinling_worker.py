@@ -213,6 +213,42 @@ class WorkerTest(unittest.TestCase):
         self.assertTrue(all(r['success'] for r in results))
 
 
+class PrefetchTest(unittest.TestCase):
+    """POST /prefetch downloads the package before the first execution."""
+
+    def test_prefetch_downloads_once_with_the_token(self):
+        from localcloud.qinling_runtime import worker
+        class Files(PackageServer):
+            tokens = []
+
+        files = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Files)
+        threading.Thread(target=files.serve_forever, daemon=True).start()
+        self.addCleanup(files.server_close)
+        self.addCleanup(files.shutdown)
+        work_dir = tempfile.mkdtemp(prefix='qinling-worker-test-')
+        self.addCleanup(shutil.rmtree, work_dir, True)
+        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                 worker.Handler)
+        server.package = worker.Package(work_dir)
+        server.runs_dir = work_dir
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        url = 'http://127.0.0.1:%d/v1/functions/f2?download=true' % (
+            files.server_address[1])
+        for _ in range(2):
+            request = urllib.request.Request(
+                'http://127.0.0.1:%d/prefetch' % server.server_address[1],
+                data=json.dumps({'download_url': url,
+                                 'token': 'create-token'}).encode(),
+                headers={'Content-Type': 'application/json'})
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                self.assertEqual(200, resp.status)
+        self.assertEqual(['create-token'], Files.tokens)
+        self.assertTrue(os.path.exists(
+            os.path.join(work_dir, 'package', 'hello_world.py')))
+
+
 class DownloadFailureTest(unittest.TestCase):
 
     def test_download_error(self):

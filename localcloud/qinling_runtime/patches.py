@@ -1,0 +1,271 @@
+"""Fixes to Qinling 5.0.0 that the local cloud applies at import time (Qinling is
+retired, so they live here). Each says what a real deployment would need.
+
+qinling-api (``apply_api_patches``):
+
+- ``reuse_trust_clients``: on every webhook invoke (and every job run) Qinling logs
+  its service user into Keystone with a password to get a token scoped to the
+  function's trust (``keystone.get_trust_client``). Keystone checks the password
+  with bcrypt, 240-480 ms of CPU here: three quarters of an event's time. The
+  client (and so the token) is now kept per trust until it is
+  ``TRUST_TOKEN_STALE`` seconds from expiry. A real deployment needs the same
+  (or a memcached-backed auth plugin cache).
+- ``reuse_service_client``: each function create logs the service user in with
+  its password only to learn its own user ID (the trustee of the function's
+  trust); that client is now kept while its token is fresh.
+- ``start_workers_early``: a worker starts when the first execution of a function
+  version needs it, and that event pays the start (0.5-1 s). Once a package
+  function or a new version of one is created, the API now asks the engine to
+  scale it up (the RPC cast of ``POST .../scale_up``), so the worker is there
+  before the first event. A real deployment would want this as an option:
+  it trades idle pods for the first event's latency. The trust's token is
+  fetched then too, and the engine has the worker download the package with the
+  creating request's token (``LocalProcessOrchestrator.scaleup_function``).
+- ``log_api_requests``: the access log Qinling hides (eventlet.wsgi.server at
+  WARN), back at INFO.
+- ``log_webhook_timing``: one INFO line per webhook invoke with wall-clock
+  times, read by ``tools/benchmark`` for its stage shares.
+
+qinling-engine (``apply_engine_patches``, with the local executor):
+
+- ``skip_load_check_for_live_workers``: per execution the engine takes an etcd
+  lock, lists the workers in etcd, queries the running executions of the
+  function, reads the service URL from etcd and GETs the worker's ``/ping``
+  before it POSTs ``/execute`` (10-15 ms). Our worker serves concurrent
+  executions itself and the executor knows whether it is alive, so while it is,
+  the engine goes straight to ``/execute``. Kubernetes pods need the original
+  path.
+- ``log_execution_timing``: one INFO line per execution (received, worker
+  request sent and answered, status committed), for the benchmark.
+"""
+import collections
+import threading
+import time
+
+from oslo_log import log as logging
+
+LOG = logging.getLogger('localcloud.qinling_runtime.patches')
+
+TRUST_TOKEN_STALE = 300      # seconds before expiry when a new token is fetched
+TRUST_CACHE_SIZE = 1024
+START_WORKER_DELAY = 0.2     # the create's transaction has committed by then
+TIMING = 'localcloud-timing'
+
+
+# -- qinling-api --------------------------------------------------------------
+def reuse_trust_clients():
+    from qinling.utils.openstack import keystone
+
+    original = keystone.get_trust_client
+    cache = collections.OrderedDict()
+    lock = threading.Lock()
+
+    def get_trust_client(trust_id):
+        with lock:
+            client = cache.get(trust_id)
+        if client is not None:
+            ref = client.auth_ref
+            if ref is not None and not ref.will_expire_soon(TRUST_TOKEN_STALE):
+                with lock:
+                    cache.move_to_end(trust_id)
+                return client
+        client = original(trust_id)
+        with lock:
+            cache[trust_id] = client
+            cache.move_to_end(trust_id)
+            while len(cache) > TRUST_CACHE_SIZE:
+                cache.popitem(last=False)
+        return client
+
+    get_trust_client.localcloud_patched = True
+    keystone.get_trust_client = get_trust_client
+
+
+def reuse_service_client():
+    from qinling.utils.openstack import keystone
+
+    original = keystone.get_service_client
+    cache = {}
+
+    def get_service_client():
+        client = cache.get('client')
+        ref = client.auth_ref if client is not None else None
+        if ref is None or ref.will_expire_soon(TRUST_TOKEN_STALE):
+            client = cache['client'] = original()
+        return client
+
+    keystone.get_service_client = get_service_client
+
+
+def start_workers_early():
+    import eventlet
+
+    from qinling.api.controllers.v1 import function_version
+    from qinling import context
+    from qinling.db import api as db_api
+    from qinling import rpc
+    from qinling.utils import constants
+    from qinling.utils.openstack import keystone
+
+    def scale_up(ctx, function_id, version):
+        context.set_ctx(ctx)  # a new green thread: the RPC cast sends it
+        try:
+            func = db_api.get_function(function_id, insecure=True)
+            if func.code.get('source') != constants.PACKAGE_FUNCTION:
+                return
+            rpc.get_engine_client().scaleup_function(
+                function_id, runtime_id=func.runtime_id, version=version)
+            LOG.info('Asked the engine to start a worker for function %s'
+                     '(version %s).', function_id, version)
+            if func.trust_id:
+                # the first webhook invoke then finds the trust's token cached
+                keystone.get_trust_client(func.trust_id)
+        except Exception as e:  # rolled back or gone: nothing to start
+            LOG.info('No early worker for function %s(version %s): %s',
+                     function_id, version, e)
+
+    create_function = db_api.create_function
+
+    def create_function_then_start(values):
+        func_db = create_function(values)
+        if (values.get('code') or {}).get('source') == \
+                constants.PACKAGE_FUNCTION:
+            eventlet.spawn_after(START_WORKER_DELAY, scale_up,
+                                 context.get_ctx(), func_db.id, 0)
+        return func_db
+
+    db_api.create_function = create_function_then_start
+
+    controller = function_version.FunctionVersionsController
+    create_version = controller._create_function_version
+
+    def create_version_then_start(self, project_id, function_id, **kwargs):
+        version = create_version(self, project_id, function_id, **kwargs)
+        eventlet.spawn_after(START_WORKER_DELAY, scale_up, context.get_ctx(),
+                             function_id, version.version_number)
+        return version
+
+    controller._create_function_version = create_version_then_start
+
+
+def log_webhook_timing():
+    from qinling.utils import executions
+
+    create_execution = executions.create_execution
+
+    def timed_create_execution(engine_client, params):
+        received = getattr(timed_create_execution.local, 'received', None)
+        timed_create_execution.local.received = None
+        db_model = create_execution(engine_client, params)
+        LOG.info('%s webhook-invoke execution=%s function=%s received=%.6f '
+                 'cast=%.6f', TIMING, db_model.id, params.get('function_id'),
+                 received or 0, time.time())
+        return db_model
+
+    timed_create_execution.local = threading.local()
+    executions.create_execution = timed_create_execution
+
+    from qinling.utils.openstack import keystone
+
+    # the webhook controller calls create_trust_context first: its start is
+    # when the invoke began doing work
+    create_trust_context = keystone.create_trust_context
+
+    def timed_create_trust_context(trust_id, project_id):
+        timed_create_execution.local.received = time.time()
+        return create_trust_context(trust_id, project_id)
+
+    keystone.create_trust_context = timed_create_trust_context
+
+
+def log_api_requests():
+    """Qinling sets eventlet.wsgi.server to WARN, which hides the access log:
+    one INFO line per request (method, path, status, time), for operators and
+    for the benchmark's count of the calls Heat makes. Call after logging.setup."""
+    import logging
+    logging.getLogger('eventlet.wsgi.server').setLevel(logging.INFO)
+
+
+def apply_api_patches():
+    reuse_trust_clients()
+    reuse_service_client()
+    start_workers_early()
+    log_webhook_timing()
+
+
+# -- qinling-engine -----------------------------------------------------------
+def skip_load_check_for_live_workers(executor):
+    from qinling.engine import default_engine
+    from qinling.engine import utils as engine_utils
+
+    engine = default_engine.DefaultEngine
+    load_check = engine.function_load_check
+
+    def function_load_check(self, function_id, version, runtime_id):
+        url = executor.live_worker_url(function_id, version)
+        if url:
+            return url
+        return load_check(self, function_id, version, runtime_id)
+
+    engine.function_load_check = function_load_check
+
+    from qinling.utils import etcd_util
+    get_service_url = etcd_util.get_service_url
+
+    def live_or_stored_service_url(function_id, version=0):
+        return (executor.live_worker_url(function_id, version)
+                or get_service_url(function_id, version))
+
+    etcd_util.get_service_url = live_or_stored_service_url
+
+    url_request = engine_utils.url_request
+
+    def direct_url_request(session, url, body=None):
+        timing = getattr(_timing, 'value', None)
+        if timing is not None:
+            timing['worker_sent'] = time.time()
+        try:
+            if executor.is_live_worker_url(url.rsplit('/', 1)[0]):
+                try:
+                    res = session.post(url, json=body, timeout=(3, 180))
+                    return True, res.json()
+                except Exception as e:  # as the original: a failed execution
+                    LOG.warning('Request to %s failed: %s; retrying with '
+                                'Qinling\'s /ping and retries.', url, e)
+            return url_request(session, url, body=body)
+        finally:
+            if timing is not None:
+                timing['worker_done'] = time.time()
+
+    engine_utils.url_request = direct_url_request
+
+
+_timing = threading.local()
+
+
+def log_execution_timing():
+    from qinling.engine import default_engine
+
+    engine = default_engine.DefaultEngine
+    create_execution = engine.create_execution
+
+    def timed_create_execution(self, ctx, execution_id, function_id,
+                               function_version, runtime_id, input=None):
+        _timing.value = timing = {'received': time.time()}
+        try:
+            return create_execution(self, ctx, execution_id, function_id,
+                                    function_version, runtime_id, input=input)
+        finally:
+            _timing.value = None
+            LOG.info('%s engine execution=%s function=%s received=%.6f '
+                     'worker_sent=%.6f worker_done=%.6f committed=%.6f',
+                     TIMING, execution_id, function_id, timing['received'],
+                     timing.get('worker_sent', 0),
+                     timing.get('worker_done', 0), time.time())
+
+    engine.create_execution = timed_create_execution
+
+
+def apply_engine_patches(executor):
+    skip_load_check_for_live_workers(executor)
+    log_execution_timing()

@@ -1,0 +1,50 @@
+"""The ``openstack`` CLI that ``tools/localcloud env`` puts on PATH: the client
+venv's, with the clients this project's users need, and nothing on stderr."""
+import json
+import os
+import subprocess
+
+from localcloud import clients
+from tests.e2e import base
+
+
+class CliTest(base.E2ETestCase):
+
+    def openstack(self, *argv):
+        """(stdout, stderr) of the CLI as a shell after
+        ``eval "$(tools/localcloud env)"`` runs it; fails if it exits non-0."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+        env.update(clients.cli_env(self.cloud))
+        env['PATH'] = (os.path.dirname(self.cloud.client_bin('openstack'))
+                       + os.pathsep + env.get('PATH', ''))
+        proc = subprocess.run(['openstack'] + list(argv), env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=120)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        return proc.stdout, proc.stderr
+
+    def test_env_puts_the_client_venv_first_on_path(self):
+        import contextlib
+        import io
+
+        from localcloud import cli
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cli.env(self.cloud, 'demo')
+        self.assertIn("export PATH='%s'"
+                      % os.path.dirname(self.cloud.client_bin('openstack')),
+                      out.getvalue())
+
+    def test_clients_answer_without_warnings(self):
+        for argv in (('stack', 'list'), ('function', 'list'),
+                     ('alarm', 'list')):
+            _, stderr = self.openstack(*argv, '-f', 'json')
+            self.assertEqual('', stderr.strip(), argv)
+
+    def test_only_the_users_clients_are_installed(self):
+        stdout, _ = self.openstack('module', 'list', '-f', 'json')
+        modules = set(json.loads(stdout))
+        self.assertIn('heatclient', modules)
+        self.assertIn('qinlingclient', modules)
+        self.assertIn('aodhclient', modules)
+        self.assertNotIn('blazarclient', modules)

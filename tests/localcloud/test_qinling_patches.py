@@ -1,0 +1,104 @@
+"""The local cloud's fixes to Qinling 5.0.0 (``qinling_runtime.patches``).
+
+Needs Qinling importable, so it runs in the Qinling venv (skipped elsewhere):
+    .localcloud/qinling-venv/bin/python -m unittest \
+        tests.localcloud.test_qinling_patches
+"""
+import datetime
+import unittest
+from unittest import mock
+
+try:
+    from keystoneauth1 import access
+    from oslo_config import cfg
+    from qinling import config
+    from qinling.engine import default_engine
+    from qinling.utils import etcd_util
+    from qinling.utils.openstack import keystone
+
+    from localcloud.qinling_runtime import patches
+except ImportError as exc:  # not the Qinling venv
+    patches = None
+    IMPORT_ERROR = str(exc)
+
+FUNCTION = '4f1a1d2e-0000-4000-8000-000000000001'
+
+
+def trust_client(expires_in):
+    """What keystoneclient's Client(trust_id=...) offers: an auth_ref."""
+    expires = (datetime.datetime.utcnow()
+               + datetime.timedelta(seconds=expires_in))
+    token = {'token': {'expires_at': expires.isoformat() + 'Z',
+                       'methods': ['password'], 'user': {'id': 'qinling'}}}
+    return mock.Mock(auth_ref=access.create(body=token, auth_token='t'))
+
+
+@unittest.skipIf(patches is None, 'needs the Qinling venv')
+class TrustClientReuseTest(unittest.TestCase):
+
+    def setUp(self):
+        original = keystone.get_trust_client
+        self.addCleanup(setattr, keystone, 'get_trust_client', original)
+
+    def patched(self, lifetimes):
+        made = []
+
+        def login(trust_id):
+            made.append(trust_id)
+            return trust_client(lifetimes.pop(0))
+
+        keystone.get_trust_client = login
+        patches.reuse_trust_clients()
+        return made
+
+    def test_one_login_per_trust_while_the_token_is_fresh(self):
+        made = self.patched([3600, 3600])
+        first = keystone.get_trust_client('trust-a')
+        self.assertIs(first, keystone.get_trust_client('trust-a'))
+        keystone.get_trust_client('trust-b')
+        self.assertEqual(['trust-a', 'trust-b'], made)
+
+    def test_a_new_login_when_the_token_is_near_expiry(self):
+        made = self.patched([patches.TRUST_TOKEN_STALE - 10, 3600])
+        keystone.get_trust_client('trust-a')
+        keystone.get_trust_client('trust-a')
+        self.assertEqual(['trust-a', 'trust-a'], made)
+
+
+@unittest.skipIf(patches is None, 'needs the Qinling venv')
+class LiveWorkerShortcutTest(unittest.TestCase):
+
+    def setUp(self):
+        cfg.CONF.register_opts(config.engine_opts, group=config.ENGINE_GROUP)
+        engine = default_engine.DefaultEngine
+        for owner, name in ((engine, 'function_load_check'),
+                            (etcd_util, 'get_service_url')):
+            self.addCleanup(setattr, owner, name, getattr(owner, name))
+        self.executor = mock.Mock()
+        patches.skip_load_check_for_live_workers(self.executor)
+
+    def test_a_live_worker_needs_no_etcd_lock(self):
+        self.executor.live_worker_url.return_value = 'http://127.0.0.1:4242'
+        with mock.patch.object(etcd_util, 'get_worker_lock') as lock:
+            url = default_engine.DefaultEngine.function_load_check(
+                mock.Mock(), FUNCTION, 0, 'runtime')
+        self.assertEqual('http://127.0.0.1:4242', url)
+        lock.assert_not_called()
+
+    def test_without_a_live_worker_qinling_checks_the_load(self):
+        self.executor.live_worker_url.return_value = None
+        with mock.patch.object(etcd_util, 'get_worker_lock') as lock, \
+                mock.patch.object(etcd_util, 'get_workers',
+                                  return_value=['worker']), \
+                mock.patch.object(default_engine.db_api, 'get_executions',
+                                  return_value=[]):
+            held = lock.return_value.__enter__.return_value
+            held.is_acquired.return_value = True
+            url = default_engine.DefaultEngine.function_load_check(
+                mock.Mock(), FUNCTION, 0, 'runtime')
+        self.assertIsNone(url)   # one worker, no load: Qinling scales nothing
+        lock.assert_called_once_with(FUNCTION, 0)
+
+
+if __name__ == '__main__':
+    unittest.main()
