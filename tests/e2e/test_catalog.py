@@ -44,7 +44,7 @@ class CatalogCLITest(base.E2ETestCase):
                 raise
 
     def cli_create(self, case, parameters):
-        """``openstack stack create`` as a user types it; the stack's outputs."""
+        """``openstack stack create`` as a user types it; the stack."""
         name = self.unique_name('e2e-%s' % case.name)
         argv = ['openstack', 'stack', 'create', '--wait', '-f', 'json',
                 '-t', os.path.join(base.REPO, case.template)]
@@ -52,15 +52,19 @@ class CatalogCLITest(base.E2ETestCase):
             argv += ['-e', os.path.join(base.REPO, case.environment)]
         for key, value in sorted(parameters.items()):
             argv += ['--parameter', '%s=%s' % (key, value)]
-        code, out = clients.run_cli(self.cloud, argv + [name], echo=False,
-                                    check=False)
-        stack = self.heat.stacks.get(name) if code == 0 else None
-        if stack is not None:
-            self.addCleanup(self.delete_stack, stack.id)
-        self.assertEqual(0, code, out)
+        try:
+            clients.run_cli(self.cloud, argv + [name], echo=False)
+        finally:
+            stack = self.heat.stacks.get(name) if self.exists(name) else None
+            if stack is not None:
+                self.addCleanup(self.delete_stack, stack.id)
         self.assertEqual('CREATE_COMPLETE', stack.stack_status,
                          stack.stack_status_reason)
         return stack
+
+    def exists(self, name):
+        return any(s.stack_name == name for s in self.heat.stacks.list(
+            filters={'name': name}))
 
     def project(self, which):
         if which == catalog_cases.OTHER:
