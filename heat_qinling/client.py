@@ -234,7 +234,6 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                                 holders=self.function_holders(function_id),
                                 reason=ex.details)
 
-
     # Versions and aliases (issue 7) ----------------------------------------
 
     # qinling/utils/constants.py MAX_VERSION_NUMBER: versions per function.
@@ -392,6 +391,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                                description=description)
 
     # End of versions and aliases -------------------------------------------
+
 
 class RuntimeConstraint(constraints.BaseCustomConstraint):
     """A Qinling runtime, by name or ID."""

@@ -100,8 +100,6 @@ class BlueGreenTest(base.E2ETestCase):
             a['alarm_id'] for a in self.aodh.alarm.list()])
 
 
-
-
 class RejectedInputTest(base.E2ETestCase):
     """Refused before any write, with a message that names the fix."""
 
@@ -201,5 +199,3 @@ class RejectedInputTest(base.E2ETestCase):
         with open(path, 'w') as f:
             json.dump(template, f)
         return path
-
-
