@@ -3,6 +3,7 @@ publishes a version, promotion and roll-back are a one-parameter update, and
 the webhook URL the event alarm calls never changes."""
 import os
 
+from heat.engine import service
 from heat.engine import stack as heat_stack
 
 from tests.unit import base
@@ -55,6 +56,23 @@ class BlueGreenTest(base.QinlingStackTestCase):
         self.stack().validate()
         self.assertEqual([], self.qinling.write_requests())
         self.assertEqual([], self.aodh.write_requests())
+
+    def test_engine_validation_returns_the_form(self):
+        tmpl = base.read_template(NAME)
+        result = service.EngineService('a-host', 'a-topic').validate_template(
+            self.ctx, tmpl, files=files())
+        self.assertNotIn('Error', result)
+        live = result['Parameters']['live_version']
+        self.assertEqual((1, 0, 'Live version'),
+                         (live['Default'], live['MinValue'], live['Label']))
+        for param, schema in tmpl['parameters'].items():
+            self.assertTrue(schema.get('description'), param)
+            self.assertTrue(schema.get('constraints'), param)
+        self.assertEqual(sorted(tmpl['parameters']), sorted(
+            p for g in tmpl['parameter_groups'] for p in g['parameters']))
+        for output, schema in tmpl['outputs'].items():
+            self.assertTrue(schema.get('description'), output)
+        self.assertEqual([], self.qinling.write_requests())
 
     def test_publish_promote_roll_back_delete(self):
         stk = self.create(self.stack())

@@ -506,3 +506,23 @@ class AliasWebhookTest(VersionsTestCase):
         del self.qinling.aliases['live']
         stk.check()
         self.assertFailsWith(stk, stk.CHECK, 'FunctionAlias not found')
+
+
+class LoadingTest(base.QinlingStackTestCase):
+
+    def test_types_and_alias_constraint_are_registered(self):
+        from heat.engine import resources
+
+        from heat_qinling import client
+        from heat_qinling.resources import alias
+        from heat_qinling.resources import version
+        env = resources.global_env()
+        self.assertIs(version.QinlingVersion,
+                      env.registry.get_class('OS::Qinling::Version'))
+        self.assertIs(alias.QinlingAlias,
+                      env.registry.get_class('OS::Qinling::Alias'))
+        self.assertIs(client.AliasConstraint,
+                      env.get_constraint('qinling.alias'))
+        types = env.get_types(self.ctx)
+        self.assertIn('OS::Qinling::Version', types)
+        self.assertIn('OS::Qinling::Alias', types)
