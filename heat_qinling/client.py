@@ -60,6 +60,27 @@ class FunctionInUse(exception.HeatException):
                 'those first. Qinling said: %(reason)s')
 
 
+# Versions and aliases (issue 7) --------------------------------------------
+
+class VersionError(exception.HeatException):
+    msg_fmt = _('%(message)s')
+
+
+class VersionInUse(exception.HeatException):
+    msg_fmt = _('Version %(version)s of Qinling function %(function)s is '
+                'still in use by %(holders)s, so it cannot be deleted. '
+                'Delete or re-point those first. Qinling said: %(reason)s')
+
+
+class AliasInUse(exception.HeatException):
+    msg_fmt = _('Qinling alias %(alias)s is still in use by %(holders)s, '
+                'so it is not deleted: those would fail (a job on a deleted '
+                'alias also stops the job scheduler of every project). '
+                'Delete them, or point them at something else, first.')
+
+# End of versions and aliases -------------------------------------------------
+
+
 def _error_from_response(response):
     """Build a qinlingclient exception from an error response.
 
@@ -250,6 +271,164 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                                 holders=self.function_holders(function_id),
                                 reason=ex.details)
 
+    # Versions and aliases (issue 7) ----------------------------------------
+
+    # qinling/utils/constants.py MAX_VERSION_NUMBER: versions per function.
+    MAX_VERSIONS = 10
+
+    _NOT_CHANGED_RE = re.compile(r'not changed since the latest version')
+
+    def get_alias(self, name):
+        return self.client().function_aliases.get(name)
+
+    def get_version(self, function_id, number):
+        return self.client().function_versions.get(function_id, number)
+
+    def list_versions(self, function_id):
+        return self.client().function_versions.list(function_id)
+
+    def create_version(self, function_id, description):
+        """Publish the function's current package as a new version.
+
+        Qinling checks the version cap and the "same package" rule only
+        with a 403 that does not say what to do; explain both.
+        """
+        versions = self.list_versions(function_id)
+        if len(versions) >= self.MAX_VERSIONS:
+            raise VersionError(message=_(
+                'Qinling function %(function)s already has %(max)s versions '
+                '(%(numbers)s), the most Qinling allows. Delete versions '
+                'that are no longer needed (versions with '
+                '"deletion_policy: Retain" stay until their function is '
+                'deleted) before publishing another.') % {
+                    'function': function_id, 'max': self.MAX_VERSIONS,
+                    'numbers': ', '.join(str(v.version_number)
+                                         for v in versions)})
+        try:
+            return self.client().function_versions.create(
+                function_id, description=description)
+        except qinling_exc.HTTPForbidden as ex:
+            if self._NOT_CHANGED_RE.search(ex.details or ''):
+                raise VersionError(message=_(
+                    'The code of Qinling function %(function)s has not '
+                    'changed since its latest version, and Qinling makes a '
+                    'version only from new code (it said: %(reason)s). '
+                    'Change the function\'s files first, or use the '
+                    'existing version.') % {'function': function_id,
+                                            'reason': ex.details})
+            raise
+
+    def version_holders(self, function_id, number):
+        """Describe what in Qinling still refers to a function version."""
+        client = self.client()
+        holders = []
+        aliases = [a.name for a in client.function_aliases.list()
+                   if a.function_id == function_id and
+                   a.function_version == number]
+        if aliases:
+            holders.append(_('alias(es) %s') % ', '.join(sorted(aliases)))
+        webhooks = [w.id for w in client.webhooks.list()
+                    if w.function_id == function_id and
+                    w.function_version == number]
+        if webhooks:
+            holders.append(_('webhook(s) %s') % ', '.join(sorted(webhooks)))
+        jobs = [j.id for j in client.jobs.list()
+                if j.function_id == function_id and
+                j.function_version == number and
+                j.status not in ('done', 'cancelled')]
+        if jobs:
+            holders.append(_('job(s) %s') % ', '.join(sorted(jobs)))
+        return '; '.join(holders) or _('an object this user cannot see')
+
+    def delete_version(self, function_id, number):
+        try:
+            self.client().function_versions.delete(function_id, number)
+        except qinling_exc.HTTPForbidden as ex:
+            raise VersionInUse(
+                function=function_id, version=number, reason=ex.details,
+                holders=self.version_holders(function_id, number))
+
+    def alias_holders(self, name):
+        """Webhooks and unfinished jobs that run through an alias.
+
+        Qinling deletes an alias even while they use it: the webhooks then
+        answer 404, and the job scheduler fails on such a job at every tick
+        before it reaches the jobs due after it.
+        """
+        client = self.client()
+        holders = []
+        webhooks = [w.id for w in client.webhooks.list()
+                    if getattr(w, 'function_alias', None) == name]
+        if webhooks:
+            holders.append(_('webhook(s) %s') % ', '.join(sorted(webhooks)))
+        jobs = [j.id for j in client.jobs.list()
+                if getattr(j, 'function_alias', None) == name and
+                j.status not in ('done', 'cancelled')]
+        if jobs:
+            holders.append(_('job(s) %s') % ', '.join(sorted(jobs)))
+        return '; '.join(holders)
+
+    def delete_alias(self, name):
+        holders = self.alias_holders(name)
+        if holders:
+            raise AliasInUse(alias=name, holders=holders)
+        self.client().function_aliases.delete(name)
+
+    def check_version_exists(self, function_id, version):
+        """Qinling makes an alias on a missing version (201), and every
+        invocation through it then fails: refuse it first."""
+        if not version:
+            return
+        try:
+            self.get_version(function_id, version)
+        except qinling_exc.HTTPNotFound:
+            numbers = [v.version_number
+                       for v in self.list_versions(function_id)]
+            raise VersionError(message=_(
+                'Qinling function %(function)s has no version %(version)s '
+                '(its versions: %(numbers)s). Give an existing version '
+                'number, e.g. {get_attr: [<version resource>, '
+                'version_number]}, or 0 for the latest code.') % {
+                    'function': function_id, 'version': version,
+                    'numbers': ', '.join(str(n) for n in numbers) or
+                    _('none')})
+
+    def check_alias_free(self, function_id, version, alias_name=None):
+        """Qinling allows one alias per function version, and says so with
+        a 400 on create but an untranslated 500 on update."""
+        for alias in self.client().function_aliases.list():
+            if (alias.name != alias_name and
+                    alias.function_id == function_id and
+                    (alias.function_version or 0) == version):
+                raise VersionError(message=_(
+                    'Alias %(other)s already points at version %(version)s '
+                    'of Qinling function %(function)s, and Qinling allows '
+                    'one alias per function version. Use alias %(other)s, '
+                    'point this alias at another version (0 is the latest '
+                    'code), or move %(other)s first.') % {
+                        'other': alias.name, 'version': version,
+                        'function': function_id})
+
+    def update_alias_bound_webhook(self, webhook_id, alias_name,
+                                   description):
+        """Change the description of a webhook that runs an alias.
+
+        Qinling 5.0.0 answers 404 "Function not found [id=None]" to any PUT
+        on an alias-bound webhook that does not name a different alias
+        (webhook.py put reads the webhook's NULL function_id). Bind it to
+        the alias's current target for a moment, then back to the alias:
+        both PUTs keep the webhook's ID and URL, and in between it runs the
+        same function version as through the alias.
+        """
+        alias = self.get_alias(alias_name)
+        webhooks = self.client().webhooks
+        webhooks.update(webhook_id, function_id=alias.function_id,
+                        function_version=alias.function_version or 0)
+        return webhooks.update(webhook_id, function_alias=alias_name,
+                               description=description)
+
+    # End of versions and aliases -------------------------------------------
+
 
 class RuntimeConstraint(constraints.BaseCustomConstraint):
     """A Qinling runtime, by name or ID."""
@@ -267,3 +446,14 @@ class FunctionConstraint(constraints.BaseCustomConstraint):
     resource_getter_name = 'get_function'
     expected_exceptions = (exception.EntityNotFound,
                            exception.PhysicalResourceNameAmbiguity)
+
+
+
+# Versions and aliases (issue 7) --------------------------------------------
+
+class AliasConstraint(constraints.BaseCustomConstraint):
+    """A Qinling function alias, by name."""
+
+    resource_client_name = CLIENT_NAME
+    resource_getter_name = 'get_alias'
+    expected_exceptions = (qinling_exc.HTTPNotFound,)

@@ -11,6 +11,7 @@
 #    under the License.
 
 """OS::Qinling::Webhook."""
+from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import attributes
 from heat.engine import constraints
@@ -41,9 +42,14 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
 
       alarm_actions: [hook]
 
-    Every property is updated in place: the webhook ID, and so its URL, stay
-    the same. ``openstack stack check`` fails if the webhook or the function
-    it runs is gone.
+    Instead of a ``function`` (and ``function_version``), a webhook can run
+    a ``function_alias``: Qinling resolves the alias at each call, so moving
+    the alias to another version changes the code the URL runs.
+
+    Every property is updated in place, including a switch between
+    ``function`` and ``function_alias``: the webhook ID, and so its URL, stay
+    the same. ``openstack stack check`` fails if the webhook or the
+    function, alias or version it runs is gone.
     """
 
     support_status = support.SupportStatus(version='27.0.0')
@@ -53,28 +59,31 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
     entity = 'webhooks'
 
     PROPERTIES = (
-        FUNCTION, FUNCTION_VERSION, DESCRIPTION,
+        FUNCTION, FUNCTION_VERSION, DESCRIPTION, FUNCTION_ALIAS,
     ) = (
-        'function', 'function_version', 'description',
+        'function', 'function_version', 'description', 'function_alias',
     )
 
     ATTRIBUTES = (
         WEBHOOK_URL, FUNCTION_ID, FUNCTION_VERSION_ATTR, ALARM_URL,
+        FUNCTION_ALIAS_ATTR,
     ) = (
         'webhook_url', 'function_id', 'function_version', 'AlarmUrl',
+        'function_alias',
     )
 
     properties_schema = {
         FUNCTION: properties.Schema(
             properties.Schema.STRING,
-            _('Name or ID of the Qinling function the webhook runs.'),
-            required=True,
+            _('Name or ID of the Qinling function the webhook runs. Give '
+              'either this or "function_alias".'),
             update_allowed=True,
             constraints=[constraints.CustomConstraint('qinling.function')],
         ),
         FUNCTION_VERSION: properties.Schema(
             properties.Schema.INTEGER,
-            _('Version of the function to run; 0 runs the latest code.'),
+            _('Version of the function to run; 0 runs the latest code. '
+              'Only with "function".'),
             update_allowed=True,
             default=0,
             constraints=[constraints.Range(
@@ -87,6 +96,14 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
             _('Description of the webhook.'),
             update_allowed=True,
             default='',
+        ),
+        FUNCTION_ALIAS: properties.Schema(
+            properties.Schema.STRING,
+            _('Name of a Qinling function alias to run instead of a '
+              '"function": the webhook follows the alias when it moves.'),
+            update_allowed=True,
+            constraints=[constraints.CustomConstraint('qinling.alias')],
+            support_status=support.SupportStatus(version='27.0.0'),
         ),
     }
 
@@ -101,6 +118,10 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
         FUNCTION_VERSION_ATTR: attributes.Schema(
             _('Version of the function the webhook runs.'),
             type=attributes.Schema.INTEGER),
+        FUNCTION_ALIAS_ATTR: attributes.Schema(
+            _('Name of the alias the webhook runs, if any.'),
+            type=attributes.Schema.STRING,
+            support_status=support.SupportStatus(version='27.0.0')),
         ALARM_URL: attributes.Schema(
             _('The webhook URL, for alarms that name this resource in their '
               'actions.'),
@@ -118,7 +139,29 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
                 finder='get_function_id'),
         ]
 
+    def validate_values(self):
+        by_alias = self._given(self.FUNCTION_ALIAS)
+        if self._given(self.FUNCTION) == by_alias:
+            raise exception.StackValidationFailed(
+                resource=self,
+                message=_('Give exactly one of "function" (with an optional '
+                          '"function_version") or "function_alias".'))
+        if by_alias and self.properties[self.FUNCTION_VERSION]:
+            raise self.property_error(
+                self.FUNCTION_VERSION,
+                _('"function_version" is only used with "function": the '
+                  'alias decides the version. Remove it, or move the '
+                  'alias.'))
+
+    def _given(self, prop):
+        """Whether the template sets prop (its value may be unknown yet)."""
+        return self.t.properties(self.properties_schema,
+                                 self.context).data.get(prop) is not None
+
     def _body(self, props):
+        if props[self.FUNCTION_ALIAS]:
+            return {'function_alias': props[self.FUNCTION_ALIAS],
+                    'description': props[self.DESCRIPTION]}
         # function_version is always sent: a webhook stored without one
         # makes every invoke fail with a 500.
         return {
@@ -128,20 +171,37 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
         }
 
     def handle_create(self):
-        webhook = self.client().webhooks.create(**self._body(self.properties))
+        body = self._body(self.properties)
+        body.setdefault('function_id', None)
+        webhook = self.client().webhooks.create(**body)
         self.resource_id_set(webhook.id)
 
     def handle_update(self, json_snippet, tmpl_diff, prop_diff):
         if prop_diff:
             after = json_snippet.properties(self.properties_schema,
                                             self.context)
-            self.client().webhooks.update(self.resource_id,
-                                          **self._body(after))
+            alias = after[self.FUNCTION_ALIAS]
+            if alias and alias == self.properties[self.FUNCTION_ALIAS]:
+                self.client_plugin().update_alias_bound_webhook(
+                    self.resource_id, alias, after[self.DESCRIPTION])
+            else:
+                self.client().webhooks.update(self.resource_id,
+                                              **self._body(after))
 
     def handle_check(self):
         webhook = self.client().webhooks.get(self.resource_id)
-        # Raises if the function it runs is gone.
-        self.client().functions.get(webhook.function_id)
+        function_id = webhook.function_id
+        version = webhook.function_version
+        if getattr(webhook, 'function_alias', None):
+            # Raises if the alias it runs is gone.
+            alias = self.client().function_aliases.get(
+                webhook.function_alias)
+            function_id = alias.function_id
+            version = alias.function_version
+        # Raises if the function or version it runs is gone.
+        self.client().functions.get(function_id)
+        if version:
+            self.client_plugin().get_version(function_id, version)
 
     def _webhook_id(self):
         """The webhook's ID, also when this object was not loaded from the
@@ -170,13 +230,26 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
         webhook = self.client().webhooks.get(webhook_id)
         if name == self.ALARM_URL:
             return webhook.webhook_url
+        alias = getattr(webhook, 'function_alias', None)
+        if alias and name in (self.FUNCTION_ID, self.FUNCTION_VERSION_ATTR):
+            # Qinling stores neither for an alias-bound webhook.
+            return getattr(self.client().function_aliases.get(alias), name,
+                           None)
         return getattr(webhook, name, None)
 
     def parse_live_resource_data(self, resource_properties, resource_data):
+        if resource_data.get('function_alias'):
+            return {
+                self.FUNCTION_ALIAS: resource_data['function_alias'],
+                self.FUNCTION: None,
+                self.FUNCTION_VERSION: 0,
+                self.DESCRIPTION: resource_data.get('description') or '',
+            }
         return {
             self.FUNCTION: resource_data.get('function_id'),
             self.FUNCTION_VERSION: resource_data.get('function_version'),
             self.DESCRIPTION: resource_data.get('description') or '',
+            self.FUNCTION_ALIAS: None,
         }
 
 

@@ -435,8 +435,10 @@ class FakeQinling(server.FakeAPI):
             raise Fault(403, 'Can not exceed maximum number(%s) of versions'
                         % MAX_VERSIONS)
         latest = function['latest_version']
-        if latest and self.versions[(function_id, latest)][
-                '_md5sum'] == function['code']['md5sum']:
+        # Compared with the latest version's package only, and only if that
+        # version still exists (storage/file_system.py changed_since).
+        previous = self.versions.get((function_id, latest), {})
+        if latest and previous.get('_md5sum') == function['code']['md5sum']:
             raise Fault(403, 'Function package not changed since the latest '
                              'version %s.' % latest)
         version = self._new(description=body.get('description'),
@@ -471,6 +473,9 @@ class FakeQinling(server.FakeAPI):
     # -- aliases ----------------------------------------------------------
 
     def _create_alias(self, values):
+        # The column default: an omitted or null version is stored as 0.
+        if values.get('function_version') is None:
+            values['function_version'] = 0
         if values['function_id'] not in self.functions:
             raise Fault(500, '(sqlite3.IntegrityError) FOREIGN KEY '
                              'constraint failed')
@@ -505,8 +510,18 @@ class FakeQinling(server.FakeAPI):
             'function_id', 'function_version', 'description'),
             uuids=('function_id',))
         alias = self._alias(name)
-        alias.update({k: v for k, v in body.items() if v is not None},
-                     updated_at=_now())
+        values = {k: v for k, v in body.items() if v is not None}
+        target = dict(alias, **values)
+        # The unique constraint is not translated on update: a bare 500.
+        if any(a['name'] != name and
+               (a['function_id'], a['function_version']) ==
+               (target['function_id'], target['function_version'])
+               for a in self.aliases.values()):
+            raise Fault(500, '(sqlite3.IntegrityError) UNIQUE constraint '
+                             'failed: function_aliases.project_id, '
+                             'function_aliases.function_id, '
+                             'function_aliases.function_version')
+        alias.update(values, updated_at=_now())
         return Response(200, alias)
 
     def delete_alias(self, request, name):

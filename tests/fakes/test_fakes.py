@@ -184,6 +184,138 @@ class FakeQinlingTest(base.BaseTestCase):
                      'The function version is still associated with alias.',
                      self.client.function_versions.delete, function.id, 1)
 
+    # -- versions, aliases and alias-bound webhooks (issue 7) -------------
+    # Each test pins a behaviour of the real 5.0.0 server
+    # (qinling-lifecycle.md part d) that the plugin works around.
+
+    def _new_code(self, function, text):
+        self.client.functions.update(function.id,
+                                     package=io.BytesIO(_zip(text)))
+
+    def test_version_only_from_new_code_compared_with_latest(self):
+        function = self._create(_zip('A'))
+        self.assertEqual(1, self.client.function_versions.create(
+            function.id).version_number)
+        self._new_code(function, 'B')
+        self.assertEqual(2, self.client.function_versions.create(
+            function.id).version_number)
+        self._new_code(function, 'A')   # same as v1, not as the latest
+        self.assertEqual(3, self.client.function_versions.create(
+            function.id).version_number)
+        self._raises(qinling_exc.HTTPForbidden,
+                     'Function package not changed since the latest '
+                     'version 3.', self.client.function_versions.create,
+                     function.id)
+
+    def test_version_cap_and_non_package(self):
+        function = self._create()
+        for n in range(qinling.MAX_VERSIONS):
+            self._new_code(function, str(n))
+            self.client.function_versions.create(function.id)
+        self._new_code(function, 'eleventh')
+        self._raises(qinling_exc.HTTPForbidden,
+                     'Can not exceed maximum number(10) of versions',
+                     self.client.function_versions.create, function.id)
+        image = self.client.functions.create(
+            {'source': 'image', 'image': 'busybox'})
+        self._raises(qinling_exc.HTTPForbidden,
+                     'Function versioning only allowed for package type '
+                     'function.', self.client.function_versions.create,
+                     image.id)
+
+    def test_version_number_reused_after_delete_of_latest(self):
+        function = self._create(_zip('A'))
+        for text in ('B', 'C'):
+            self.client.function_versions.create(function.id)
+            self._new_code(function, text)
+        v3 = self.client.function_versions.create(function.id)
+        self.client.function_versions.delete(function.id, 2)
+        self.client.function_versions.delete(function.id, 3)
+        # latest_version went 3 -> 2 (version 2 is gone): the next is 3
+        # again, with a new ID, and the "not changed" check is skipped.
+        self.assertEqual(2, self.client.functions.get(
+            function.id).latest_version)
+        again = self.client.function_versions.create(function.id)
+        self.assertEqual(3, again.version_number)
+        self.assertNotEqual(v3.id, again.id)
+        self.assertEqual([1, 3], [v.version_number for v in
+                                  self.client.function_versions.list(
+                                      function.id)])
+
+    def test_alias_checks_neither_version_nor_target_on_update(self):
+        function = self._create()
+        missing = self.client.function_aliases.create('a', function.id, 9)
+        self.assertEqual(9, missing.function_version)
+        response = requests.post(self.fake.url + '/v1/aliases', json={
+            'name': 'b', 'function_id': function.id})
+        self.assertEqual((201, 0), (response.status_code,
+                                    response.json()['function_version']))
+        self._raises(qinling_exc.HTTPBadRequest,
+                     "Duplicate entry for function_aliases: "
+                     "['project_id', 'function_id', 'function_version']",
+                     self.client.function_aliases.create, 'c', function.id,
+                     0)
+        response = requests.put(self.fake.url + '/v1/aliases/a',
+                                json={'function_version': 0})
+        self.assertEqual((500, 'Server'), (response.status_code,
+                                           response.json()['faultcode']))
+        self.assertIn('IntegrityError', response.json()['faultstring'])
+        self.assertEqual(9, self.client.function_aliases.get(
+            'a').function_version)
+
+    def test_alias_delete_not_refused_webhook_then_404(self):
+        function = self._create()
+        self.client.function_aliases.create('live', function.id)
+        webhook = self.client.webhooks.create(None, function_alias='live')
+        self.client.function_aliases.delete('live')
+        response = requests.post(webhook.webhook_url)
+        self.assertEqual((404, {'faultstring':
+                                'FunctionAlias not found [name=live]'}),
+                         (response.status_code, response.json()))
+
+    def test_webhook_on_alias_follows_it_and_description_update_404s(self):
+        function = self._create(_zip('A'))
+        self.client.function_versions.create(function.id)
+        self._new_code(function, 'B')
+        self.client.function_versions.create(function.id)
+        self.client.function_aliases.create('live', function.id, 1)
+        webhook = self.client.webhooks.create(None, function_alias='live',
+                                              description='d')
+        self.assertEqual((None, None, 'live'),
+                         (webhook.function_id, webhook.function_version,
+                          webhook.function_alias))
+
+        def invoked_version():
+            execution_id = requests.post(webhook.webhook_url).json()[
+                'execution_id']
+            return self.client.function_executions.get(
+                execution_id).function_version
+        self.assertEqual(1, invoked_version())
+        self.client.function_aliases.update('live', function_version=2)
+        self.assertEqual(2, invoked_version())
+        # A description-only PUT reads the webhook's NULL function_id,
+        # with or without the alias in the body.
+        for body in ({'description': 'e'},
+                     {'description': 'e', 'function_alias': 'live'}):
+            self._raises(qinling_exc.HTTPNotFound,
+                         'Function not found [id=None]',
+                         self.client.webhooks.update, webhook.id, **body)
+        # Work-around: through the alias's target, then back.
+        self.client.webhooks.update(webhook.id, function_id=function.id,
+                                    function_version=2)
+        back = self.client.webhooks.update(webhook.id, function_alias='live',
+                                           description='e')
+        self.assertEqual((webhook.id, None, 'live', 'e'),
+                         (back.id, back.function_id, back.function_alias,
+                          back.description))
+        # A switch to a function clears the alias.
+        direct = self.client.webhooks.update(webhook.id,
+                                             function_id=function.id,
+                                             function_version=0)
+        self.assertEqual((function.id, 0, None),
+                         (direct.function_id, direct.function_version,
+                          direct.function_alias))
+
     def test_webhook_invoke_records_execution(self):
         function = self._create()
         webhook = self.client.webhooks.create(function.id)

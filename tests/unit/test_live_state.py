@@ -41,7 +41,8 @@ class LiveStateTest(base.QinlingStackTestCase):
         live = hook.get_live_state(hook.properties)
         self.assertEqual({'function': self.fn.resource_id,
                           'function_version': 0,
-                          'description': 'Invoked by the event alarm.'},
+                          'description': 'Invoked by the event alarm.',
+                          'function_alias': None},
                          live)
         webhook['function_version'] = 2
         self.assertEqual(2, hook.get_live_state(hook.properties)[
