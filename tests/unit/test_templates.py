@@ -10,8 +10,10 @@ from heat.engine import service
 from tests.unit import base
 
 # Templates for the command line only: they load code with get_file, which
-# Horizon's Launch Stack form cannot upload.
-CLI_ONLY = {'function-webhook-event-alarm-get-file.yaml'}
+# Horizon's Launch Stack form cannot upload. Blue/green releases publish a
+# new version when the code file changes, which is a CLI workflow.
+CLI_ONLY = {'function-webhook-event-alarm-get-file.yaml',
+            'examples/blue-green.yaml'}
 # Environment files, not templates.
 ENVIRONMENTS = {'triggers/environment.yaml'}
 
