@@ -1,4 +1,6 @@
 """OS::Qinling::Runtime."""
+from oslo_policy import policy
+
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import attributes
@@ -6,18 +8,43 @@ from heat.engine import constraints
 from heat.engine import properties
 from heat.engine import resource
 from heat.engine import support
+from heat.policies import base as policies_base
+from heat.policies import resource_types as resource_types_policies
 
 from heat_qinling.resources import validation
+
+RESOURCE_TYPE = 'OS::Qinling::Runtime'
+
+
+def _register_policy_default():
+    """Add "resource_types:OS::Qinling::Runtime: rule:project_admin" to
+    Heat's policy defaults, as Heat has for OS::Nova::Flavor.
+
+    Heat checks resource types only against registered rules (a rule found
+    only in an operator's policy file is ignored), and registers its
+    defaults when heat-engine starts, after it has loaded the plugins.
+    """
+    rules = resource_types_policies.resource_types_policies
+    name = resource_types_policies.POLICY_ROOT % RESOURCE_TYPE
+    if all(rule.name != name for rule in rules):
+        rules.append(policy.RuleDefault(
+            name=name, check_str=policies_base.RULE_PROJECT_ADMIN,
+            scope_types=['project'],
+            description='Use %s in stacks.' % RESOURCE_TYPE))
+
+
+_register_policy_default()
 
 
 class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
     """A Qinling runtime: the container image that runs functions' code.
 
     Admin only. Qinling allows only admins to create, change or delete
-    runtimes; Heat refuses the type to other users when the operator adds
-    to Heat's policy file, as Heat does for ``OS::Nova::Flavor``::
+    runtimes, and the plugin registers the Heat policy default that refuses
+    the type to other users, as Heat does for ``OS::Nova::Flavor``. An
+    operator may override it in Heat's policy file, e.g.::
 
-      "resource_types:OS::Qinling::Runtime": "rule:project_admin"
+      "resource_types:OS::Qinling::Runtime": "role:admin"
 
     Creating a runtime and changing its ``image`` complete once Qinling
     reports the runtime ``available``; a runtime that goes to ``error``, or
@@ -206,4 +233,4 @@ class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
 
 
 def resource_mapping():
-    return {'OS::Qinling::Runtime': QinlingRuntime}
+    return {RESOURCE_TYPE: QinlingRuntime}

@@ -1,5 +1,13 @@
 """OS::Qinling::Runtime on Heat's engine against the fake Qinling
 (qinling-lifecycle.md b5, d-15)."""
+import fixtures
+from oslo_config import fixture as config_fixture
+from oslotest import base as oslotest_base
+
+from heat.common import exception
+from heat.common import policy
+from heat.tests import utils
+
 from tests.unit import base
 
 IMAGE = 'openstackqinling/python3-runtime'
@@ -131,3 +139,27 @@ class RuntimeTest(base.QinlingStackTestCase):
         stk.check()
         self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
         self.assertIn('"error", not "available"', stk.status_reason)
+
+
+class RuntimePolicyTest(oslotest_base.BaseTestCase):
+    """What heat-engine checks before it creates or updates a stack."""
+
+    def setUp(self):
+        super().setUp()
+        empty = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(config_fixture.Config()).conf(
+            args=['--config-dir', empty])
+
+    def test_only_admins_may_use_the_type(self):
+        enforcer = policy.ResourceEnforcer()
+        member = utils.dummy_context(roles=['member', 'reader'])
+        ex = self.assertRaises(exception.Forbidden, enforcer.enforce,
+                               member, 'OS::Qinling::Runtime',
+                               is_registered_policy=True)
+        self.assertIn('OS::Qinling::Runtime', str(ex))
+        admin = utils.dummy_context(roles=['admin', 'member', 'reader'])
+        self.assertTrue(enforcer.enforce(admin, 'OS::Qinling::Runtime',
+                                         is_registered_policy=True))
+        # The plugin's other types stay open to members.
+        self.assertTrue(enforcer.enforce(member, 'OS::Qinling::Job',
+                                         is_registered_policy=True))
