@@ -98,7 +98,7 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
             properties.Schema.STRING,
             _('Name of the function alias the job runs, resolved at each '
               'run. Give this or "function". Changing it replaces the job.'),
-            constraints=[constraints.Length(min=1, max=255)],
+            constraints=[constraints.Length(max=255)],
         ),
         PATTERN: properties.Schema(
             properties.Schema.STRING,
@@ -124,11 +124,11 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
         COUNT: properties.Schema(
             properties.Schema.INTEGER,
             _('Number of runs, after which the job is done. Unlimited when '
-              'not given (1 for a job without "pattern"). Changing it '
+              'not given or 0 (1 for a job without "pattern"). Changing it '
               'replaces the job.'),
             constraints=[constraints.Range(
-                min=1, description=_('The count must be at least 1; leave it '
-                                     'out for no limit.'))],
+                min=0, description=_('The count must be at least 1, or 0 '
+                                     'for no limit.'))],
         ),
         INPUT: properties.Schema(
             properties.Schema.MAP,
@@ -222,9 +222,24 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                     'value': value, 'lead': LEAD_SECONDS,
                     'now': timeutils.utcnow().strftime(TIME_FORMAT)})
 
+    # Heat hands a property set to null by a function (e.g. an "if" in a
+    # template) to the resource as '' or 0: those mean "not given" here.
+
+    def _alias(self, props):
+        return props[self.FUNCTION_ALIAS] or None
+
+    def _pattern(self, props):
+        return props[self.PATTERN] or None
+
+    def _first_time(self, props):
+        return props[self.FIRST_EXECUTION_TIME] or None
+
+    def _count(self, props):
+        return props[self.COUNT] or None
+
     def validate_values(self):
         props = self.properties
-        function, alias = props[self.FUNCTION], props[self.FUNCTION_ALIAS]
+        function, alias = props[self.FUNCTION] or None, self._alias(props)
         if (function is None) == (alias is None):
             raise exception.StackValidationFailed(
                 resource=self,
@@ -236,15 +251,15 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                 _('"function_version" is only used with "function": an '
                   'alias names its own version. Remove it, or move the '
                   'alias.'))
-        pattern = props[self.PATTERN]
-        first = props[self.FIRST_EXECUTION_TIME]
+        pattern = self._pattern(props)
+        first = self._first_time(props)
         if not pattern and first is None:
             raise exception.StackValidationFailed(
                 resource=self,
                 message=_('Give "pattern" (a cron pattern, for a recurring '
                           'job), "first_execution_time" (for a one-shot '
                           'job) or both.'))
-        count = props[self.COUNT]
+        count = self._count(props)
         if not pattern and count is not None and count > 1:
             raise self.property_error(
                 self.COUNT,
@@ -271,12 +286,11 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
     # Create / update / delete ------------------------------------------
 
     def _function_version(self, props):
-        return 0 if props[self.FUNCTION_ALIAS] else props[
-            self.FUNCTION_VERSION]
+        return 0 if self._alias(props) else props[self.FUNCTION_VERSION]
 
     def handle_create(self):
         props = self.properties
-        alias = props[self.FUNCTION_ALIAS]
+        alias = self._alias(props)
         if alias is not None:
             try:
                 self.client_plugin().job_alias(alias)
@@ -286,19 +300,19 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                     _('There is no function alias "%s" in this project. '
                       'Create it first (OS::Qinling::Alias) or fix the '
                       'name.') % alias)
-        first = props[self.FIRST_EXECUTION_TIME]
+        first = self._first_time(props)
         if first is not None:
             self._check_first_time(first)
             first = self._parse_time(first).strftime(TIME_FORMAT)
         job = self.client().jobs.create(
-            function_id=props[self.FUNCTION],
+            function_id=None if alias else props[self.FUNCTION],
             function_alias=alias,
             function_version=self._function_version(props),
             name=props[self.NAME] or self.physical_resource_name(),
-            pattern=props[self.PATTERN] or None,
+            pattern=self._pattern(props),
             first_execution_time=first,
             function_input=self._encoded_input(props[self.INPUT]),
-            count=props[self.COUNT])
+            count=self._count(props))
         self.resource_id_set(job.id)
         if not props[self.ENABLED]:
             self.client().jobs.update(job.id, status='paused')
@@ -311,8 +325,8 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
     def needs_replace_with_prop_diff(self, changed_properties_set,
                                      after_props, before_props):
         if (self.PATTERN in changed_properties_set and
-                bool(after_props[self.PATTERN]) !=
-                bool(before_props[self.PATTERN])):
+                bool(self._pattern(after_props)) !=
+                bool(self._pattern(before_props))):
             # Qinling: "Can not change job type."
             return True
         if self.resource_id is None:

@@ -106,7 +106,7 @@ class JobValidationTest(JobTestCase):
                       first_execution_time=_in(3600), count=2)
 
     def test_count_at_least_1(self):
-        self.validate('properties.count', 'at least 1', count=0)
+        self.validate('properties.count', 'at least 1, or 0', count=-1)
 
     def test_first_time_in_the_past(self):
         self.validate('properties.first_execution_time',
