@@ -18,6 +18,7 @@ Every quirk of the Qinling API and every work-around for python-qinlingclient
 from importlib import metadata
 import io
 import re
+from urllib import parse
 
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneclient import adapter as keystone_adapter
@@ -58,6 +59,20 @@ class FunctionInUse(exception.HeatException):
     msg_fmt = _('Qinling function %(function)s is still in use by '
                 '%(holders)s, so it cannot be deleted. Delete or re-point '
                 'those first. Qinling said: %(reason)s')
+
+
+class JobsBlockFunctionUpdate(exception.HeatException):
+    msg_fmt = _('Qinling refuses to change the code, entry, cpu or memory '
+                'of function %(function)s while job(s) %(jobs)s run it. '
+                'Point those jobs at an alias of the function (a job on an '
+                'alias does not hold the function), or delete or disable '
+                'them first. Qinling said: %(reason)s')
+
+
+class RuntimeInUse(exception.HeatException):
+    msg_fmt = _('Qinling runtime %(runtime)s is still used by %(holders)s, '
+                'so it cannot be %(action)s. Move or delete those functions '
+                'first. Qinling said: %(reason)s')
 
 
 # Versions and aliases (issue 7) --------------------------------------------
@@ -235,8 +250,17 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         kwargs = {'data': data}
         if package is not None:
             kwargs['files'] = {'package': io.BytesIO(package)}
-        resp = self.client().http_client.request(
-            '/v1/functions/%s' % function_id, 'PUT', **kwargs)
+        try:
+            resp = self.client().http_client.request(
+                '/v1/functions/%s' % function_id, 'PUT', **kwargs)
+        except qinling_exc.HTTPForbidden as ex:
+            jobs = [j for j in self.function_jobs(function_id)
+                    if j.endswith(('(running)', '(paused)'))]
+            if not jobs:
+                raise
+            raise JobsBlockFunctionUpdate(function=function_id,
+                                          jobs=', '.join(jobs),
+                                          reason=ex.details)
         return jsonutils.loads(resp.text)
 
     def download_function(self, function_id):
@@ -256,11 +280,9 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                    if a.function_id == function_id]
         if aliases:
             holders.append(_('alias(es) %s') % ', '.join(sorted(aliases)))
-        jobs = [j.id for j in client.jobs.list()
-                if j.function_id == function_id and
-                j.status in ('running', 'paused')]
+        jobs = self.function_jobs(function_id)
         if jobs:
-            holders.append(_('job(s) %s') % ', '.join(sorted(jobs)))
+            holders.append(_('job(s) %s') % ', '.join(jobs))
         return '; '.join(holders) or _('an object this user cannot see')
 
     def delete_function(self, function_id):
@@ -270,6 +292,103 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
             raise FunctionInUse(function=function_id,
                                 holders=self.function_holders(function_id),
                                 reason=ex.details)
+        except qinling_exc.HTTPException as ex:
+            # A finished job keeps its foreign key to the function, and
+            # Qinling answers that with a 500 from the database.
+            jobs = self.function_jobs(function_id) if ex.code == 500 else []
+            if not jobs:
+                raise
+            raise FunctionInUse(function=function_id,
+                                holders=_('job(s) %s') % ', '.join(jobs),
+                                reason=ex.details)
+
+    # Jobs (OS::Qinling::Job) -------------------------------------------
+
+    def function_jobs(self, function_id):
+        """Jobs bound to a function by ID, finished ones included.
+
+        Each as "<id> (<status>)": a finished job blocks a function's
+        deletion as much as a running one (with a 500), while only running
+        and paused ones block code updates.
+        """
+        return sorted('%s (%s)' % (j.id, j.status)
+                      for j in self.client().jobs.list()
+                      if j.function_id == function_id)
+
+    def job_alias(self, name):
+        """The alias a job targets: {function_id, function_version, ...}.
+
+        Read straight from GET /v1/aliases/<name> (aliases are addressed by
+        name); EntityNotFound if there is none in the project.
+        """
+        try:
+            resp = self.client().http_client.request(
+                '/v1/aliases/%s' % parse.quote(name, safe=''), 'GET')
+        except qinling_exc.HTTPNotFound:
+            raise exception.EntityNotFound(entity='Qinling alias',
+                                           name=name)
+        return jsonutils.loads(resp.text)
+
+    def update_job(self, job_id, **fields):
+        """PUT the fields Qinling updates: name, function_input, pattern,
+        status.
+
+        A new pattern alone would leave next_execution_time on the old
+        schedule (Qinling only recomputes it on a paused -> running
+        transition), and a resume sent with a new pattern computes the next
+        time from the old one. So the pattern goes first, then a running
+        job is paused and resumed to start the new schedule now.
+        """
+        jobs = self.client().jobs
+        status = fields.pop('status', None)
+        job = jobs.get(job_id)
+        if fields:
+            job = jobs.update(job_id, **fields)
+        if fields.get('pattern') and job.status == 'running' and (
+                status in (None, 'running')):
+            jobs.update(job_id, status='paused')
+            job = jobs.update(job_id, status='running')
+        elif status is not None and status != job.status:
+            job = jobs.update(job_id, status=status)
+        return job
+
+    # Runtimes (OS::Qinling::Runtime) -----------------------------------
+
+    def runtime_functions(self, runtime_id):
+        """Describe the functions the caller can see on a runtime."""
+        functions = sorted(f.id for f in self.client().functions.list()
+                           if f.runtime_id == runtime_id)
+        if not functions:
+            return _('functions of other projects')
+        return _('function(s) %s') % ', '.join(functions)
+
+    def update_runtime(self, runtime_id, **fields):
+        """PUT name, description and image (qinlingclient has no update).
+
+        Qinling 5.0.0 answers an image change of a runtime that has
+        functions with a 404 naming one of the functions (it reuses the
+        runtime's ``id`` as a loop variable): that is turned into
+        RuntimeInUse.
+        """
+        try:
+            resp = self.client().http_client.json_request(
+                '/v1/runtimes/%s' % runtime_id, 'PUT', data=fields)[0]
+        except qinling_exc.HTTPNotFound as ex:
+            if 'image' not in fields or runtime_id in (ex.details or ''):
+                raise
+            raise RuntimeInUse(runtime=runtime_id,
+                               holders=self.runtime_functions(runtime_id),
+                               action=_('given a new image'),
+                               reason=ex.details)
+        return jsonutils.loads(resp.text)
+
+    def delete_runtime(self, runtime_id):
+        try:
+            self.client().runtimes.delete(runtime_id)
+        except qinling_exc.HTTPForbidden as ex:
+            raise RuntimeInUse(runtime=runtime_id,
+                               holders=self.runtime_functions(runtime_id),
+                               action=_('deleted'), reason=ex.details)
 
     # Versions and aliases (issue 7) ----------------------------------------
 

@@ -11,16 +11,18 @@
 #    under the License.
 
 """The Heat resource types of heat-qinling."""
-from heat_qinling.resources import function
-from heat_qinling.resources import webhook
-# Versions and aliases (issue 7)
 from heat_qinling.resources import alias
+from heat_qinling.resources import function
+from heat_qinling.resources import job
+from heat_qinling.resources import runtime
 from heat_qinling.resources import version
+from heat_qinling.resources import webhook
+
+MODULES = (function, webhook, version, alias, job, runtime)
 
 
 def resource_mapping():
     mapping = {}
-    for module in (function, webhook,
-                   alias, version):  # versions and aliases (issue 7)
+    for module in MODULES:
         mapping.update(module.resource_mapping())
     return mapping

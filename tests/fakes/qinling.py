@@ -16,6 +16,9 @@ from urllib import parse
 import uuid
 import zipfile
 
+import croniter
+from dateutil import parser as dateutil_parser
+
 from tests.fakes import server
 from tests.fakes.server import Fault
 from tests.fakes.server import Response
@@ -38,6 +41,11 @@ FID = r'(?P<function_id>[^/]+)'
 def _now():
     return datetime.datetime.now(datetime.timezone.utc).strftime(
         '%Y-%m-%dT%H:%M:%SZ')
+
+
+def _utcnow():
+    """Naive UTC, as Qinling's timeutils.utcnow() (job times are naive)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 def _is_uuid(value):
@@ -112,6 +120,7 @@ class FakeQinling(server.FakeAPI):
         ('GET', '/v1/runtimes', 'list_runtimes', WSME),
         ('POST', '/v1/runtimes', 'create_runtime', WSME),
         ('GET', '/v1/runtimes/' + ID, 'get_runtime', WSME),
+        ('PUT', '/v1/runtimes/' + ID, 'update_runtime', WSME),
         ('DELETE', '/v1/runtimes/' + ID, 'delete_runtime', WSME),
         ('GET', '/v1/functions', 'list_functions', WSME),
         ('POST', '/v1/functions', 'create_function', PECAN),
@@ -137,6 +146,10 @@ class FakeQinling(server.FakeAPI):
         ('POST', '/v1/webhooks/%s/invoke' % ID, 'invoke_webhook', PECAN),
         ('GET', '/v1/executions', 'list_executions', WSME),
         ('GET', '/v1/jobs', 'list_jobs', WSME),
+        ('POST', '/v1/jobs', 'create_job', WSME),
+        ('GET', '/v1/jobs/' + ID, 'get_job', WSME),
+        ('PUT', '/v1/jobs/' + ID, 'update_job', WSME),
+        ('DELETE', '/v1/jobs/' + ID, 'delete_job', WSME),
         ('GET', '/v1/executions/' + ID, 'get_execution', WSME),
     )
 
@@ -258,7 +271,9 @@ class FakeQinling(server.FakeAPI):
     # -- runtimes ---------------------------------------------------------
 
     def list_runtimes(self, request):
-        return Response(200, {'runtimes': list(self.runtimes.values())})
+        return Response(200, {'runtimes': [
+            {k: v for k, v in r.items() if not k.startswith('_')}
+            for r in self.runtimes.values()]})
 
     def create_runtime(self, request):
         body = self._wsme_body(request, 'runtime', (
@@ -280,7 +295,41 @@ class FakeQinling(server.FakeAPI):
             del self.runtimes[id]
         elif runtime['status'] == 'creating' and self.runtime_outcome:
             runtime['status'] = self.runtime_outcome
-        return Response(200, runtime)
+        elif runtime['status'] == 'upgrading' and self.runtime_outcome:
+            # The engine never leaves a runtime in error after an image
+            # update: it puts the previous image back (update_runtime).
+            if self.runtime_outcome == 'error':
+                runtime['image'] = runtime.pop('_pre_image')
+            runtime.pop('_pre_image', None)
+            runtime['status'] = 'available'
+        return Response(200, {k: v for k, v in runtime.items()
+                              if not k.startswith('_')})
+
+    def update_runtime(self, request, id):
+        self._uuid_arg('id', id)
+        body = self._wsme_body(request, 'runtime', (
+            'name', 'image', 'description', 'is_public', 'trusted'))
+        values = {k: body[k] for k in ('name', 'description', 'image')
+                  if body.get(k) is not None}
+        runtime = self._lookup(self.runtimes, id, 'Runtime')
+        image = values.get('image')
+        if image is not None:
+            if runtime['status'] != 'available':
+                raise Fault(409, 'Runtime %s is not available.' % id)
+            if image != runtime['image']:
+                users = [f['id'] for f in self.functions.values()
+                         if f['runtime_id'] == id]
+                if users:
+                    # 5.0.0 reuses `id` as the loop variable over the
+                    # runtime's functions, then updates "runtime <last
+                    # function id>".
+                    raise Fault(404, 'Runtime not found [id=%s]'
+                                % users[-1])
+                values['status'] = 'upgrading'
+                runtime['_pre_image'] = runtime['image']
+        runtime.update(values, updated_at=_now())
+        return Response(200, {k: v for k, v in runtime.items()
+                              if not k.startswith('_')})
 
     def delete_runtime(self, request, id):
         self._uuid_arg('id', id)
@@ -408,6 +457,10 @@ class FakeQinling(server.FakeAPI):
             if self._users(table, id):
                 raise Fault(403, 'The function is still associated with %s.'
                             % what)
+        if any(j['function_id'] == id for j in self.jobs.values()):
+            # A finished job keeps its foreign key to the function.
+            raise Fault(500, '(sqlite3.IntegrityError) FOREIGN KEY '
+                             'constraint failed')
         del self.functions[id]
         self.packages.pop(id, None)
         for key in [k for k in self.versions if k[0] == id]:
@@ -615,10 +668,160 @@ class FakeQinling(server.FakeAPI):
             description='Created by Webhook %s' % id)
         return Response(202, {'execution_id': execution['id']})
 
-    # -- jobs (made by add_job) -------------------------------------------
+    # -- jobs -------------------------------------------------------------
+    # As api/controllers/v1/job.py and utils/jobs.py: times are naive UTC,
+    # a one-shot job must be at least a minute away, PUT silently ignores
+    # the keys it does not allow. `fire_job` is what the 3 s periodic task
+    # (services/periodics.py handle_job) does to a due job.
+
+    @staticmethod
+    def _job_time(value):
+        try:
+            when = dateutil_parser.parse(value, ignoretz=True)
+        except (ValueError, OverflowError) as e:
+            raise Fault(400, str(e))
+        if _utcnow() + datetime.timedelta(seconds=60) > when:
+            raise Fault(400, 'Execution time must be at least 1 minute in '
+                             'the future.')
+        return when
+
+    @staticmethod
+    def _job_pattern(pattern):
+        try:
+            croniter.croniter(pattern)
+        except (ValueError, KeyError):
+            raise Fault(400, 'The specified pattern is not valid: %s'
+                        % pattern)
+
+    @staticmethod
+    def _next_tick(pattern, start):
+        return croniter.croniter(pattern, start).get_next(datetime.datetime)
 
     def list_jobs(self, request):
-        return Response(200, {'jobs': list(self.jobs.values())})
+        return Response(200, {'jobs': [self._shown_job(j)
+                                       for j in self.jobs.values()]})
+
+    @staticmethod
+    def _shown_job(job):
+        return {k: (v.strftime('%Y-%m-%dT%H:%M:%SZ')
+                    if isinstance(v, datetime.datetime) else v)
+                for k, v in job.items()}
+
+    def create_job(self, request):
+        params = {k: v for k, v in self._wsme_body(request, 'job', (
+            'name', 'function_id', 'function_alias', 'function_version',
+            'function_input', 'pattern', 'count', 'first_execution_time'),
+            uuids=('function_id',)).items() if v is not None}
+        if not (params.get('function_id') or params.get('function_alias')):
+            raise Fault(400, 'Either function_alias or function_id must be '
+                             'provided.')
+        first, pattern = (params.get('first_execution_time'),
+                          params.get('pattern'))
+        count = params.get('count')
+        if not (first or pattern):
+            raise Fault(400, 'pattern or first_execution_time must be '
+                             'specified.')
+        start = _utcnow()
+        if first:
+            first = self._job_time(first)
+            if not pattern and count and count > 1:
+                raise Fault(400, 'pattern must be provided if count is '
+                                 'greater than 1.')
+            next_time = first
+            if not (pattern or count):
+                count = 1
+        if pattern:
+            self._job_pattern(pattern)
+            if first:
+                start = first - datetime.timedelta(minutes=1)
+            next_time = first = self._next_tick(pattern, start)
+        version = params.get('function_version', 0)
+        if params.get('function_alias'):
+            self._alias(params['function_alias'])
+        else:
+            self._function(params['function_id'])
+            if version > 0:
+                self._version(params['function_id'], version)
+        job = self._new(
+            name=params.get('name'), pattern=pattern,
+            first_execution_time=first, next_execution_time=next_time,
+            count=count, function_alias=params.get('function_alias'),
+            function_id=params.get('function_id'), function_version=version,
+            function_input=params.get('function_input'), status='running')
+        self.jobs[job['id']] = job
+        return Response(201, self._shown_job(job))
+
+    def get_job(self, request, id):
+        self._uuid_arg('id', id)
+        return Response(200, self._shown_job(
+            self._lookup(self.jobs, id, 'Job')))
+
+    def update_job(self, request, id):
+        self._uuid_arg('id', id)
+        body = self._wsme_body(request, 'job', (
+            'name', 'function_id', 'function_alias', 'function_version',
+            'function_input', 'pattern', 'count', 'first_execution_time',
+            'next_execution_time', 'status'), uuids=('function_id',))
+        values = {k: body[k] for k in ('name', 'function_input', 'status',
+                                       'pattern', 'next_execution_time')
+                  if body.get(k) is not None}
+        job = self._lookup(self.jobs, id, 'Job')
+        if job['status'] in FINISHED_JOB:
+            raise Fault(400, 'Can not update a finished job.')
+        pattern = values.get('pattern')
+        if pattern:
+            if not job['pattern']:
+                raise Fault(400, 'Can not change job type.')
+            self._job_pattern(pattern)
+        elif pattern == '' and job['pattern']:
+            raise Fault(400, 'Can not change job type.')
+        new_status = values.get('status')
+        if new_status and new_status not in ('running', 'cancelled',
+                                             'paused'):
+            raise Fault(400, 'Invalid status.')
+        if values.get('next_execution_time'):
+            values['next_execution_time'] = self._job_time(
+                values['next_execution_time'])
+        elif job['status'] == 'paused' and new_status == 'running':
+            # The stored pattern wins over one sent in the same PUT.
+            tick = job['pattern'] or pattern
+            if not tick:
+                if _utcnow() + datetime.timedelta(seconds=60) > job[
+                        'next_execution_time']:
+                    raise Fault(400, 'Execution time must be at least 1 '
+                                     'minute in the future.')
+            else:
+                values['next_execution_time'] = self._next_tick(
+                    tick, _utcnow())
+        job.update(values, updated_at=_now())
+        return Response(200, self._shown_job(job))
+
+    def delete_job(self, request, id):
+        self._uuid_arg('id', id)
+        self._lookup(self.jobs, id, 'Job')
+        del self.jobs[id]
+        return Response(204, content_type=None)
+
+    def fire_job(self, job_id):
+        """One run of a due job, as the periodic task does it."""
+        job = self.jobs[job_id]
+        if job['function_alias']:
+            alias = self._alias(job['function_alias'])
+            function_id = alias['function_id']
+            version = alias['function_version']
+        else:
+            function_id = job['function_id']
+            version = job['function_version']
+        if job['count'] is not None and job['count'] > 0:
+            job['count'] -= 1
+        if job['count'] == 0:
+            job['status'] = 'done'
+        else:
+            job['next_execution_time'] = self._next_tick(
+                job['pattern'], job['next_execution_time'])
+        return self._create_execution(
+            function_id, version, input=job['function_input'], sync=False,
+            description='Created by Job %s' % job_id)
 
     # -- executions -------------------------------------------------------
 
