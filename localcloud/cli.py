@@ -18,8 +18,10 @@ def install(cloud):
     started = time.monotonic()
     util.ensure_main_venv(cloud)
     services = cloud.services()
-    for service in services:
-        service.install(cloud)
+    # the service venvs (Qinling, Horizon) and apt packages install side by side
+    with concurrent.futures.ThreadPoolExecutor(max(1, len(services))) as pool:
+        for future in [pool.submit(service.install, cloud) for service in services]:
+            future.result()
     util.say('install: everything in place after %.1f s' % (time.monotonic() - started))
     return services
 
@@ -45,6 +47,17 @@ def up(cloud):
             service.bootstrap(cloud)
     print_table(cloud, services)
     util.say('up: all services healthy after %.1f s' % (time.monotonic() - started))
+    for line in access_hints(cloud, services):
+        util.say(line)
+
+
+def access_hints(cloud, services):
+    """Lines telling a user how to reach the cloud: the CLI and, if it runs, Horizon."""
+    hints = ['CLI as the demo user: eval "$(tools/localcloud env)"']
+    if any(s.name == 'horizon' for s in services):
+        from localcloud.services import horizon
+        hints.append(horizon.login_hint(cloud))
+    return hints
 
 
 def _start_service(cloud, service):
@@ -150,6 +163,8 @@ def env(cloud, who):
     for key, value in clients.cli_env(cloud, who).items():
         print("export %s='%s'" % (key, value))
     print("export PATH='%s':\"$PATH\"" % os.path.dirname(cloud.python))
+    from localcloud.services import horizon
+    print('# %s' % horizon.login_hint(cloud))
 
 
 def logs(cloud, name, lines, follow):
