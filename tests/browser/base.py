@@ -46,26 +46,52 @@ def artifacts_dir(cloud):
 class BrowserTestCase(e2e.E2ETestCase):
     """Drives Horizon in headless Chromium as the demo user."""
 
+    # One browser, logged in once, per test class (its scenarios included):
+    # starting Chromium and logging in is most of a short test's time.
+    _browser = None
+
+    @classmethod
+    def tearDownClass(cls):
+        browser, cls._browser = cls._browser, None
+        if browser:
+            driver, profile = browser
+            driver.quit()
+            shutil.rmtree(profile, ignore_errors=True)
+        super().tearDownClass()
+
     def setUp(self):
         super().setUp()
+        self.horizon_url = horizon.url(self.cloud).rstrip('/')
+        # runs before the cleanups, while the browser still shows the page
+        self.addOnException(self._save_artifacts)
+        cls = type(self)
+        if cls._browser is None:
+            browser = self._start_browser()
+            self.driver = browser[0]
+            cls._browser = browser
+            try:
+                self.login()
+            except Exception:
+                cls._browser = None
+                self.addCleanup(shutil.rmtree, browser[1], True)
+                self.addCleanup(browser[0].quit)
+                raise
+        self.driver = cls._browser[0]
+
+    def _start_browser(self):
         ensure_browser()
         from selenium import webdriver
         from selenium.webdriver.chrome import service
 
         profile = tempfile.mkdtemp(prefix='heat-qinling-chromium-')
-        self.addCleanup(shutil.rmtree, profile, True)
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for flag in CHROMIUM_FLAGS + ['--user-data-dir=' + profile]:
             options.add_argument(flag)
-        self.driver = webdriver.Chrome(
+        driver = webdriver.Chrome(
             options=options, service=service.Service(CHROMEDRIVER))
-        self.addCleanup(self.driver.quit)
-        self.driver.set_page_load_timeout(PAGE_TIMEOUT)
-        # runs before the cleanups, while the browser still shows the page
-        self.addOnException(self._save_artifacts)
-        self.horizon_url = horizon.url(self.cloud).rstrip('/')
-        self.login()
+        driver.set_page_load_timeout(PAGE_TIMEOUT)
+        return driver, profile
 
     # -- failure artifacts -------------------------------------------------
     def _save_artifacts(self, exc_info):

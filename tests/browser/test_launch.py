@@ -17,6 +17,9 @@ load_tests = testscenarios.load_tests_apply_scenarios
 # the bad value of the form test, and what the user must be told
 BAD_TIMEOUT = '999'
 TIMEOUT_MAX = '300'
+BAD_EVENT_TYPE = 'compute instance!'
+# the constraint's description in the seed template
+BAD_EVENT_MESSAGE = 'The event type is dotted words'
 
 
 class LaunchStackTest(base.BrowserTestCase):
@@ -93,5 +96,22 @@ class BadValueTest(base.BrowserTestCase):
         message = field.get_attribute('validationMessage')
         self.assertIn(TIMEOUT_MAX, message)
         time.sleep(2)
+        self.assertTrue(self.find('#id_stack_name').is_displayed())
+        self.assertIsNone(self.find_stack(stack_name))
+        self.assertEqual(before, self.counts())
+
+    def test_event_type_pattern(self):
+        # a constraint the form cannot check: Heat's validation answers
+        before = self.counts()
+        stack_name = self.unique_name('browser-bad')
+        workdir = self.useFixture(fixtures.TempDir()).path
+        self.launch_stack(cases.upload_path(cases.CASES[0], workdir),
+                          stack_name, {'event_type': BAD_EVENT_TYPE})
+        # an error toast; its Details link shows Heat's message
+        from selenium.webdriver.common.by import By
+        self.find('.alert-danger').find_element(
+            By.PARTIAL_LINK_TEXT, 'Details').click()
+        self.wait_for_text(BAD_EVENT_MESSAGE)
+        self.assertIn('event_type', self.page_text())
         self.assertIsNone(self.find_stack(stack_name))
         self.assertEqual(before, self.counts())
