@@ -46,5 +46,11 @@ class ValuesValidatedEarly(object):
         return result
 
     def _parameters_known(self):
+        # A nested stack (a provider template such as a trigger) gets its
+        # parameters from the parent's properties, where a reference to a
+        # resource not created yet ({get_resource: function}) stands as the
+        # resource's name. Its values are checked when it is created.
+        if self.stack.parent_resource_name:
+            return False
         return all(param.has_value()
                    for param in self.stack.parameters.params.values())

@@ -136,10 +136,31 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
         # Raises if the function it runs is gone.
         self.client().functions.get(webhook.function_id)
 
-    def _resolve_attribute(self, name):
-        if self.resource_id is None:
+    def _webhook_id(self):
+        """The webhook's ID, also when this object was not loaded from the
+        database.
+
+        An alarm that names this resource in its actions resolves it with
+        ``self.stack[name].FnGetAtt('AlarmUrl')``. The convergence engine
+        (Heat's default) builds that object from the template, without a
+        resource_id; what it knows of the created webhook is the node data
+        it passes to the resources that depend on it (hence ``depends_on``),
+        whose reference ID is the webhook ID.
+        """
+        if self.resource_id is not None:
+            return self.resource_id
+        if self.name not in self.stack.defn:
             return None
-        webhook = self.client().webhooks.get(self.resource_id)
+        proxy = self.stack.defn[self.name]
+        if proxy.action == proxy.INIT:  # no node data: not created yet
+            return None
+        return proxy.FnGetRefId()
+
+    def _resolve_attribute(self, name):
+        webhook_id = self._webhook_id()
+        if webhook_id is None:
+            return None
+        webhook = self.client().webhooks.get(webhook_id)
         if name == self.ALARM_URL:
             return webhook.webhook_url
         return getattr(webhook, name, None)

@@ -3,6 +3,12 @@
 Heat loads resource types only from ``plugin_dirs``; we point it at ``<venv>/lib/heat``,
 where a regular install of the plugin puts its one-line module (pbr data_files). An
 editable install does not, so ``install`` copies that module there.
+
+``configure`` also installs the trigger catalog cloud-wide, as the README tells an
+operator to: the templates of ``templates/triggers/`` into ``<template_dir>/qinling/``
+and an ``environment.d`` file mapping each ``Qinling::Trigger::*`` type to its
+``file://`` URL, as Heat's own ``default.yaml`` maps ``AWS::CloudWatch::Alarm``. So the
+types work from Horizon and from any stack without ``-e``.
 """
 import os
 import shutil
@@ -12,6 +18,8 @@ from localcloud.services import base
 from localcloud.services import keystone
 
 PLUGIN_MODULE = os.path.join('etc', 'heat-plugin', 'heat_qinling_plugin.py')
+TRIGGERS = os.path.join('templates', 'triggers')
+TRIGGER_ENV = 'qinling-triggers.yaml'
 
 
 class Heat(base.Service):
@@ -26,6 +34,12 @@ class Heat(base.Service):
 
     def plugin_dir(self, cloud):
         return os.path.join(cloud.venv, 'lib', 'heat')
+
+    def template_dir(self, cloud):
+        return os.path.join(cloud.venv, 'etc', 'heat', 'templates')
+
+    def environment_dir(self, cloud):
+        return os.path.join(cloud.venv, 'etc', 'heat', 'environment.d')
 
     def install(self, cloud):
         self._install_plugin_module(cloud)
@@ -46,8 +60,8 @@ class Heat(base.Service):
                 'stack_domain_admin': 'heat_domain_admin',
                 'stack_domain_admin_password': cloud.secret('heat_domain_admin'),
                 'plugin_dirs': self.plugin_dir(cloud),
-                'environment_dir': os.path.join(cloud.venv, 'etc', 'heat', 'environment.d'),
-                'template_dir': os.path.join(cloud.venv, 'etc', 'heat', 'templates'),
+                'environment_dir': self.environment_dir(cloud),
+                'template_dir': self.template_dir(cloud),
                 'num_engine_workers': 1,
                 'region_name_for_services': cloud.region,
                 'use_stderr': True,
@@ -70,12 +84,30 @@ class Heat(base.Service):
         })
         keystone.gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port('heat-api'),
                                'heat.wsgi.api:application', {'HOME': d})
+        self._install_trigger_catalog(cloud)
         marker = util.Marker(os.path.join(d, 'db-ready'), 'heat-manage db_sync')
         if not marker.done():
             with util.step('heat: db_sync'):
                 util.run([cloud.venv_bin('heat-manage'), '--config-file', self.conf_path(cloud),
                           'db_sync'], 'heat-manage db_sync')
             marker.mark()
+
+    def _install_trigger_catalog(self, cloud):
+        import yaml
+        source = os.path.join(cloud.repo_dir, TRIGGERS)
+        with open(os.path.join(source, 'environment.yaml')) as f:
+            registry = yaml.safe_load(f)['resource_registry']
+        target = os.path.join(self.template_dir(cloud), 'qinling')
+        shutil.rmtree(target, ignore_errors=True)  # no stale template survives
+        os.makedirs(target)
+        urls = {}
+        for type_name, path in sorted(registry.items()):
+            shutil.copyfile(os.path.join(source, path), os.path.join(target, path))
+            urls[type_name] = 'file://' + os.path.join(target, path)
+        util.write_file(
+            os.path.join(self.environment_dir(cloud), TRIGGER_ENV),
+            '# Written by tools/localcloud from templates/triggers/environment.yaml\n'
+            + yaml.safe_dump({'resource_registry': urls}, default_flow_style=False))
 
     def _install_plugin_module(self, cloud):
         source = os.path.join(cloud.repo_dir, PLUGIN_MODULE)

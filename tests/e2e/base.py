@@ -23,6 +23,7 @@ from localcloud import events
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEMPLATES = os.path.join(REPO, 'templates')
 SEED_TEMPLATE = os.path.join(TEMPLATES, 'function-webhook-event-alarm.yaml')
+SEED_GET_FILE_TEMPLATE = os.path.join(TEMPLATES, 'function-webhook-event-alarm-get-file.yaml')
 SEED_EVENT = 'compute.instance.create'
 STACK_TIMEOUT = 180
 EXECUTION_TIMEOUT = 60

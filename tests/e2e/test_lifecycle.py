@@ -38,7 +38,8 @@ UNAVAILABLE_IMAGE = 'localcloud/no-such-runtime'
 class UpdateTest(base.E2ETestCase):
 
     def test_code_update_keeps_function_and_webhook(self):
-        stack = self.create_stack('e2e-update')
+        # the get_file twin of the seed: the one whose code a CLI user edits
+        stack = self.create_stack('e2e-update', path=base.SEED_GET_FILE_TEMPLATE)
         before = self.outputs(stack)
         md5_before = self.qinling.functions.get(before['function_id']).code['md5sum']
 
@@ -48,7 +49,7 @@ class UpdateTest(base.E2ETestCase):
         with open(os.path.join(copy, 'functions', 'hello_world.py'), 'w') as f:
             f.write(NEW_CODE)
         stack = self.update_stack(
-            stack, path=os.path.join(copy, os.path.basename(base.SEED_TEMPLATE)))
+            stack, path=os.path.join(copy, os.path.basename(base.SEED_GET_FILE_TEMPLATE)))
 
         after = self.outputs(stack)
         self.assertEqual(before['function_id'], after['function_id'])

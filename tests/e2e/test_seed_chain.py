@@ -50,7 +50,7 @@ class SeedChainTest(base.E2ETestCase):
         self.emit(traits=[('vm_name', 'other-project')], project_id=admin_project)
         self.emit(event_type='compute.instance.delete', traits=[('vm_name', 'other-type')])
         # Positive control, sent last: the listener takes events one at a time in order,
-        # and the alarm (repeat_actions false) would not fire again had a decoy fired it.
+        # so once it has run the function, a decoy that fired would have run it too.
         control = self.emit(traits=[('vm_name', 'control')])
 
         [execution] = self.wait_for_executions(self.function_id)

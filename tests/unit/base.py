@@ -115,10 +115,13 @@ class QinlingStackTestCase(common.HeatTestCase):
         return heat_stack.Stack(self.ctx, name, templ,
                                 disable_rollback=disable_rollback)
 
-    def seed_stack(self, params=None, **kwargs):
-        name = 'function-webhook-event-alarm.yaml'
-        return self.parse_stack(read_template(name), params=params,
-                                files=template_files(name), **kwargs)
+    def seed_stack(self, params=None,
+                   template_name='function-webhook-event-alarm.yaml',
+                   **kwargs):
+        """The seed chain (code inline), or its get_file twin."""
+        return self.parse_stack(read_template(template_name), params=params,
+                                files=template_files(template_name),
+                                **kwargs)
 
     def create(self, stk):
         stk.store()

@@ -6,6 +6,7 @@ from heat_qinling import package
 from tests.unit import base
 
 SEED = 'function-webhook-event-alarm.yaml'
+SEED_GET_FILE = 'function-webhook-event-alarm-get-file.yaml'
 NEW_CODE = "def main(name='World', **kwargs):\n    return 'Hi, %s' % name\n"
 
 
@@ -23,8 +24,8 @@ class SeedStackTest(base.QinlingStackTestCase):
         self.assertEqual('hello_world.main', function['entry'])
         self.assertEqual(5, function['timeout'])
         self.assertTrue(function['name'].startswith('seed-function-'))
-        files = {'hello_world.py':
-                 base.template_files(SEED)['functions/hello_world.py']}
+        files = base.read_template(SEED)['resources']['function'][
+            'properties']['files']
         self.assertEqual(files, package.read_zip(
             self.qinling.packages[function['id']]))
         self.assertEqual({'source': 'package', 'md5sum': package.md5sum(
@@ -40,7 +41,8 @@ class SeedStackTest(base.QinlingStackTestCase):
         self.assertEqual('event', alarm['type'])
         self.assertEqual('compute.instance.create',
                          alarm['event_rule']['event_type'])
-        self.assertFalse(alarm['repeat_actions'])
+        # Every matching event runs the function, by default.
+        self.assertTrue(alarm['repeat_actions'])
 
         self.assertEqual({'function_id': function['id'], 'webhook_url': url,
                           'alarm_id': alarm['alarm_id']},
@@ -54,6 +56,10 @@ class SeedStackTest(base.QinlingStackTestCase):
         alarm = self.only(self.aodh.alarms)
         self.assertEqual('compute.instance.delete.end',
                          alarm['event_rule']['event_type'])
+
+    def test_repeat_actions_false_means_first_event_only(self):
+        self.create(self.seed_stack(params={'repeat_actions': False}))
+        self.assertFalse(self.only(self.aodh.alarms)['repeat_actions'])
 
     def test_delete_removes_alarm_then_webhook_then_function(self):
         stk = self.create(self.seed_stack())
@@ -69,10 +75,10 @@ class SeedStackTest(base.QinlingStackTestCase):
         self.assertEqual({}, self.aodh.leftovers())
 
     def test_update_code_in_place_keeps_function_and_webhook_url(self):
-        stk = self.create(self.seed_stack())
+        stk = self.create(self.seed_stack(template_name=SEED_GET_FILE))
         function_id = stk['function'].resource_id
         url = stk.outputs['webhook_url'].get_value()
-        updated = self.seed_stack()
+        updated = self.seed_stack(template_name=SEED_GET_FILE)
         updated.t.files['functions/hello_world.py'] = NEW_CODE
         stk.update(updated)
         self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
