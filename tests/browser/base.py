@@ -1,5 +1,5 @@
-"""Base class of the browser tests: real Horizon, real headless Chromium, as the
-demo user, on an already running local cloud (``tools/localcloud up``).
+"""Base class of the browser tests: real Horizon, real headless Chromium,
+as the demo user, on an already running local cloud (``tools/localcloud up``).
 
 Each test gets its own browser (a fresh profile) and logs in through the login
 form. What the user does goes through the pages; what the user cannot see
@@ -35,7 +35,7 @@ UI_WAIT = 30
 
 
 def ensure_browser():
-    """Chromium and chromedriver from Debian (installed once, like RabbitMQ)."""
+    """Chromium and chromedriver from Debian (once, like RabbitMQ)."""
     util.ensure_apt(['chromium', 'chromium-driver'], [CHROMIUM, CHROMEDRIVER])
 
 
@@ -116,15 +116,17 @@ class BrowserTestCase(e2e.E2ETestCase):
 
     def wait(self, condition, what, timeout=UI_WAIT):
         from selenium.webdriver.support import ui
-        return ui.WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(
+        waiter = ui.WebDriverWait(self.driver, timeout, poll_frequency=0.2)
+        return waiter.until(
             condition, 'timed out after %d s waiting for %s' % (timeout, what))
 
     def find(self, css, timeout=UI_WAIT):
         """The element matching ``css`` once it is visible."""
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as ec
-        return self.wait(ec.visibility_of_element_located((By.CSS_SELECTOR, css)),
-                         css, timeout)
+        return self.wait(
+            ec.visibility_of_element_located((By.CSS_SELECTOR, css)),
+            css, timeout)
 
     def click(self, css, timeout=UI_WAIT):
         from selenium.webdriver.common.by import By
@@ -152,16 +154,17 @@ class BrowserTestCase(e2e.E2ETestCase):
 
     # -- stacks ------------------------------------------------------------
     def launch_stack(self, template_path, stack_name, parameters):
-        """Launch Stack: upload ``template_path``, fill the form, press Launch."""
+        """Launch Stack: upload ``template_path``, fill the form, Launch."""
         from selenium.webdriver.support import ui
 
         self.open(STACKS)
         self.click('#stacks__action_launch')
-        # the "Template Source" select is styled and hidden; it defaults to File
+        # the "Template Source" select is styled and hidden; default: File
         self.find('#id_template_upload').send_keys(template_path)
         self.click('.modal-footer [type=submit]')
         self.find('#id_stack_name').send_keys(stack_name)
-        self.find('#id_password').send_keys(self.cloud.credentials('demo')['password'])
+        self.find('#id_password').send_keys(
+            self.cloud.credentials('demo')['password'])
         for name, value in parameters.items():
             field = self.find('#id___param_%s' % name)
             if field.tag_name == 'select':
@@ -175,15 +178,16 @@ class BrowserTestCase(e2e.E2ETestCase):
         self.click('.modal-footer [type=submit]')
 
     def find_stack(self, stack_name):
-        found = [s for s in self.heat.stacks.list(filters={'stack_name': stack_name})
-                 if s.stack_name == stack_name]
+        listed = self.heat.stacks.list(filters={'stack_name': stack_name})
+        found = [s for s in listed if s.stack_name == stack_name]
         return found[0] if found else None
 
     def wait_stack_launched(self, stack_name, expected='CREATE_COMPLETE'):
         """The stack the form created, once it settled in ``expected``."""
         from heatclient import exc as heat_exc
-        stack = e2e.clients.wait_for(lambda: self.find_stack(stack_name), UI_WAIT,
-                                     'stack %s to exist after Launch' % stack_name)
+        stack = e2e.clients.wait_for(
+            lambda: self.find_stack(stack_name), UI_WAIT,
+            'stack %s to exist after Launch' % stack_name)
 
         def cleanup():
             try:
@@ -194,7 +198,7 @@ class BrowserTestCase(e2e.E2ETestCase):
         return self.wait_stack(stack.id, expected)
 
     def open_stack(self, stack):
-        """The stack's detail page (Overview tab) through its link in the table."""
+        """The stack's detail page (Overview tab), by its link in the table."""
         self.open(STACKS)
         self.click('a[href$="/stack/%s/"]' % stack.id)
         # Topology is the first tab; tabs switch by their link, not by URL
@@ -205,7 +209,7 @@ class BrowserTestCase(e2e.E2ETestCase):
         self.wait_for_text('Outputs')
 
     def delete_stack_in_ui(self, stack):
-        """Row actions > Delete Stack, then confirm; wait until Heat has deleted it."""
+        """Row actions > Delete Stack, confirm; wait until Heat deleted it."""
         from heatclient import exc as heat_exc
         self.open(STACKS)
         row = '#stacks__row__%s' % stack.id
@@ -215,18 +219,21 @@ class BrowserTestCase(e2e.E2ETestCase):
 
         def gone():
             try:
-                return self.heat.stacks.get(stack.id).stack_status == 'DELETE_COMPLETE'
+                status = self.heat.stacks.get(stack.id).stack_status
+                return status == 'DELETE_COMPLETE'
             except heat_exc.HTTPNotFound:
                 return True
         e2e.clients.wait_for(gone, e2e.STACK_TIMEOUT,
-                             'stack %s to be deleted' % stack.stack_name, interval=0.5)
+                             'stack %s to be deleted' % stack.stack_name,
+                             interval=0.5)
 
     def stack_physical_ids(self, stack):
-        """{resource type: [physical ids]} of the stack and its nested stacks."""
+        """{resource type: [physical ids]} of the stack and nested stacks."""
         found = {}
         for res in self.heat.resources.list(stack.id, nested_depth=5):
             if res.physical_resource_id:
-                found.setdefault(res.resource_type, []).append(res.physical_resource_id)
+                found.setdefault(res.resource_type, []).append(
+                    res.physical_resource_id)
         return found
 
     def leftovers(self, physical_ids):

@@ -1,25 +1,29 @@
-"""Launch Stack from Horizon for every launchable template: upload, fill the
-form, launch, see the outputs, fire the function with an event, delete the
+"""Launch Stack from Horizon for every launchable template of the catalog
+(``tests/catalog_cases.py``, the seed included): upload the file, fill the
+form, launch, see the outputs, run the function with an event, delete the
 stack from the UI and find nothing left behind. One scenario per template,
-so one failing template does not hide the others."""
+so one failing template does not hide the others. The events that must NOT
+fire, and firing twice, are the CLI end-to-end tests' job
+(tests/e2e/test_catalog.py)."""
 import io
+import os
 import time
 
-import fixtures
 import testscenarios
 
 from heat_qinling import package
+from localcloud import clients
 from tests.browser import base
-from tests.browser import cases
+from tests import catalog_cases as cases
 
 load_tests = testscenarios.load_tests_apply_scenarios
 
-# the bad value of the form test, and what the user must be told
+SEED = base.e2e.SEED_TEMPLATE
+# bad values in the seed's form, and what the user must be told
 BAD_TIMEOUT = '999'
 TIMEOUT_MAX = '300'
 BAD_EVENT_TYPE = 'compute instance!'
-# the constraint's description in the seed template
-BAD_EVENT_MESSAGE = 'The event type is dotted words'
+BAD_EVENT_MESSAGE = 'The event type is dotted words'  # its constraint's text
 
 
 class LaunchStackTest(base.BrowserTestCase):
@@ -27,16 +31,21 @@ class LaunchStackTest(base.BrowserTestCase):
     scenarios = [(case.name, {'case': case}) for case in cases.CASES]
 
     def existing_function(self):
-        """A function of the demo project for a trigger that takes one (by name)."""
-        catalog = cases.catalog_cases
+        """A function for a trigger that takes one; its name, as typed."""
         name = self.unique_name('browser-fn')
-        zipped = package.build_zip(catalog.FUNCTION_FILES)
+        [runtime] = [r for r in self.qinling.runtimes.list()
+                     if r.name == 'python3']
         function = self.qinling.functions.create(
-            name=name, runtime='python3',
-            code={'source': 'package', 'entry': catalog.FUNCTION_ENTRY},
-            package=io.BytesIO(zipped))
+            name=name, runtime=runtime.id, code={'source': 'package'},
+            entry=cases.FUNCTION_ENTRY,
+            package=io.BytesIO(package.build_zip(cases.FUNCTION_FILES)))
         self.addCleanup(self.qinling.functions.delete, function.id)
         return name
+
+    def project_of(self, event):
+        if event.project == cases.OWN:
+            return self.project_id
+        return clients.project_id(self.cloud, 'admin')
 
     def test_launch_fire_delete(self):
         case = self.case
@@ -44,9 +53,9 @@ class LaunchStackTest(base.BrowserTestCase):
         if case.function_parameter:
             parameters[case.function_parameter] = self.existing_function()
         stack_name = self.unique_name('browser-%s' % case.name)
-        workdir = self.useFixture(fixtures.TempDir()).path
 
-        self.launch_stack(cases.upload_path(case, workdir), stack_name, parameters)
+        self.launch_stack(os.path.join(base.e2e.REPO, case.template),
+                          stack_name, parameters)
         stack = self.wait_stack_launched(stack_name)
         outputs = self.outputs(stack)
         self.assertEqual(parameters[case.changed],
@@ -60,16 +69,15 @@ class LaunchStackTest(base.BrowserTestCase):
 
         self.wait_until_alarms_cached()
         for event in case.fires:
-            self.emit(event.event_type, event.traits)
-        function_id = outputs['function_id']
-        executions = self.wait_for_executions(function_id, len(case.fires))
+            self.emit(event.event_type, event.traits, self.project_of(event))
+        executions = self.wait_for_executions(outputs['function_id'],
+                                              len(case.fires))
+        results = [base.e2e.decode(e.result) or {} for e in executions]
         self.assertEqual(['success'] * len(case.fires),
-                         [e.status for e in executions],
-                         [base.e2e.decode(e.result) for e in executions])
+                         [e.status for e in executions], results)
         self.assertEqual(
             sorted(cases.expected_output(case, e) for e in case.fires),
-            sorted((base.e2e.decode(e.result) or {}).get('output')
-                   for e in executions))
+            sorted(r.get('output') for r in results))
 
         created = self.stack_physical_ids(stack)
         self.assertTrue(created.get('OS::Aodh::EventAlarm'), created)
@@ -78,37 +86,34 @@ class LaunchStackTest(base.BrowserTestCase):
 
 
 class BadValueTest(base.BrowserTestCase):
-    """A value the template forbids is refused in the form; nothing is made."""
+    """A value the template forbids is refused with a message the user sees;
+    nothing is made."""
 
     def counts(self):
-        return (len(self.qinling.functions.list()),
+        return (len(list(self.heat.stacks.list())),
+                len(self.qinling.functions.list()),
                 len(self.qinling.webhooks.list()),
                 len(self.aodh.alarm.list()))
 
     def test_timeout_999(self):
         before = self.counts()
         stack_name = self.unique_name('browser-bad')
-        workdir = self.useFixture(fixtures.TempDir()).path
-        self.launch_stack(cases.upload_path(cases.CASES[0], workdir), stack_name,
-                          {'function_timeout': BAD_TIMEOUT})
+        self.launch_stack(SEED, stack_name, {'function_timeout': BAD_TIMEOUT})
+        # the form knows the range: the browser refuses to submit and says why
         field = self.find('#id___param_function_timeout')
-        # the browser refuses to submit and tells the user the limit
-        message = field.get_attribute('validationMessage')
-        self.assertIn(TIMEOUT_MAX, message)
+        self.assertIn(TIMEOUT_MAX, field.get_attribute('validationMessage'))
         time.sleep(2)
         self.assertTrue(self.find('#id_stack_name').is_displayed())
         self.assertIsNone(self.find_stack(stack_name))
         self.assertEqual(before, self.counts())
 
     def test_event_type_pattern(self):
-        # a constraint the form cannot check: Heat's validation answers
+        # a constraint the form does not know: Heat's validation answers,
+        # under the Details link of the error toast
+        from selenium.webdriver.common.by import By
         before = self.counts()
         stack_name = self.unique_name('browser-bad')
-        workdir = self.useFixture(fixtures.TempDir()).path
-        self.launch_stack(cases.upload_path(cases.CASES[0], workdir),
-                          stack_name, {'event_type': BAD_EVENT_TYPE})
-        # an error toast; its Details link shows Heat's message
-        from selenium.webdriver.common.by import By
+        self.launch_stack(SEED, stack_name, {'event_type': BAD_EVENT_TYPE})
         self.find('.alert-danger').find_element(
             By.PARTIAL_LINK_TEXT, 'Details').click()
         self.wait_for_text(BAD_EVENT_MESSAGE)
