@@ -56,6 +56,17 @@ def up(cloud):
             service.bootstrap(cloud)
     print_table(cloud, services)
     util.say('up: all services healthy after %.1f s' % (time.monotonic() - started))
+    for line in access_hints(cloud, services):
+        util.say(line)
+
+
+def access_hints(cloud, services):
+    """Lines telling a user how to reach the cloud: the CLI and, if it runs, Horizon."""
+    hints = ['CLI as the demo user: eval "$(tools/localcloud env)"']
+    if any(s.name == 'horizon' for s in services):
+        from localcloud.services import horizon
+        hints.append(horizon.login_hint(cloud))
+    return hints
 
 
 def _start_service(cloud, service):
@@ -161,6 +172,8 @@ def env(cloud, who):
     for key, value in clients.cli_env(cloud, who).items():
         print("export %s='%s'" % (key, value))
     print("export PATH='%s':\"$PATH\"" % os.path.dirname(cloud.client_bin('openstack')))
+    from localcloud.services import horizon
+    print('# %s' % horizon.login_hint(cloud))
 
 
 def logs(cloud, name, lines, follow):

@@ -18,6 +18,7 @@ PORT_OFFSETS = {
     'heat-api': 4,
     'aodh-api': 42,
     'qinling-api': 70,
+    'horizon': 80,
     'rabbitmq': 672,
     'rabbitmq-dist': 673,
     'epmd': 674,

@@ -17,6 +17,7 @@ import time
 import uuid
 
 from localcloud import clients
+from localcloud.services import horizon
 
 DEFAULT_STACK_NAME = 'demo-chain'
 TEMPLATE = 'templates/function-webhook-event-alarm.yaml'
@@ -183,9 +184,12 @@ Explore it as the demo user:
        aodh alarm state set --state ok ALARM_ID to make it fire again)
     {lc} logs aodh-notifier
 
+Or in a browser, Project > Orchestration > Stacks:
+    {horizon}
+
 Stop the cloud, keeping its state:   {lc} down
 Remove everything it made:           {lc} destroy
-'''.format(lc=launcher, stack=stack_name)
+'''.format(lc=launcher, stack=stack_name, horizon=horizon.login_hint(cloud))
 
 
 def add_arguments(parser):

@@ -19,6 +19,7 @@ MAIN_VENV_REQUIREMENTS = [
     'keystone==30.0.0', 'openstack-heat==27.0.1', 'aodh==23.0.0',
     'python-openstackclient', 'python-heatclient', 'aodhclient',
     'python-qinlingclient==5.1.1', 'gunicorn', 'oslotest', 'stestr', 'requests-mock',
+    'selenium', 'testscenarios',
 ]
 
 # The `openstack` CLI users get from `tools/localcloud env`: only the clients this
@@ -135,14 +136,23 @@ class Marker:
         write_file(self.path, self.fingerprint + '\n')
 
 
-_APT_LOCK = threading.Lock()   # installs run in threads; apt takes one at a time
+_APT_LOCK = threading.Lock()
 
 
 def ensure_apt(packages, probes):
-    """apt-get install ``packages`` unless every path in ``probes`` exists already."""
-    if all(os.path.exists(p) for p in probes):
-        return
-    with _APT_LOCK, step('apt-get install %s' % ' '.join(packages)):
+    """apt-get install ``packages`` unless every path in ``probes`` exists already.
+
+    Services install in threads; apt-get runs one at a time (``apt-get update`` does not
+    wait for the lists lock the way install waits for dpkg's).
+    """
+    with _APT_LOCK:
+        if all(os.path.exists(p) for p in probes):
+            return
+        _apt_install(packages)
+
+
+def _apt_install(packages):
+    with step('apt-get install %s' % ' '.join(packages)):
         env = {'DEBIAN_FRONTEND': 'noninteractive'}
         wait_for_lock = ['-o', 'DPkg::Lock::Timeout=300']  # another install may be running
         run(['apt-get', 'update', '-q'] + wait_for_lock, 'apt-get update', env=env)

@@ -10,7 +10,7 @@ import sys
 
 from localcloud.services import base
 
-START_ORDER = ['rabbitmq', 'etcd', 'keystone', 'aodh', 'qinling', 'heat']
+START_ORDER = ['rabbitmq', 'etcd', 'keystone', 'aodh', 'qinling', 'heat', 'horizon']
 OPTIONAL = {'qinling'}
 # the bus and the key-value store: stopped after everything that uses them
 BACKING = {'rabbitmq', 'etcd'}

@@ -1,0 +1,123 @@
+"""Launch Stack from Horizon for every launchable template of the catalog
+(``tests/catalog_cases.py``, the seed included): upload the file, fill the
+form, launch, see the outputs, run the function with an event, delete the
+stack from the UI and find nothing left behind. One scenario per template,
+so one failing template does not hide the others. The events that must NOT
+fire, and firing twice, are the CLI end-to-end tests' job
+(tests/e2e/test_catalog.py)."""
+import io
+import os
+import time
+
+import testscenarios
+
+from heat_qinling import package
+from localcloud import clients
+from tests.browser import base
+from tests import catalog_cases as cases
+
+load_tests = testscenarios.load_tests_apply_scenarios
+
+SEED = base.e2e.SEED_TEMPLATE
+# bad values in the seed's form, and what the user must be told
+BAD_TIMEOUT = '999'
+TIMEOUT_MAX = '300'
+BAD_EVENT_TYPE = 'compute instance!'
+BAD_EVENT_MESSAGE = 'The event type is dotted words'  # its constraint's text
+
+
+class LaunchStackTest(base.BrowserTestCase):
+
+    scenarios = [(case.name, {'case': case}) for case in cases.CASES]
+
+    def existing_function(self):
+        """A function for a trigger that takes one; its name, as typed."""
+        name = self.unique_name('browser-fn')
+        [runtime] = [r for r in self.qinling.runtimes.list()
+                     if r.name == 'python3']
+        function = self.qinling.functions.create(
+            name=name, runtime=runtime.id, code={'source': 'package'},
+            entry=cases.FUNCTION_ENTRY,
+            package=io.BytesIO(package.build_zip(cases.FUNCTION_FILES)))
+        self.addCleanup(self.qinling.functions.delete, function.id)
+        return name
+
+    def project_of(self, event):
+        if event.project == cases.OWN:
+            return self.project_id
+        return clients.project_id(self.cloud, 'admin')
+
+    def test_launch_fire_delete(self):
+        case = self.case
+        parameters = dict(case.parameters)
+        if case.function_parameter:
+            parameters[case.function_parameter] = self.existing_function()
+        stack_name = self.unique_name('browser-%s' % case.name)
+
+        self.launch_stack(os.path.join(base.e2e.REPO, case.template),
+                          stack_name, parameters)
+        stack = self.wait_stack_launched(stack_name)
+        outputs = self.outputs(stack)
+        self.assertEqual(parameters[case.changed],
+                         stack.parameters[case.changed])
+
+        self.open_stack(stack)
+        shown = self.page_text()
+        for key in case.outputs:
+            self.assertIn(key, shown)
+            self.assertIn(str(outputs[key]), shown)
+
+        self.wait_until_alarms_cached()
+        for event in case.fires:
+            self.emit(event.event_type, event.traits, self.project_of(event))
+        executions = self.wait_for_executions(outputs['function_id'],
+                                              len(case.fires))
+        results = [base.e2e.decode(e.result) or {} for e in executions]
+        self.assertEqual(['success'] * len(case.fires),
+                         [e.status for e in executions], results)
+        self.assertEqual(
+            sorted(cases.expected_output(case, e) for e in case.fires),
+            sorted(r.get('output') for r in results))
+
+        created = self.stack_physical_ids(stack)
+        self.assertTrue(created.get('OS::Aodh::EventAlarm'), created)
+        self.delete_stack_in_ui(stack)
+        self.assertEqual([], self.leftovers(created))
+
+
+class BadValueTest(base.BrowserTestCase):
+    """A value the template forbids is refused with a message the user sees;
+    nothing is made."""
+
+    def made_for(self, stack_name):
+        """The stack, and functions or alarms named after it, if any (Heat
+        names what it creates <stack>-<resource>-<suffix>; a webhook needs
+        a function). Other tests may run meanwhile: only this name counts."""
+        made = ['stack'] if self.find_stack(stack_name) else []
+        made += ['function %s' % f.name for f in self.qinling.functions.list()
+                 if (f.name or '').startswith(stack_name)]
+        made += ['alarm %s' % a['name'] for a in self.aodh.alarm.list()
+                 if a['name'].startswith(stack_name)]
+        return made
+
+    def test_timeout_999(self):
+        stack_name = self.unique_name('browser-bad')
+        self.launch_stack(SEED, stack_name, {'function_timeout': BAD_TIMEOUT})
+        # the form knows the range: the browser refuses to submit and says why
+        field = self.find('#id___param_function_timeout')
+        self.assertIn(TIMEOUT_MAX, field.get_attribute('validationMessage'))
+        time.sleep(2)
+        self.assertTrue(self.find('#id_stack_name').is_displayed())
+        self.assertEqual([], self.made_for(stack_name))
+
+    def test_event_type_pattern(self):
+        # a constraint the form does not know: Heat's validation answers,
+        # under the Details link of the error toast
+        from selenium.webdriver.common.by import By
+        stack_name = self.unique_name('browser-bad')
+        self.launch_stack(SEED, stack_name, {'event_type': BAD_EVENT_TYPE})
+        self.find('.alert-danger').find_element(
+            By.PARTIAL_LINK_TEXT, 'Details').click()
+        self.wait_for_text(BAD_EVENT_MESSAGE)
+        self.assertIn('event_type', self.page_text())
+        self.assertEqual([], self.made_for(stack_name))
