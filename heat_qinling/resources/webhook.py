@@ -1,4 +1,7 @@
 """OS::Qinling::Webhook."""
+from oslo_log import log as logging
+
+from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import attributes
 from heat.engine import constraints
@@ -7,10 +10,14 @@ from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
+from heat_qinling.resources import recovery
 from heat_qinling.resources import validation
 
+LOG = logging.getLogger(__name__)
 
-class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
+
+class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
+                     resource.Resource):
     """A Qinling webhook: an unauthenticated URL that runs a function.
 
     A POST of a JSON object to ``webhook_url`` runs the function
@@ -38,6 +45,8 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
     default_client_name = 'qinling'
 
     entity = 'webhooks'
+
+    object_kind = _('Qinling webhook')
 
     PROPERTIES = (
         FUNCTION, FUNCTION_VERSION, DESCRIPTION,
@@ -74,6 +83,8 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
             _('Description of the webhook.'),
             update_allowed=True,
             default='',
+            constraints=validation.text_constraints(
+                _('webhook description')),
         ),
     }
 
@@ -114,27 +125,125 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
             'description': props[self.DESCRIPTION],
         }
 
+    # Validation ----------------------------------------------------------
+
+    def validate_values(self):
+        version = self.properties[self.FUNCTION_VERSION]
+        if not version:
+            return
+        made_here = self._function_made_by_stack()
+        if made_here is not None:
+            if self.stack[made_here].resource_id is None and (
+                    not self._stack_makes_versions()):
+                # Created by this stack: it will have no versions yet.
+                raise self.property_error(
+                    self.FUNCTION_VERSION, self._version_missing_message(
+                        version, made_here, 0))
+            return
+        function = self.properties[self.FUNCTION]
+        if function is not None:
+            self._check_version_exists(
+                self.client_plugin().get_function_id(function), version)
+
+    def _function_made_by_stack(self):
+        """Name of the resource of this stack that "function" refers to."""
+        for name in sorted(self.t.required_resource_names()):
+            rsrc = self.stack.resources.get(name)
+            if rsrc is not None and rsrc.type() == 'OS::Qinling::Function':
+                return name
+        return None
+
+    def _stack_makes_versions(self):
+        return any(r.type().endswith('Version')
+                   for r in self.stack.resources.values())
+
+    def _version_missing_message(self, version, function, latest):
+        return _('Function %(function)s has no version %(version)s (its '
+                 'latest version is %(latest)s). Publish that version first '
+                 '(e.g. with "openstack function version create"), or use '
+                 '0 for the latest code.') % {
+            'function': function, 'version': version, 'latest': latest}
+
+    def _check_version_exists(self, function_id, version):
+        """Raise naming function_version if Qinling lacks that version."""
+        try:
+            self.client().function_versions.get(function_id, version)
+        except Exception as ex:
+            if not self.client_plugin().is_not_found(ex):
+                raise
+            latest = getattr(self.client().functions.get(function_id),
+                             'latest_version', 0)
+            raise self.property_error(
+                self.FUNCTION_VERSION, self._version_missing_message(
+                    version, function_id, latest))
+
+    # Create / update / delete ------------------------------------------
+
     def handle_create(self):
-        webhook = self.client().webhooks.create(**self._body(self.properties))
+        body = self._body(self.properties)
+        if body['function_version']:
+            self._check_version_exists(body['function_id'],
+                                       body['function_version'])
+        # A webhook has no name: the marker is its fields and the webhooks
+        # of the function that exist before this one.
+        known = sorted(w.id for w in self.client().webhooks.list()
+                       if w.function_id == body['function_id'])
+        self.create_sending(dict(body, known=known))
+        try:
+            webhook = self.client().webhooks.create(**body)
+        except Exception as ex:
+            self.create_rejected(ex)
+            raise
         self.resource_id_set(webhook.id)
+
+    def find_created(self, marker):
+        found = [
+            w.id for w in self.client().webhooks.list()
+            if w.function_id == marker['function_id'] and
+            w.id not in marker['known'] and
+            (w.function_version or 0) == marker['function_version'] and
+            (w.description or '') == (marker['description'] or '')]
+        if len(found) > 1:
+            LOG.warning('%(res)s: several webhooks match an interrupted '
+                        'create (%(ids)s); deleting none of them',
+                        {'res': self, 'ids': ', '.join(sorted(found))})
+        return found[0] if len(found) == 1 else None
+
+    def show_object(self, object_id):
+        return self.client().webhooks.get(object_id)
 
     def handle_update(self, json_snippet, tmpl_diff, prop_diff):
         if prop_diff:
             after = json_snippet.properties(self.properties_schema,
                                             self.context)
-            self.client().webhooks.update(self.resource_id,
-                                          **self._body(after))
+            body = self._body(after)
+            if body['function_version']:
+                self._check_version_exists(body['function_id'],
+                                           body['function_version'])
+            try:
+                self.client().webhooks.update(self.resource_id, **body)
+            except Exception as ex:
+                self.replace_if_gone(ex)
+                raise
 
     def handle_delete(self):
-        if self.resource_id is None:
+        if self.recover_resource_id() is None:
             return
         with self.client_plugin().ignore_not_found:
             self.client().webhooks.delete(self.resource_id)
 
-    def handle_check(self):
+    def check_object(self):
         webhook = self.client().webhooks.get(self.resource_id)
-        # Raises if the function it runs is gone.
-        self.client().functions.get(webhook.function_id)
+        try:
+            self.client().functions.get(webhook.function_id)
+        except Exception as ex:
+            if not self.client_plugin().is_not_found(ex):
+                raise
+            raise exception.Error(
+                _('Webhook %(id)s runs function %(function)s, which is gone: '
+                  'every call of its URL fails.') % {
+                    'id': self.resource_id,
+                    'function': webhook.function_id})
 
     def _resolve_attribute(self, name):
         if self.resource_id is None:
