@@ -23,6 +23,7 @@ from oslo_serialization import jsonutils
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import resource
+from heat.objects import resource as resource_objects
 
 LOG = logging.getLogger(__name__)
 
@@ -130,34 +131,55 @@ class Recoverable(object):
             raise exception.Error(message)
 
     def _dependents(self):
-        seen = []
-        todo = [self]
-        while todo:
-            current = todo.pop(0)
-            for dep in self.stack.dependencies.required_by(current):
-                if dep not in seen and dep is not self:
-                    seen.append(dep)
-                    todo.append(dep)
-        return sorted(seen, key=lambda r: r.name)
+        """The stack's resources that need this one, directly or not.
+
+        Read from the definitions: a convergence stack's dependency graph
+        is keyed by graph nodes, not resources.
+        """
+        resources = self.stack.resources
+        needed = {self.name}
+        found = True
+        while found:
+            found = False
+            for name, rsrc in resources.items():
+                if name not in needed and (
+                        needed & set(rsrc.t.required_resource_names())):
+                    needed.add(name)
+                    found = True
+        needed.discard(self.name)
+        return [resources[name] for name in sorted(needed)]
 
     def _dependents_report(self):
         report = []
         for dep in self._dependents():
-            check = getattr(dep, 'check_object', None) or getattr(
-                dep, 'handle_check', None)
-            if check is None or dep.resource_id is None:
+            object_id = dep.resource_id or self._stored_id(dep.name)
+            if object_id is None:
                 continue
             try:
-                check()
+                if hasattr(dep, 'show_object'):
+                    dep.show_object(object_id)
+                elif dep.entity:
+                    getattr(dep.client(), dep.entity).get(object_id)
+                else:
+                    continue
             except Exception as ex:
                 if _not_found(dep, ex):
-                    state = _('gone (%s)') % dep.resource_id
+                    state = _('gone (%s)') % object_id
                 else:
                     state = str(ex)
             else:
                 state = _('present')
             report.append('%s: %s' % (dep.name, state))
         return report
+
+    def _stored_id(self, name):
+        # A stack loaded for a check may hold resources built from the
+        # definitions only; the IDs are in the database.
+        if self.stack.id is None:
+            return None
+        stored = resource_objects.Resource.get_all_by_stack(
+            self.context, self.stack.id).get(name)
+        return getattr(stored, 'physical_resource_id', None)
 
 
 def _not_found(rsrc, ex):

@@ -81,7 +81,7 @@ class ServiceDownTest(base.E2ETestCase):
 
 class DeletedOutsideHeatTest(base.E2ETestCase):
 
-    def test_check_names_all_then_one_converge_update_recreates_all(self):
+    def test_check_names_all_then_one_update_recreates_all(self):
         stack = self.create_stack('e2e-oob')
         out = self.outputs(stack)
         webhook_id = out['webhook_url'].rstrip('/').split('/')[-2]
@@ -96,7 +96,7 @@ class DeletedOutsideHeatTest(base.E2ETestCase):
         self.assertIn('webhook: gone (%s)' % webhook_id, reason)
         self.assertIn('alarm: gone (%s)' % out['alarm_id'], reason)
 
-        self.heat.stacks.update(stack.id, existing=True, converge=True)
+        self.heat.stacks.update(stack.id, existing=True)
         stack = self.wait_stack(stack.id, 'UPDATE_COMPLETE')
         new = self.outputs(stack)
         self.assertNotEqual(out['function_id'], new['function_id'])
@@ -107,7 +107,7 @@ class DeletedOutsideHeatTest(base.E2ETestCase):
                          self.aodh.alarm.get(new['alarm_id'])['alarm_actions'])
 
         self.wait_until_alarms_cached()
-        self.emit(traits=[('vm_name', 'after-converge')])
+        self.emit(traits=[('vm_name', 'after-update')])
         [execution] = self.wait_for_executions(new['function_id'])
         self.assertEqual('success', execution.status)
 

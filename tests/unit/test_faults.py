@@ -198,15 +198,26 @@ class DeletedOutsideHeatTest(base.QinlingStackTestCase):
         self.assertIn('webhook: gone (%s)' % webhook_id, reason)
         self.assertIn('alarm: gone (', reason)
 
-    def test_check_of_webhook_whose_function_is_gone(self):
-        stk = self.create(self.parse_stack(with_webhook()))
-        function_id = stk['fn'].resource_id
+    def test_check_of_webhook_whose_outside_function_is_gone(self):
+        function_id = self.add_function('outside')
+        stk = self.create(self.parse_stack({
+            'heat_template_version': '2018-08-31',
+            'resources': {'hook': {'type': 'OS::Qinling::Webhook',
+                                   'properties': {'function': function_id}}},
+        }))
         del self.qinling.functions[function_id]
         stk.check()
         self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
-        self.assertIn('hook: Webhook %s runs function %s, which is gone'
+        self.assertIn('Webhook %s runs function %s, which is gone'
                       % (stk['hook'].resource_id, function_id),
                       stk.status_reason)
+
+    def test_check_reports_a_dependent_that_is_present(self):
+        stk = self.create(self.parse_stack(with_webhook()))
+        del self.qinling.functions[stk['fn'].resource_id]
+        stk.check()
+        self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
+        self.assertIn('their state: hook: present', stk.status_reason)
 
 
 class BadInputTest(base.QinlingStackTestCase):
