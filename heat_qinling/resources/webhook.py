@@ -230,7 +230,37 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
         if self.recover_resource_id() is None:
             return
         with self.client_plugin().ignore_not_found:
+            url = self.client().webhooks.get(self.resource_id).webhook_url
+            self._delete_orphan_alarms(url)
             self.client().webhooks.delete(self.resource_id)
+
+    def _delete_orphan_alarms(self, url):
+        """Delete this stack's alarms that call the webhook but Heat lost.
+
+        Heat's OS::Aodh::EventAlarm stores nothing before its create: if the
+        engine dies before it stores the alarm ID, the alarm stays behind,
+        still calling this URL. Its delete has run by now (the alarm depends
+        on the webhook), so an alarm of this stack (named "<stack>-...", as
+        Heat names them) that still calls this URL is such an orphan.
+        """
+        try:
+            alarms = self.client('aodh').alarm.list()
+        except Exception as ex:
+            LOG.warning('%(res)s: cannot list alarms to find orphans: '
+                        '%(ex)s', {'res': self, 'ex': ex})
+            return
+        prefix = self.stack.name + '-'
+        for alarm in alarms:
+            if (url in (alarm.get('alarm_actions') or []) and
+                    (alarm.get('name') or '').startswith(prefix)):
+                LOG.info('%(res)s: deleting alarm %(id)s left by an '
+                         'interrupted create', {'res': self,
+                                                'id': alarm['alarm_id']})
+                try:
+                    self.client('aodh').alarm.delete(alarm['alarm_id'])
+                except Exception as ex:
+                    if not self.client_plugin('aodh').is_not_found(ex):
+                        raise
 
     def check_object(self):
         webhook = self.client().webhooks.get(self.resource_id)

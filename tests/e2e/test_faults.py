@@ -25,8 +25,9 @@ class EngineKilledTest(base.E2ETestCase):
         return functions, webhooks, alarms
 
     def kill_then_delete(self, resource):
-        """Kill heat-engine while ``resource`` is being created, start it again,
-        delete the stack: nothing is left.
+        """Kill heat-engine mid-create, restart it, delete: nothing is left.
+
+        heat-engine is killed while ``resource`` is CREATE_IN_PROGRESS.
 
         Heat 27 leaves the stack CREATE_IN_PROGRESS after the restart (it does
         not reset a convergence stack whose engine died); a delete cancels that

@@ -108,6 +108,21 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
         self.assertEqual([outside.id], list(self.qinling.webhooks))
         self.assertNotIn(ours, self.qinling.webhooks)
 
+    def test_webhook_delete_removes_alarm_whose_id_heat_lost(self):
+        stk = self.create(self.seed_stack())
+        # Heat's alarm stores no marker: as an engine killed after the
+        # alarm create leaves it.
+        stk['alarm'].resource_id_set(None)
+        outside = self.ctx.clients.client('aodh').alarm.create({
+            'name': 'not-of-this-stack', 'type': 'event',
+            'event_rule': {'event_type': 'x'},
+            'alarm_actions': [stk.outputs['webhook_url'].get_value()]})
+        stk.delete()
+        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
+                         stk.status_reason)
+        self.assertEqual([outside['alarm_id']], list(self.aodh.alarms))
+        self.assertEqual({}, self.qinling.leftovers())
+
     def test_update_replaces_failed_resource_and_removes_the_orphan(self):
         with mock.patch.object(
                 client.QinlingClientPlugin, 'create_function',
@@ -252,9 +267,9 @@ class BadInputTest(base.QinlingStackTestCase):
             'properties.files', '"lib.so" is binary', 'Swift')
 
     def test_text_files_with_tabs_and_form_feeds_pass(self):
-        self.fn(files={'hello_world.py':
-                       'def main():\n\treturn 1\r\n\x0c\n',
-                       'data.txt': 'QUJDREVGR0hJSktMTU5PUFFSU1RV\n'}).validate()
+        files = {'hello_world.py': 'def main():\n\treturn 1\r\n\x0c\n',
+                 'data.txt': 'QUJDREVGR0hJSktMTU5PUFFSU1RV\n'}
+        self.fn(files=files).validate()
         self.assertEqual([], self.qinling.write_requests())
 
     def test_names_and_descriptions_fit_qinling_columns(self):
