@@ -16,6 +16,8 @@ The same map must always give the same zip, byte for byte: Qinling compares
 md5 sums to tell whether the code changed, and Heat compares the map itself.
 So entries are sorted, and timestamps and permissions are fixed.
 """
+import base64
+import binascii
 import hashlib
 import io
 import posixpath
@@ -27,6 +29,16 @@ from heat.common.i18n import _
 # The earliest time a zip entry can carry; any fixed value would do.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o100644 << 16
+# What python-heatclient sends for a file that is not UTF-8 text: the bytes
+# base64-encoded with base64.encodebytes, in lines of 76 characters.
+_BASE64_LINES_RE = re.compile(r'\A(?:[A-Za-z0-9+/]{76}\n)*'
+                              r'[A-Za-z0-9+/]{0,76}={0,2}\n?\Z')
+# Control characters other than tab, newline, form feed and carriage return:
+# code and text files have none, binary files almost always do.
+_BINARY_CHAR_RE = re.compile('[\x00-\x08\x0b\x0e-\x1f\x7f]')
+_BINARY_HOWTO = _('Heat templates carry text only. Ship binary code as a zip '
+                  'package in Swift (the "swift" property) or as a container '
+                  'image (the "image" property).')
 _ENTRY_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*'
                        r'\.[A-Za-z_][A-Za-z0-9_]*$')
 
@@ -65,6 +77,47 @@ def validate_files(files):
               'e.g. {hello_world.py: {get_file: hello_world.py}}.'))
     for path in files:
         validate_path(path)
+    for path in sorted(files):
+        validate_content(path, files[path])
+
+
+def _looks_base64_binary(content):
+    """True for what heatclient makes of a binary file given to get_file."""
+    if len(content) < 16 or not _BASE64_LINES_RE.match(content):
+        return False
+    try:
+        data = base64.b64decode(content, validate=False)
+    except (binascii.Error, ValueError):
+        return False
+    try:
+        data.decode('utf-8')
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def validate_content(path, content):
+    """Check that one value of ``files`` is the text of a file."""
+    if not isinstance(content, str):
+        kind = {bool: _('a boolean'), int: _('a number'),
+                float: _('a number'), list: _('a list'),
+                dict: _('a map')}.get(type(content), type(content).__name__)
+        raise InvalidPackage(
+            _('The content of file "%(path)s" is %(kind)s, not text. Give '
+              'the file text, e.g. {%(path)s: {get_file: %(path)s}}, or a '
+              'string; quote a literal such as "42".') % {
+                'path': path, 'kind': kind})
+    if _BINARY_CHAR_RE.search(content):
+        raise InvalidPackage(
+            _('File "%(path)s" is binary (it contains control characters), '
+              'but "files" holds text. %(howto)s') % {
+                'path': path, 'howto': _BINARY_HOWTO})
+    if _looks_base64_binary(content):
+        raise InvalidPackage(
+            _('File "%(path)s" is binary: the client sent it base64-encoded '
+              '(python-heatclient does so for a get_file of a file that is '
+              'not UTF-8 text), and "files" holds text. %(howto)s') % {
+                'path': path, 'howto': _BINARY_HOWTO})
 
 
 def validate_entry(entry):

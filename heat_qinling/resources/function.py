@@ -21,6 +21,7 @@ from heat.engine import support
 from heat.engine import translation
 
 from heat_qinling import package
+from heat_qinling.resources import recovery
 from heat_qinling.resources import validation
 
 # Qinling's [resource_limits] defaults, in Qinling's own units.
@@ -30,7 +31,8 @@ MEMORY_DEFAULT = MEMORY_MIN
 TIMEOUT_MIN, TIMEOUT_MAX, TIMEOUT_DEFAULT = 1, 300, 5         # seconds
 
 
-class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
+class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
+                      resource.Resource):
     """A Qinling function: code that Qinling runs on demand.
 
     The code comes from exactly one source:
@@ -65,6 +67,8 @@ class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
 
     entity = 'functions'
 
+    object_kind = _('Qinling function')
+
     PROPERTIES = (
         NAME, DESCRIPTION, RUNTIME, ENTRY, CPU, MEMORY_SIZE, TIMEOUT,
         FILES, SWIFT, IMAGE,
@@ -92,13 +96,15 @@ class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
             properties.Schema.STRING,
             _('Name of the function. Defaults to a name Heat generates.'),
             update_allowed=True,
-            constraints=[constraints.Length(max=255)],
+            constraints=validation.text_constraints(_('function name')),
         ),
         DESCRIPTION: properties.Schema(
             properties.Schema.STRING,
             _('Description of the function.'),
             update_allowed=True,
             default='',
+            constraints=validation.text_constraints(
+                _('function description')),
         ),
         RUNTIME: properties.Schema(
             properties.Schema.STRING,
@@ -292,9 +298,25 @@ class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
         if code['source'] != 'image':
             fields['runtime'] = self.properties[self.RUNTIME]
             fields['entry'] = self.properties[self.ENTRY]
-        function = self.client_plugin().create_function(
-            code=code, package=data, **fields)
+        # Names are unique in a project: the name finds the function again
+        # if the engine dies before it stores the ID.
+        self.create_sending({'name': fields['name']})
+        try:
+            function = self.client_plugin().create_function(
+                code=code, package=data, **fields)
+        except Exception as ex:
+            self.create_rejected(ex)
+            raise
         self.resource_id_set(function.id)
+
+    def find_created(self, marker):
+        # The list holds the functions of the stack's project only.
+        found = [f.id for f in self.client().functions.list()
+                 if f.name == marker['name']]
+        return found[0] if len(found) == 1 else None
+
+    def show_object(self, object_id):
+        return self.client().functions.get(object_id)
 
     def needs_replace_with_prop_diff(self, changed_properties_set,
                                      after_props, before_props):
@@ -313,6 +335,13 @@ class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
         if self.NAME in prop_diff:
             fields[self.NAME] = (after[self.NAME] or
                                  self.physical_resource_name())
+        try:
+            self._update(after, fields, prop_diff)
+        except Exception as ex:
+            self.replace_if_gone(ex)
+            raise
+
+    def _update(self, after, fields, prop_diff):
         code = data = None
         if self.FILES in prop_diff or self.SWIFT in prop_diff:
             code, data = self._code(after)
@@ -325,7 +354,7 @@ class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
                 self.resource_id, code=code, package=data, **fields)
 
     def handle_delete(self):
-        if self.resource_id is None:
+        if self.recover_resource_id() is None:
             return
         with self.client_plugin().ignore_not_found:
             self.client_plugin().delete_function(self.resource_id)
@@ -339,7 +368,7 @@ class QinlingFunction(validation.ValuesValidatedEarly, resource.Resource):
             return False
         return True
 
-    def handle_check(self):
+    def check_object(self):
         function = self.client().functions.get(self.resource_id)
         if function.code.get('source') == 'image':
             return

@@ -21,7 +21,29 @@ When every parameter has a value (a default, or one given with
 as well, reading Qinling at most (never writing).
 """
 from heat.common import exception
+from heat.common.i18n import _
+from heat.engine import constraints
 from heat.engine import rsrc_defn
+
+# Qinling stores names and descriptions in VARCHAR(255) columns: a real
+# database rejects (or truncates) longer values, sqlite silently keeps them.
+TEXT_MAX = 255
+
+
+def text_constraints(what, max_len=TEXT_MAX):
+    """Constraints of a name or description as Qinling can store it."""
+    return [
+        constraints.Length(
+            max=max_len,
+            description=_('The %(what)s must be at most %(max)d characters '
+                          '(Qinling stores it in a column of that width); '
+                          'shorten it.') % {'what': what, 'max': max_len}),
+        constraints.AllowedPattern(
+            '[^\x00-\x1f\x7f]*',
+            description=_('The %s must not contain control characters '
+                          '(newlines, tabs, escapes); write it on one line '
+                          'of printable text.') % what),
+    ]
 
 
 class ValuesValidatedEarly(object):

@@ -11,6 +11,8 @@
 #    under the License.
 
 """OS::Qinling::Webhook."""
+from oslo_log import log as logging
+
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import attributes
@@ -20,10 +22,14 @@ from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
+from heat_qinling.resources import recovery
 from heat_qinling.resources import validation
 
+LOG = logging.getLogger(__name__)
 
-class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
+
+class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
+                     resource.Resource):
     """A Qinling webhook: an unauthenticated URL that runs a function.
 
     A POST of a JSON object to ``webhook_url`` runs the function
@@ -57,6 +63,8 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
     default_client_name = 'qinling'
 
     entity = 'webhooks'
+
+    object_kind = _('Qinling webhook')
 
     PROPERTIES = (
         FUNCTION, FUNCTION_VERSION, DESCRIPTION, FUNCTION_ALIAS,
@@ -96,6 +104,8 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
             _('Description of the webhook.'),
             update_allowed=True,
             default='',
+            constraints=validation.text_constraints(
+                _('webhook description')),
         ),
         FUNCTION_ALIAS: properties.Schema(
             properties.Schema.STRING,
@@ -152,6 +162,40 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
                 _('"function_version" is only used with "function": the '
                   'alias decides the version. Remove it, or move the '
                   'alias.'))
+        version = self.properties[self.FUNCTION_VERSION]
+        if by_alias or not version:
+            return
+        # Before reading "function": a reference to a function this stack
+        # has not created yet resolves to the resource's name, not an ID.
+        made_here = self._function_made_by_stack()
+        if made_here is not None:
+            if (self.stack[made_here].resource_id is None and
+                    not self._versions_published_of(made_here)):
+                # A new function has no versions, and nothing in this
+                # stack publishes one.
+                raise self.property_error(
+                    self.FUNCTION_VERSION, self._version_missing_message(
+                        version, made_here, 0))
+            # Otherwise checked again just before the webhook is written.
+            return
+        function = self.properties[self.FUNCTION]
+        if function is not None:
+            self._check_version_exists(
+                self.client_plugin().get_function_id(function), version)
+
+    def _function_made_by_stack(self):
+        """Name of the resource of this stack that "function" refers to."""
+        for name in sorted(self.t.required_resource_names()):
+            rsrc = self.stack.resources.get(name)
+            if rsrc is not None and rsrc.type() == 'OS::Qinling::Function':
+                return name
+        return None
+
+    def _versions_published_of(self, function_name):
+        """The stack's OS::Qinling::Version resources of that function."""
+        return [r for r in self.stack.resources.values()
+                if r.type() == 'OS::Qinling::Version' and
+                function_name in r.t.required_resource_names()]
 
     def _given(self, prop):
         """Whether the template sets prop (its value may be unknown yet)."""
@@ -170,25 +214,128 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
             'description': props[self.DESCRIPTION],
         }
 
+    # Validation helpers ----------------------------------------------
+
+    def _version_missing_message(self, version, function, latest):
+        return _('Function %(function)s has no version %(version)s (its '
+                 'latest version is %(latest)s). Publish that version first '
+                 '(e.g. with "openstack function version create"), or use '
+                 '0 for the latest code.') % {
+            'function': function, 'version': version, 'latest': latest}
+
+    def _check_version_exists(self, function_id, version):
+        """Raise naming function_version if Qinling lacks that version."""
+        try:
+            self.client().function_versions.get(function_id, version)
+        except Exception as ex:
+            if not self.client_plugin().is_not_found(ex):
+                raise
+            latest = getattr(self.client().functions.get(function_id),
+                             'latest_version', 0)
+            raise self.property_error(
+                self.FUNCTION_VERSION, self._version_missing_message(
+                    version, function_id, latest))
+
+    # Create / update / delete ------------------------------------------
+
     def handle_create(self):
         body = self._body(self.properties)
+        if body.get('function_version'):
+            self._check_version_exists(body['function_id'],
+                                       body['function_version'])
+        # A webhook has no name: the marker is its fields and the webhooks
+        # of the same target that exist before this one.
+        known = sorted(w.id for w in self.client().webhooks.list()
+                       if self._same_target(w, body))
+        self.create_sending(dict(body, known=known))
         body.setdefault('function_id', None)
-        webhook = self.client().webhooks.create(**body)
+        try:
+            webhook = self.client().webhooks.create(**body)
+        except Exception as ex:
+            self.create_rejected(ex)
+            raise
         self.resource_id_set(webhook.id)
+
+    @staticmethod
+    def _same_target(webhook, body):
+        if body.get('function_alias'):
+            return getattr(webhook, 'function_alias', None) == (
+                body['function_alias'])
+        return webhook.function_id == body.get('function_id')
+
+    def find_created(self, marker):
+        found = [
+            w.id for w in self.client().webhooks.list()
+            if self._same_target(w, marker) and
+            w.id not in marker['known'] and
+            (w.function_version or 0) == (
+                marker.get('function_version') or 0) and
+            (w.description or '') == (marker['description'] or '')]
+        if len(found) > 1:
+            LOG.warning('%(res)s: several webhooks match an interrupted '
+                        'create (%(ids)s); deleting none of them',
+                        {'res': self, 'ids': ', '.join(sorted(found))})
+        return found[0] if len(found) == 1 else None
+
+    def show_object(self, object_id):
+        return self.client().webhooks.get(object_id)
 
     def handle_update(self, json_snippet, tmpl_diff, prop_diff):
         if prop_diff:
             after = json_snippet.properties(self.properties_schema,
                                             self.context)
             alias = after[self.FUNCTION_ALIAS]
-            if alias and alias == self.properties[self.FUNCTION_ALIAS]:
-                self.client_plugin().update_alias_bound_webhook(
-                    self.resource_id, alias, after[self.DESCRIPTION])
-            else:
-                self.client().webhooks.update(self.resource_id,
-                                              **self._body(after))
+            try:
+                if alias and alias == self.properties[self.FUNCTION_ALIAS]:
+                    self.client_plugin().update_alias_bound_webhook(
+                        self.resource_id, alias, after[self.DESCRIPTION])
+                    return
+                body = self._body(after)
+                if body.get('function_version'):
+                    self._check_version_exists(body['function_id'],
+                                               body['function_version'])
+                self.client().webhooks.update(self.resource_id, **body)
+            except Exception as ex:
+                self.replace_if_gone(ex)
+                raise
 
-    def handle_check(self):
+    def handle_delete(self):
+        if self.recover_resource_id() is None:
+            return
+        with self.client_plugin().ignore_not_found:
+            url = self.client().webhooks.get(self.resource_id).webhook_url
+            self._delete_orphan_alarms(url)
+            self.client().webhooks.delete(self.resource_id)
+
+    def _delete_orphan_alarms(self, url):
+        """Delete this stack's alarms that call the webhook but Heat lost.
+
+        Heat's OS::Aodh::EventAlarm stores nothing before its create: if the
+        engine dies before it stores the alarm ID, the alarm stays behind,
+        still calling this URL. Its delete has run by now (the alarm depends
+        on the webhook), so an alarm of this stack (named "<stack>-...", as
+        Heat names them) that still calls this URL is such an orphan.
+        """
+        try:
+            alarms = self.client('aodh').alarm.list()
+        except Exception as ex:
+            LOG.warning('%(res)s: cannot list alarms to find orphans: '
+                        '%(ex)s', {'res': self, 'ex': ex})
+            return
+        prefix = self.stack.name + '-'
+        for alarm in alarms:
+            if (url in (alarm.get('alarm_actions') or []) and
+                    (alarm.get('name') or '').startswith(prefix)):
+                LOG.info('%(res)s: deleting alarm %(id)s left by an '
+                         'interrupted create', {'res': self,
+                                                'id': alarm['alarm_id']})
+                try:
+                    self.client('aodh').alarm.delete(alarm['alarm_id'])
+                except Exception as ex:
+                    if not self.client_plugin('aodh').is_not_found(ex):
+                        raise
+
+    def check_object(self):
         webhook = self.client().webhooks.get(self.resource_id)
         function_id = webhook.function_id
         version = webhook.function_version
@@ -198,9 +345,17 @@ class QinlingWebhook(validation.ValuesValidatedEarly, resource.Resource):
                 webhook.function_alias)
             function_id = alias.function_id
             version = alias.function_version
-        # Raises if the function or version it runs is gone.
-        self.client().functions.get(function_id)
+        try:
+            self.client().functions.get(function_id)
+        except Exception as ex:
+            if not self.client_plugin().is_not_found(ex):
+                raise
+            raise exception.Error(
+                _('Webhook %(id)s runs function %(function)s, which is gone: '
+                  'every call of its URL fails.') % {
+                    'id': self.resource_id, 'function': function_id})
         if version:
+            # Raises if the version it runs is gone.
             self.client_plugin().get_version(function_id, version)
 
     def _webhook_id(self):

@@ -65,6 +65,12 @@ class Heat(base.Service):
                 'num_engine_workers': 1,
                 'region_name_for_services': cloud.region,
                 'use_stderr': True,
+                # Every update reads each resource's live state, so one update
+                # re-creates whatever was deleted outside Heat (the Aodh alarm
+                # too). ``stack update --converge`` alone does not do it in
+                # Heat 27's convergence engine: the flag reaches only the
+                # resources that nothing depends on.
+                'observe_on_update': True,
             },
             # heat-engine's threads write concurrently; sqlite's default 5 s wait for the
             # lock was too short for 90 resources in one stack ("database is locked").

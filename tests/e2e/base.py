@@ -7,9 +7,12 @@ skipped. Stacks are created as the demo user with python-heatclient (the same ca
 ``openstack stack create`` makes) and each one is deleted in a cleanup. Waits are
 bounded and their timeouts name what was awaited; nothing asserts on time.
 """
+import contextlib
+import io
 import json
 import logging
 import os
+import signal
 import time
 import uuid
 
@@ -152,6 +155,63 @@ class E2ETestCase(base.BaseTestCase):
     @staticmethod
     def outputs(stack):
         return {o['output_key']: o['output_value'] for o in stack.outputs}
+
+    # -- faults: stop, kill and restart this cloud's own processes ---------
+    def stop_process(self, name):
+        """Stop one recorded process of this cloud (SIGTERM, then SIGKILL)."""
+        self.assertTrue(self.cloud.supervisor.stop(name), '%s was not running' % name)
+
+    def kill_process(self, name):
+        """SIGKILL the recorded process group of ``name``, as a crash would."""
+        sup = self.cloud.supervisor
+        self.assertIsNotNone(sup.running(name), '%s is not running' % name)
+        os.killpg(sup.record(name)['pgid'], signal.SIGKILL)
+        clients.wait_for(lambda: sup.running(name) is None, 30, '%s to die' % name)
+
+    def start_missing(self):
+        """``tools/localcloud up``: start what is not running, wait until healthy."""
+        from localcloud import cli
+        with contextlib.redirect_stdout(io.StringIO()):
+            cli.up(self.cloud)
+
+    def keep_cloud_up(self):
+        """Restart whatever a fault test stopped, even when the test fails."""
+        self.addCleanup(self.start_missing)
+
+    def inventory(self):
+        """IDs of the demo project's functions, webhooks and alarms."""
+        return (sorted(f.id for f in self.qinling.functions.list()),
+                sorted(w.id for w in self.qinling.webhooks.list()),
+                sorted(a['alarm_id'] for a in self.aodh.alarm.list()))
+
+    def start_stack(self, prefix, path=SEED_TEMPLATE, parameters=None):
+        """Send a stack create and return its ID at once (no wait)."""
+        template, files = self.template_contents(path)
+        created = self.heat.stacks.create(
+            stack_name=self.unique_name(prefix), template=template, files=files,
+            parameters=parameters or {}, disable_rollback=True)
+        stack_id = created['stack']['id']
+        self.addCleanup(self.delete_stack, stack_id)
+        return stack_id
+
+    def wait_resource_status(self, stack_id, resource, status, timeout=STACK_TIMEOUT):
+        """Wait until the stack's ``resource`` reports ``status`` (e.g. CREATE_IN_PROGRESS)."""
+        def reached():
+            try:
+                rsrc = self.heat.resources.get(stack_id, resource)
+            except Exception:  # noqa: BLE001 - not there yet
+                return None
+            return rsrc if rsrc.resource_status == status else None
+        return clients.wait_for(reached, timeout, '%s of stack %s to be %s'
+                                % (resource, stack_id, status), interval=0.05)
+
+    def wait_settled(self, stack_id, timeout=STACK_TIMEOUT):
+        """The stack once it is no longer IN_PROGRESS."""
+        def settled():
+            stack = self.heat.stacks.get(stack_id)
+            return None if stack.stack_status.endswith('_IN_PROGRESS') else stack
+        return clients.wait_for(settled, timeout, 'stack %s to settle' % stack_id,
+                                interval=0.5)
 
     # -- events and executions --------------------------------------------
     def wait_until_alarms_cached(self):

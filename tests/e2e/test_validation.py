@@ -1,6 +1,7 @@
 """Bad input is rejected through the real Heat API (template validate and stack
 preview) with a message naming the property, and nothing reaches Qinling or Aodh."""
 import copy
+import os
 
 from heatclient import exc as heat_exc
 
@@ -19,6 +20,19 @@ BAD_FUNCTION_PROPERTIES = (
     ('memory_size', 1024, 'out of range (min: 33554432, max: 134217728)'),
     ('timeout', 301, 'out of range (min: 1, max: 300)'),
     ('runtime', 'no-such-runtime', 'no-such-runtime'),
+    ('files', {'hello_world.py': 42}, 'is a number, not text'),
+    ('files', {'hello_world.py': ['a', 'b']}, 'is a list, not text'),
+    ('files', {'hello_world.py': 'x', 'lib.so': '\x7fELF\x02\x01\x00'},
+     '"lib.so" is binary'),
+    ('name', 'n' * 256, 'at most 255 characters'),
+    ('name', 'two\nlines', 'control characters'),
+    ('description', 'd' * 70000, 'at most 255 characters'),
+    ('description', 'a\tb', 'control characters'),
+)
+BAD_WEBHOOK_PROPERTIES = (
+    ('function_version', -1, 'at least 0'),
+    ('function_version', 1, 'has no version 1'),
+    ('description', 'd' * 256, 'at most 255 characters'),
 )
 
 
@@ -39,9 +53,10 @@ class ValidationTest(base.E2ETestCase):
             else:
                 props[prop] = value
             yield prop, fragment, bad, files
-        bad = copy.deepcopy(template)
-        bad['resources']['webhook']['properties']['function_version'] = -1
-        yield 'function_version', 'at least 0', bad, files
+        for prop, value, fragment in BAD_WEBHOOK_PROPERTIES:
+            bad = copy.deepcopy(template)
+            bad['resources']['webhook']['properties'][prop] = value
+            yield prop, fragment, bad, files
 
     def test_template_validate_and_preview_reject_bad_input(self):
         before = self.inventory()
@@ -56,6 +71,33 @@ class ValidationTest(base.E2ETestCase):
                 self.assertIn(prop, str(ex), fragment)
                 self.assertIn(fragment, str(ex))
         self.assertEqual(before, self.inventory())
+
+    def test_binary_file_through_get_file_is_refused(self):
+        import fixtures
+        import shutil
+        copy_dir = os.path.join(self.useFixture(fixtures.TempDir()).path, 't')
+        shutil.copytree(base.TEMPLATES, copy_dir)
+        with open(os.path.join(copy_dir, 'functions', 'model.bin'), 'wb') as f:
+            f.write(bytes(range(256)) * 8)
+        path = os.path.join(copy_dir, os.path.basename(base.SEED_TEMPLATE))
+        template, files = self.template_contents(path)
+        template['resources']['function']['properties']['files'][
+            'model.bin'] = {'get_file': 'functions/model.bin'}
+        template, files = self.reload_with_files(template, path)
+        before = self.inventory()
+        ex = self.assertRaises(heat_exc.HTTPBadRequest, self.heat.stacks.validate,
+                               template=template, files=files)
+        self.assertIn('properties.files', str(ex))
+        self.assertIn('"model.bin" is binary', str(ex))
+        self.assertIn('Swift', str(ex))
+        self.assertEqual(before, self.inventory())
+
+    def reload_with_files(self, template, path):
+        """(template, files) as heatclient makes them from ``template`` at ``path``."""
+        import yaml
+        with open(path, 'w') as f:
+            yaml.safe_dump(template, f)
+        return self.template_contents(path)
 
     def test_unknown_webhook_function(self):
         template, files = self.template_contents()

@@ -134,7 +134,8 @@ class SeedStackTest(base.QinlingStackTestCase):
         self.qinling.webhooks.clear()
         stk.check()
         self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
-        self.assertIn('Webhook not found', stk.status_reason)
+        self.assertIn('Qinling webhook %s is gone'
+                      % stk['webhook'].resource_id, stk.status_reason)
 
     def test_suspend_disables_alarm_and_resume_enables_it(self):
         stk = self.create(self.seed_stack())

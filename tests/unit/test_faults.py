@@ -1,0 +1,325 @@
+"""Faults: an interrupted create, objects deleted outside Heat, bad input.
+
+Each test drives Heat's engine against the fake Qinling and Aodh servers and
+asserts on what is left in them.
+"""
+import base64
+import copy
+from unittest import mock
+
+from keystoneauth1 import exceptions as ks_exceptions
+
+from heat_qinling import client
+from tests.unit import base
+
+SEED = 'function-webhook-event-alarm.yaml'
+
+FUNCTION_ONLY = {
+    'heat_template_version': '2018-08-31',
+    'resources': {
+        'fn': {
+            'type': 'OS::Qinling::Function',
+            'properties': {
+                'runtime': 'python3',
+                'entry': 'hello_world.main',
+                'files': {'hello_world.py': 'def main(**kw):\n    pass\n'},
+            },
+        },
+    },
+}
+
+
+def with_webhook(**props):
+    tmpl = copy.deepcopy(FUNCTION_ONLY)
+    tmpl['resources']['hook'] = {
+        'type': 'OS::Qinling::Webhook',
+        'properties': dict({'function': {'get_resource': 'fn'}}, **props)}
+    return tmpl
+
+
+class InterruptedCreateTest(base.QinlingStackTestCase):
+    """The create reached Qinling, but Heat never stored the ID.
+
+    A connection lost after Qinling answered leaves Heat's database in the
+    same state as an engine killed at that moment: the resource has the
+    marker recorded before the create and no resource_id.
+    """
+
+    def lose_answer(self, target):
+        real = target.__func__ if hasattr(target, '__func__') else target
+
+        def create_then_lose(*args, **kwargs):
+            real(*args, **kwargs)
+            raise ks_exceptions.ConnectFailure('connection lost')
+        return create_then_lose
+
+    def failed_seed(self, resource):
+        stk = self.seed_stack()
+        stk.store()
+        stk.create()
+        self.assertEqual((stk.CREATE, stk.FAILED), stk.state)
+        self.assertIsNone(stk[resource].resource_id)
+        return stk
+
+    def test_delete_finds_function_by_its_name(self):
+        with mock.patch.object(
+                client.QinlingClientPlugin, 'create_function',
+                self.lose_answer(client.QinlingClientPlugin.create_function)):
+            stk = self.failed_seed('function')
+        self.assertEqual(1, len(self.qinling.functions))
+        stk.delete()
+        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
+                         stk.status_reason)
+        self.assertEqual({}, self.qinling.leftovers())
+        self.assertEqual({}, self.aodh.leftovers())
+
+    def test_delete_finds_webhook_by_its_fields(self):
+        from qinlingclient.v1 import webhook as qinling_webhook
+        real = qinling_webhook.WebhookManager.create
+        with mock.patch.object(qinling_webhook.WebhookManager, 'create',
+                               self.lose_answer(real)):
+            stk = self.failed_seed('webhook')
+        self.assertEqual(1, len(self.qinling.webhooks))
+        stk.delete()
+        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
+                         stk.status_reason)
+        self.assertEqual({}, self.qinling.leftovers())
+
+    def test_webhook_that_existed_before_is_not_taken_for_ours(self):
+        stk = self.create(self.seed_stack())
+        function_id = stk['function'].resource_id
+        ours = stk['webhook'].resource_id
+        description = stk['webhook'].properties['description']
+        outside = self.ctx.clients.client('qinling').webhooks.create(
+            function_id=function_id, function_version=0,
+            description=description)
+        # Our webhook as an interrupted create leaves it, with an identical
+        # webhook made outside the stack before it.
+        hook = stk['webhook']
+        hook.resource_id_set(None)
+        hook.create_sending({'function_id': function_id,
+                             'function_version': 0,
+                             'description': description,
+                             'known': [outside.id]})
+        stk.delete()
+        # The outside webhook stays, and holds the function.
+        self.assertEqual((stk.DELETE, stk.FAILED), stk.state)
+        self.assertIn(outside.id, stk.status_reason)
+        self.assertEqual([outside.id], list(self.qinling.webhooks))
+        self.assertNotIn(ours, self.qinling.webhooks)
+
+    def test_webhook_delete_removes_alarm_whose_id_heat_lost(self):
+        stk = self.create(self.seed_stack())
+        # Heat's alarm stores no marker: as an engine killed after the
+        # alarm create leaves it.
+        stk['alarm'].resource_id_set(None)
+        outside = self.ctx.clients.client('aodh').alarm.create({
+            'name': 'not-of-this-stack', 'type': 'event',
+            'event_rule': {'event_type': 'x'},
+            'alarm_actions': [stk.outputs['webhook_url'].get_value()]})
+        stk.delete()
+        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
+                         stk.status_reason)
+        self.assertEqual([outside['alarm_id']], list(self.aodh.alarms))
+        self.assertEqual({}, self.qinling.leftovers())
+
+    def test_update_replaces_failed_resource_and_removes_the_orphan(self):
+        with mock.patch.object(
+                client.QinlingClientPlugin, 'create_function',
+                self.lose_answer(client.QinlingClientPlugin.create_function)):
+            stk = self.failed_seed('function')
+        orphan = next(iter(self.qinling.functions))
+        stk.update(self.seed_stack())
+        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
+                         stk.status_reason)
+        self.assertEqual([stk['function'].resource_id],
+                         list(self.qinling.functions))
+        self.assertNotIn(orphan, self.qinling.functions)
+
+    def test_rejected_create_does_not_delete_a_namesake(self):
+        self.add_function('taken')
+        tmpl = copy.deepcopy(FUNCTION_ONLY)
+        tmpl['resources']['fn']['properties']['name'] = 'taken'
+        stk = self.parse_stack(tmpl)
+        stk.store()
+        stk.create()
+        self.assertEqual((stk.CREATE, stk.FAILED), stk.state)
+        self.assertIn('already exists', stk.status_reason)
+        stk.delete()
+        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state)
+        self.assertEqual(['taken'], [f['name'] for f in
+                                     self.qinling.functions.values()])
+
+
+class DeletedOutsideHeatTest(base.QinlingStackTestCase):
+
+    def test_one_update_recreates_function_and_webhook(self):
+        stk = self.create(self.seed_stack())
+        old_function = stk['function'].resource_id
+        self.qinling.webhooks.clear()
+        self.qinling.functions.clear()
+        stk.update(self.seed_stack())
+        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
+                         stk.status_reason)
+        [function] = self.qinling.functions.values()
+        [webhook] = self.qinling.webhooks.values()
+        self.assertNotEqual(old_function, function['id'])
+        self.assertEqual(function['id'], webhook['function_id'])
+        [alarm] = self.aodh.alarms.values()
+        self.assertEqual([stk.outputs['webhook_url'].get_value()],
+                         alarm['alarm_actions'])
+        self.assertIn(webhook['id'], alarm['alarm_actions'][0])
+        self.assertNotIn(('PUT', '/v1/webhooks/'),
+                         [(m, p[:13]) for m, p, s in self.qinling.requests])
+
+    def test_one_converge_update_recreates_all_three(self):
+        stk = self.create(self.seed_stack())
+        self.qinling.webhooks.clear()
+        self.qinling.functions.clear()
+        self.aodh.alarms.clear()
+        updated = self.seed_stack()
+        updated.converge = True
+        stk.converge = True
+        stk.update(updated)
+        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
+                         stk.status_reason)
+        self.assertEqual(1, len(self.qinling.functions))
+        self.assertEqual(1, len(self.qinling.webhooks))
+        [alarm] = self.aodh.alarms.values()
+        self.assertEqual([stk.outputs['webhook_url'].get_value()],
+                         alarm['alarm_actions'])
+
+    def test_update_of_a_gone_webhook_recreates_it(self):
+        stk = self.create(self.parse_stack(with_webhook()))
+        self.qinling.webhooks.clear()
+        stk.update(self.parse_stack(with_webhook(description='new')))
+        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
+                         stk.status_reason)
+        [webhook] = self.qinling.webhooks.values()
+        self.assertEqual('new', webhook['description'])
+
+    def test_check_reports_every_missing_object(self):
+        stk = self.create(self.seed_stack())
+        function_id = stk['function'].resource_id
+        webhook_id = stk['webhook'].resource_id
+        self.qinling.webhooks.clear()
+        self.qinling.functions.clear()
+        self.aodh.alarms.clear()
+        stk.check()
+        self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
+        reason = stk.status_reason
+        self.assertIn('Qinling function %s is gone' % function_id, reason)
+        self.assertIn('--converge', reason)
+        self.assertIn('webhook: gone (%s)' % webhook_id, reason)
+        self.assertIn('alarm: gone (', reason)
+
+    def test_check_of_webhook_whose_outside_function_is_gone(self):
+        function_id = self.add_function('outside')
+        stk = self.create(self.parse_stack({
+            'heat_template_version': '2018-08-31',
+            'resources': {'hook': {'type': 'OS::Qinling::Webhook',
+                                   'properties': {'function': function_id}}},
+        }))
+        del self.qinling.functions[function_id]
+        stk.check()
+        self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
+        self.assertIn('Webhook %s runs function %s, which is gone'
+                      % (stk['hook'].resource_id, function_id),
+                      stk.status_reason)
+
+    def test_check_reports_a_dependent_that_is_present(self):
+        stk = self.create(self.parse_stack(with_webhook()))
+        del self.qinling.functions[stk['fn'].resource_id]
+        stk.check()
+        self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
+        self.assertIn('their state: hook: present', stk.status_reason)
+
+
+class BadInputTest(base.QinlingStackTestCase):
+    """Every case fails validation naming the property; nothing written."""
+
+    def fn(self, **props):
+        tmpl = copy.deepcopy(FUNCTION_ONLY)
+        tmpl['resources']['fn']['properties'].update(props)
+        return self.parse_stack(tmpl)
+
+    def test_file_content_not_text(self):
+        for value, kind in ((42, 'a number'), (['a', 'b'], 'a list'),
+                            ({'a': 1}, 'a map'), (True, 'a boolean')):
+            self.assertValidationFails(
+                self.fn(files={'hello_world.py': value}),
+                'properties.files', 'file "hello_world.py" is %s' % kind,
+                'get_file')
+
+    def test_binary_file_as_heatclient_sends_it(self):
+        data = bytes(range(256)) * 4
+        encoded = base64.encodebytes(data).decode('ascii')
+        self.assertValidationFails(
+            self.fn(files={'hello_world.py': 'def main(): pass\n',
+                           'model.bin': encoded}),
+            'properties.files', '"model.bin" is binary', 'base64',
+            '"swift"', '"image"')
+
+    def test_binary_file_as_raw_text(self):
+        self.assertValidationFails(
+            self.fn(files={'hello_world.py': 'def main(): pass\n',
+                           'lib.so': '\x7fELF\x02\x01\x01\x00\x00'}),
+            'properties.files', '"lib.so" is binary', 'Swift')
+
+    def test_text_files_with_tabs_and_form_feeds_pass(self):
+        files = {'hello_world.py': 'def main():\n\treturn 1\r\n\x0c\n',
+                 'data.txt': 'QUJDREVGR0hJSktMTU5PUFFSU1RV\n'}
+        self.fn(files=files).validate()
+        self.assertEqual([], self.qinling.write_requests())
+
+    def test_names_and_descriptions_fit_qinling_columns(self):
+        for props, fragment in (
+                ({'name': 'n' * 256}, 'at most 255 characters'),
+                ({'description': 'd' * 70000}, 'at most 255 characters'),
+                ({'name': 'bad\nname'}, 'control characters'),
+                ({'description': 'tab\there'}, 'control characters')):
+            prop = list(props)[0]
+            self.assertValidationFails(self.fn(**props),
+                                       'properties.%s' % prop, fragment)
+        self.fn(name='n' * 255, description='d' * 255).validate()
+
+    def test_webhook_description(self):
+        for value, fragment in (('d' * 256, 'at most 255'),
+                                ('a\x1bb', 'control characters')):
+            self.assertValidationFails(
+                self.parse_stack(with_webhook(description=value)),
+                'properties.description', fragment)
+
+    def test_version_of_existing_function_must_exist(self):
+        function_id = self.add_function('existing')
+        tmpl = {'heat_template_version': '2018-08-31',
+                'resources': {'hook': {
+                    'type': 'OS::Qinling::Webhook',
+                    'properties': {'function': function_id,
+                                   'function_version': 3}}}}
+        self.assertValidationFails(
+            self.parse_stack(tmpl), 'properties.function_version',
+            'has no version 3', 'latest version is 0', 'use 0')
+
+    def test_version_of_function_made_by_the_stack(self):
+        self.assertValidationFails(
+            self.parse_stack(with_webhook(function_version=1)),
+            'properties.function_version', 'fn has no version 1')
+
+    def test_version_gone_at_create_fails_before_the_webhook_write(self):
+        function_id = self.add_function('existing')
+        self.qinling.versions[(function_id, 1)] = {
+            'id': 'v1', 'function_id': function_id, 'version_number': 1}
+        tmpl = {'heat_template_version': '2018-08-31',
+                'resources': {'hook': {
+                    'type': 'OS::Qinling::Webhook',
+                    'properties': {'function': function_id,
+                                   'function_version': 1}}}}
+        stk = self.parse_stack(tmpl)
+        stk.validate()
+        del self.qinling.versions[(function_id, 1)]
+        stk.store()
+        stk.create()
+        self.assertEqual((stk.CREATE, stk.FAILED), stk.state)
+        self.assertIn('has no version 1', stk.status_reason)
+        self.assertEqual([], self.qinling.write_requests())
