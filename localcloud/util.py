@@ -18,6 +18,7 @@ MAIN_VENV_REQUIREMENTS = [
     'keystone==30.0.0', 'openstack-heat==27.0.1', 'aodh==23.0.0',
     'python-openstackclient', 'python-heatclient', 'aodhclient',
     'python-qinlingclient==5.1.1', 'gunicorn', 'oslotest', 'stestr', 'requests-mock',
+    'PyMySQL',  # Keystone, Heat and Aodh reach MariaDB through it
 ]
 
 

@@ -1,6 +1,6 @@
 """Launcher of the real qinling-api 5.0.0 (``python -m localcloud.qinling_runtime.api
 --config-file qinling.conf``), as its ``qinling-api`` command does it, plus the
-Python 3.11 shim and the schema creation under a lock.
+Python 3.11 shim.
 
 One API process (oslo.service, eventlet WSGI server); with ``[api]
 enable_job_handler`` it also runs the 3-second job (cron) handler.
@@ -24,7 +24,6 @@ from qinling import rpc  # noqa: E402
 def main(argv=None):
     conf = common.parse_config(sys.argv[1:] if argv is None else argv)
     rpc.get_transport()
-    common.create_schema(conf)
     api_server = api_service.WSGIService()
     launcher = service.launch(conf, api_server, workers=1, restart_method='mutate')
     launcher.wait()

@@ -51,7 +51,6 @@ class LocalEngineService(engine_service.EngineService):
         self.executor = orchestrator.LocalProcessOrchestrator(
             CONF, keystone_utils.get_qinling_endpoint())
         orchestrator_base.ORCHESTRATOR = self.executor
-        common.create_schema(CONF)
         super().run()
         pid = os.getpid()
         with open(ready_path(CONF) + '.tmp', 'w') as f:
