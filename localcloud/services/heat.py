@@ -52,6 +52,11 @@ class Heat(base.Service):
                 # production runs several engines: stacks are shared between them
                 'num_engine_workers': 2,
                 'region_name_for_services': cloud.region,
+                # heat-api waits for the engine's answer to stack create (template
+                # validation, trust, store): oslo.messaging's 60 s ran out in a
+                # burst of 10 creates on the busy 2-core machine, and the API
+                # answered 500 while the engine went on and created the stack
+                'rpc_response_timeout': 180,
                 'use_stderr': True,
             },
             'database': {'connection': mariadb.database_url(cloud, 'heat')},
