@@ -42,8 +42,8 @@ def process_port(cloud, name):
 
 
 def up(cloud):
-    """Install, then start in two waves: the bus and key-value store, then every API
-    service at once; bootstrap in start order once a wave is healthy."""
+    """Install, then start in two waves: the bus, key-value store and database, then
+    every API service at once; bootstrap in start order once a wave is healthy."""
     from localcloud import services as services_mod
     started = time.monotonic()
     services = install(cloud)
@@ -76,6 +76,7 @@ def _start_service(cloud, service):
         return
     with util.step('%s: configure' % service.name):
         service.configure(cloud)
+    service.init(cloud)
     procs = service.processes(cloud)
     fresh = []
     for proc in procs:

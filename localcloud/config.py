@@ -24,6 +24,7 @@ PORT_OFFSETS = {
     'epmd': 674,
     'etcd': 379,
     'etcd-peer': 380,
+    'mariadb': 306,
 }
 
 SECRET_ALPHABET = string.ascii_letters + string.digits

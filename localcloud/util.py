@@ -20,6 +20,7 @@ MAIN_VENV_REQUIREMENTS = [
     'python-openstackclient', 'python-heatclient', 'aodhclient',
     'python-qinlingclient==5.1.1', 'gunicorn', 'oslotest', 'stestr', 'requests-mock',
     'selenium', 'testscenarios',
+    'PyMySQL',  # Keystone, Heat and Aodh reach MariaDB through it
 ]
 
 # The `openstack` CLI users get from `tools/localcloud env`: only the clients this

@@ -1,7 +1,7 @@
 """Code that runs inside the Qinling venv, never in the main venv's processes.
 
 - ``api`` and ``engine``: launchers for the real qinling-api and qinling-engine 5.0.0
-  (Python 3.11 shims, our orchestrator in place of Kubernetes, schema via create_all).
+  (Python 3.11 shims, our orchestrator in place of Kubernetes).
 - ``orchestrator``: the local-process executor, a Qinling orchestrator plugin.
 - ``worker``: one HTTP server per function version, playing Qinling's python3 runtime.
 

@@ -1,7 +1,7 @@
 """Launcher of the real qinling-api 5.0.0 (``python -m localcloud.qinling_runtime.api
 --config-file qinling.conf``), as its ``qinling-api`` command does it, plus the
-Python 3.11 shim, the schema creation under a lock and the fixes of
-``patches.apply_api_patches`` (trust tokens reused, workers started early).
+Python 3.11 shim and the fixes of ``patches.apply_api_patches`` (trust tokens
+reused, workers started early).
 
 One API process (oslo.service, eventlet WSGI server); with ``[api]
 enable_job_handler`` it also runs the 3-second job (cron) handler.
@@ -28,7 +28,6 @@ def main(argv=None):
     conf = common.parse_config(sys.argv[1:] if argv is None else argv)
     patches.log_api_requests()
     rpc.get_transport()
-    common.create_schema(conf)
     api_server = api_service.WSGIService()
     launcher = service.launch(conf, api_server, workers=1, restart_method='mutate')
     launcher.wait()

@@ -56,7 +56,6 @@ class LocalEngineService(engine_service.EngineService):
             CONF, keystone_utils.get_qinling_endpoint())
         orchestrator_base.ORCHESTRATOR = self.executor
         patches.apply_engine_patches(self.executor)
-        common.create_schema(CONF)
         super().run()
         pid = os.getpid()
         with open(ready_path(CONF) + '.tmp', 'w') as f:

@@ -10,10 +10,11 @@ import sys
 
 from localcloud.services import base
 
-START_ORDER = ['rabbitmq', 'etcd', 'keystone', 'aodh', 'qinling', 'heat', 'horizon']
+START_ORDER = ['rabbitmq', 'etcd', 'mariadb', 'keystone', 'aodh', 'qinling', 'heat',
+               'horizon']
 OPTIONAL = {'qinling'}
-# the bus and the key-value store: stopped after everything that uses them
-BACKING = {'rabbitmq', 'etcd'}
+# the bus, the key-value store and the database: stopped after everything that uses them
+BACKING = {'rabbitmq', 'etcd', 'mariadb'}
 
 
 def service_class(module):

@@ -1,9 +1,10 @@
-"""Aodh 23: API (gunicorn), listener (event alarms) and notifier, sqlite + RabbitMQ."""
+"""Aodh 23: API (gunicorn), listener (event alarms) and notifier, MariaDB + RabbitMQ."""
 import os
 
 from localcloud import util
 from localcloud.services import base
 from localcloud.services import keystone
+from localcloud.services import mariadb
 
 # Aodh's production default is 60 s: a new or re-armed event alarm is ignored by the
 # listener until its per-project cache expires. 1 s keeps the local cloud responsive.
@@ -35,7 +36,7 @@ class Aodh(base.Service):
         util.write_ini(self.conf_path(cloud), {
             'DEFAULT': {'transport_url': cloud.transport_url, 'event_alarm_cache_ttl': ttl,
                         'record_history': True, 'use_stderr': True},
-            'database': {'connection': 'sqlite:///%s/aodh.sqlite' % d},
+            'database': {'connection': mariadb.database_url(cloud, 'aodh')},
             'api': {'auth_mode': 'keystone', 'host': cloud.host,
                     'port': cloud.port('aodh-api')},
             'keystone_authtoken': dict(self.auth(cloud), www_authenticate_uri=cloud.keystone_url,
@@ -52,7 +53,13 @@ class Aodh(base.Service):
         # aodh.wsgi.api takes no config path: oslo.config finds ~/aodh.conf
         keystone.gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port('aodh-api'),
                                'aodh.wsgi.api:application', {'HOME': d})
-        marker = util.Marker(os.path.join(d, 'db-ready'), 'aodh-dbsync')
+
+    def databases(self, cloud):
+        return ['aodh']
+
+    def init(self, cloud):
+        marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'db-ready'),
+                             mariadb.database_url(cloud, 'aodh'))
         if not marker.done():
             with util.step('aodh: dbsync'):
                 util.run([cloud.venv_bin('aodh-dbsync'), '--config-file', self.conf_path(cloud)],

@@ -40,6 +40,14 @@ class Service:
     def configure(self, cloud):
         """Render config files under cloud.service_dir(self.name)."""
 
+    def databases(self, cloud):
+        """Names of the MariaDB databases it needs (each gets a user of that name)."""
+        return []
+
+    def init(self, cloud):
+        """Idempotent one-time setup before its processes start, with the backing
+        services (bus, key-value store, database) up: schema migrations, keys."""
+
     def processes(self, cloud):
         """The list of Process objects to run, in start order."""
         return []

@@ -1,4 +1,4 @@
-"""Heat 27: heat-api (gunicorn) and one heat-engine worker, with the heat-qinling plugin.
+"""Heat 27: heat-api (gunicorn) and heat-engine (two workers), with the heat-qinling plugin.
 
 Heat loads resource types only from ``plugin_dirs``; we point it at ``<venv>/lib/heat``,
 where a regular install of the plugin puts its one-line module (pbr data_files). An
@@ -16,6 +16,7 @@ import shutil
 from localcloud import util
 from localcloud.services import base
 from localcloud.services import keystone
+from localcloud.services import mariadb
 
 PLUGIN_MODULE = os.path.join('etc', 'heat-plugin', 'heat_qinling_plugin.py')
 TRIGGERS = os.path.join('templates', 'triggers')
@@ -62,8 +63,14 @@ class Heat(base.Service):
                 'plugin_dirs': self.plugin_dir(cloud),
                 'environment_dir': self.environment_dir(cloud),
                 'template_dir': self.template_dir(cloud),
-                'num_engine_workers': 1,
+                # production runs several engines: stacks are shared between them
+                'num_engine_workers': 2,
                 'region_name_for_services': cloud.region,
+                # heat-api waits for the engine's answer to stack create (template
+                # validation, trust, store): oslo.messaging's 60 s ran out in a
+                # burst of 10 creates on the busy 2-core machine, and the API
+                # answered 500 while the engine went on and created the stack
+                'rpc_response_timeout': 180,
                 'use_stderr': True,
                 # Every update reads each resource's live state, so one update
                 # re-creates whatever was deleted outside Heat (the Aodh alarm
@@ -72,9 +79,7 @@ class Heat(base.Service):
                 # resources that nothing depends on.
                 'observe_on_update': True,
             },
-            # heat-engine's threads write concurrently; sqlite's default 5 s wait for the
-            # lock was too short for 90 resources in one stack ("database is locked").
-            'database': {'connection': 'sqlite:///%s/heat.sqlite?timeout=60' % d},
+            'database': {'connection': mariadb.database_url(cloud, 'heat')},
             'paste_deploy': {'api_paste_config': os.path.join(cloud.venv, 'etc', 'heat',
                                                               'api-paste.ini')},
             'keystone_authtoken': dict(auth, www_authenticate_uri=cloud.keystone_url,
@@ -91,9 +96,15 @@ class Heat(base.Service):
         keystone.gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port('heat-api'),
                                'heat.wsgi.api:application', {'HOME': d})
         self._install_trigger_catalog(cloud)
-        marker = util.Marker(os.path.join(d, 'db-ready'), 'heat-manage db_sync')
+
+    def databases(self, cloud):
+        return ['heat']
+
+    def init(self, cloud):
+        marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'db-ready'),
+                             mariadb.database_url(cloud, 'heat'))
         if not marker.done():
-            with util.step('heat: db_sync'):
+            with util.step('heat: heat-manage db_sync'):
                 util.run([cloud.venv_bin('heat-manage'), '--config-file', self.conf_path(cloud),
                           'db_sync'], 'heat-manage db_sync')
             marker.mark()
@@ -129,9 +140,8 @@ class Heat(base.Service):
         d = cloud.service_dir(self.name)
         return [
             base.Process('heat-api', [cloud.venv_bin('gunicorn')], cwd=d),
-            base.Process('heat-engine', [cloud.python, '-m', 'localcloud.heat_engine',
-                                         '--config-file', self.conf_path(cloud)],
-                         env={'PYTHONPATH': cloud.repo_dir}, cwd=d),
+            base.Process('heat-engine', [cloud.venv_bin('heat-engine'),
+                                         '--config-file', self.conf_path(cloud)], cwd=d),
         ]
 
     def healthy(self, cloud):

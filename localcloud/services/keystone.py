@@ -1,4 +1,4 @@
-"""Keystone 30: sqlite, fernet tokens, served by gunicorn; registers the whole cloud.
+"""Keystone 30: MariaDB, fernet tokens, served by gunicorn; registers the whole cloud.
 
 ``bootstrap`` puts into Keystone, idempotently, what every service of the cloud declares
 (catalog entries, service users) plus the demo project/user, the roles and Heat's
@@ -10,6 +10,7 @@ import pwd
 
 from localcloud import util
 from localcloud.services import base
+from localcloud.services import mariadb
 
 GUNICORN_CONF = '''\
 # rendered by localcloud; keystone parses sys.argv, so gunicorn gets no flags
@@ -56,7 +57,7 @@ class Keystone(base.Service):
         util.write_ini(self.conf_path(cloud), {
             'DEFAULT': {'use_stderr': True},
             'identity': {'password_hash_rounds': PASSWORD_HASH_ROUNDS},
-            'database': {'connection': 'sqlite:///%s/keystone.sqlite' % d},
+            'database': {'connection': mariadb.database_url(cloud, 'keystone')},
             'token': {'provider': 'fernet'},
             'fernet_tokens': {'key_repository': os.path.join(d, 'fernet-keys')},
             'fernet_receipts': {'key_repository': os.path.join(d, 'fernet-keys')},
@@ -66,12 +67,15 @@ class Keystone(base.Service):
         gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port(self.name),
                       'keystone.wsgi.api:application',
                       {'OS_KEYSTONE_CONFIG_FILES': self.conf_path(cloud)})
-        self._prepare_db(cloud)
 
-    def _prepare_db(self, cloud):
-        """Schema, keys and the admin user/project/endpoint (once per state dir)."""
+    def databases(self, cloud):
+        return ['keystone']
+
+    def init(self, cloud):
+        """Schema, keys and the admin user/project/endpoint (once per database)."""
         d = cloud.service_dir(self.name)
-        marker = util.Marker(os.path.join(d, 'db-ready'), cloud.keystone_url)
+        marker = util.Marker(os.path.join(d, 'db-ready'),
+                             [cloud.keystone_url, mariadb.database_url(cloud, 'keystone')])
         if marker.done():
             return
         manage = [cloud.venv_bin('keystone-manage'), '--config-file', self.conf_path(cloud)]
@@ -104,7 +108,8 @@ class Keystone(base.Service):
 
     def bootstrap(self, cloud):
         spec = registration_spec(cloud)
-        marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'registered'), spec)
+        marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'registered'),
+                             [spec, mariadb.database_url(cloud, 'keystone')])
         if marker.done():
             return
         with util.step('keystone: registering catalog, service users, demo project'):

@@ -3,8 +3,9 @@ venv, with the local-process executor in place of Kubernetes.
 
 Two processes like production, talking over RabbitMQ: qinling-api (Keystone auth on,
 job handler on) and qinling-engine (our orchestrator, see
-``localcloud/qinling_runtime/``). etcd holds the worker locks and service URLs; sqlite
-the database; function packages live under the service dir.
+``localcloud/qinling_runtime/``). etcd holds the worker locks and service URLs; MariaDB
+the database (schema by ``qinling-db-manage upgrade head``); function packages live
+under the service dir.
 """
 import hashlib
 import json
@@ -14,6 +15,7 @@ import time
 
 from localcloud import util
 from localcloud.services import base
+from localcloud.services import mariadb
 
 REQUIREMENTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                             'qinling-requirements.txt')
@@ -111,10 +113,7 @@ class Qinling(base.Service):
             'api': {'host': cloud.host, 'port': port, 'api_workers': 1,
                     'enable_job_handler': True},
             'pecan': {'auth_enable': True},
-            # One connection per process: see qinling_runtime.common.serialise_sqlite.
-            'database': {'connection': 'sqlite:///%s?check_same_thread=false'
-                                       % os.path.join(d, 'qinling.sqlite'),
-                         'max_pool_size': 1, 'max_overflow': 0, 'pool_timeout': 60},
+            'database': {'connection': mariadb.database_url(cloud, 'qinling')},
             'storage': {'file_system_dir': os.path.join(d, 'packages')},
             'etcd': {'host': cloud.host, 'port': cloud.port('etcd'), 'protocol': 'http'},
             'keystone_authtoken': {
@@ -132,6 +131,20 @@ class Qinling(base.Service):
             'oslo_policy': {'policy_file': os.path.join(d, 'policy.yaml')},
             'local_executor': {'work_dir': self.work_dir(cloud)},
         })
+
+    def databases(self, cloud):
+        return ['qinling']
+
+    def init(self, cloud):
+        """The schema, by Qinling's own migrations (001 to 011)."""
+        marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'db-ready'),
+                             mariadb.database_url(cloud, 'qinling'))
+        if not marker.done():
+            with util.step('qinling: qinling-db-manage upgrade head'):
+                util.run([os.path.join(cloud.qinling_venv, 'bin', 'qinling-db-manage'),
+                          '--config-file', self.conf_path(cloud), 'upgrade', 'head'],
+                         'qinling-db-manage upgrade head')
+            marker.mark()
 
     def processes(self, cloud):
         env = {'PYTHONPATH': cloud.repo_dir}

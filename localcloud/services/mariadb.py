@@ -1,0 +1,125 @@
+"""MariaDB from Debian's mariadb-server: the one database server of the cloud.
+
+A private instance: data dir, socket, pid file and log under ``<state>/mariadb``, TCP
+only on 127.0.0.1 at its own port. ``mariadb-install-db`` makes the data dir once;
+``bootstrap`` gives root a password from the secrets store (the install leaves root
+without one), drops root's TCP accounts, and makes one database and one user per
+name that a service lists in ``databases()``. Each service then makes its own schema
+with its own migrations in its ``init`` step.
+"""
+import os
+
+from localcloud import util
+from localcloud.services import base
+
+MARIADBD = '/usr/sbin/mariadbd'
+INSTALL_DB = '/usr/bin/mariadb-install-db'
+CLIENT = '/usr/bin/mariadb'
+
+MY_CNF = '''\
+# rendered by localcloud
+[mariadbd]
+datadir = {data}
+socket = {socket}
+pid-file = {pid}
+port = {port}
+bind-address = {host}
+skip-name-resolve
+skip-log-bin
+character-set-server = utf8mb4
+collation-server = utf8mb4_general_ci
+# heat-engine (2 workers), Keystone, Aodh and Qinling each keep a pool of up to
+# 5 + 50 overflow connections (oslo.db's defaults); a burst of stacks opens many
+max_connections = 1000
+# small and idle most of the time: keep its memory small
+innodb_buffer_pool_size = 64M
+innodb_log_file_size = 32M
+# commits reach the OS at once and the disk every second: a machine crash may lose
+# the last second, a killed service loses nothing (a local cloud, not production)
+innodb_flush_log_at_trx_commit = 2
+'''
+
+
+class MariaDB(base.Service):
+    """The database of Keystone, Heat, Aodh and Qinling."""
+
+    name = 'mariadb'
+    port_offset = 306
+
+    def paths(self, cloud):
+        d = cloud.service_dir(self.name)
+        return {'dir': d, 'data': os.path.join(d, 'data'), 'socket': os.path.join(d, 'sock'),
+                'pid': os.path.join(d, 'mariadbd.pid'), 'cnf': os.path.join(d, 'my.cnf')}
+
+    def install(self, cloud):
+        util.ensure_apt(['mariadb-server'], [MARIADBD, INSTALL_DB, CLIENT])
+
+    def configure(self, cloud):
+        p = self.paths(cloud)
+        util.write_file(p['cnf'], MY_CNF.format(
+            data=p['data'], socket=p['socket'], pid=p['pid'], port=cloud.port(self.name),
+            host=cloud.host))
+        if not os.path.isdir(os.path.join(p['data'], 'mysql')):
+            with util.step('mariadb: mariadb-install-db'):
+                util.run([INSTALL_DB, '--defaults-file=' + p['cnf'], '--user=' + _os_user(),
+                          '--auth-root-authentication-method=normal', '--skip-test-db'],
+                         'mariadb-install-db')
+
+    def processes(self, cloud):
+        return [base.Process('mariadb', [MARIADBD, '--defaults-file=' + self.paths(cloud)['cnf'],
+                                         '--user=' + _os_user()])]
+
+    def healthy(self, cloud):
+        return util.tcp_open(cloud.host, cloud.port(self.name)) and os.path.exists(
+            self.paths(cloud)['socket'])
+
+    def sql(self, cloud, statements, root_password=True):
+        """Run SQL as root over the socket (the password goes in the environment)."""
+        env = {'MYSQL_PWD': cloud.secret('mariadb_root')} if root_password else {}
+        return util.run([CLIENT, '--no-defaults', '--socket=' + self.paths(cloud)['socket'],
+                         '-uroot', '--batch', '--skip-column-names', '-e', statements],
+                        'mariadb (SQL as root)', env=env)
+
+    def bootstrap(self, cloud):
+        """Root's password, then a database and a user for each name in ``databases``."""
+        names = sorted({n for s in cloud.services() for n in s.databases(cloud)})
+        d = self.paths(cloud)['dir']
+        spec = {'root': cloud.secret('mariadb_root'),
+                'databases': {n: cloud.secret(db_secret(n)) for n in names}}
+        root = util.Marker(os.path.join(d, 'data', 'localcloud-root'), spec['root'])
+        marker = util.Marker(os.path.join(d, 'data', 'localcloud-databases'), spec)
+        if marker.done():
+            return
+        with util.step('mariadb: databases and users for %s' % ', '.join(names)):
+            if not root.done():
+                hosts = self.sql(cloud, "SELECT host FROM mysql.user WHERE user = 'root' "
+                                 "AND host <> 'localhost'", root_password=False).stdout.split()
+                self.sql(cloud, ''.join(
+                    ["ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';" % spec['root']]
+                    + ["DROP USER 'root'@'%s';" % h for h in hosts]), root_password=False)
+                root.mark()
+            statements = []
+            for name, password in spec['databases'].items():
+                user = "'%s'@'%s'" % (name, cloud.host)
+                statements += [
+                    'CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8;' % name,
+                    "CREATE USER IF NOT EXISTS %s IDENTIFIED BY '%s';" % (user, password),
+                    "ALTER USER %s IDENTIFIED BY '%s';" % (user, password),
+                    'GRANT ALL PRIVILEGES ON `%s`.* TO %s;' % (name, user)]
+            self.sql(cloud, ''.join(statements))
+        marker.mark()
+
+
+def db_secret(name):
+    return 'mariadb_' + name
+
+
+def database_url(cloud, name):
+    """oslo.db's connection URL for database ``name`` (user ``name``), via PyMySQL."""
+    return 'mysql+pymysql://%s:%s@%s:%d/%s?charset=utf8' % (
+        name, cloud.secret(db_secret(name)), cloud.host, cloud.port('mariadb'), name)
+
+
+def _os_user():
+    import pwd
+    return pwd.getpwuid(os.getuid()).pw_name
