@@ -339,24 +339,34 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
         webhook = self.client().webhooks.get(self.resource_id)
         function_id = webhook.function_id
         version = webhook.function_version
-        if getattr(webhook, 'function_alias', None):
-            # Raises if the alias it runs is gone.
-            alias = self.client().function_aliases.get(
-                webhook.function_alias)
+        alias_name = getattr(webhook, 'function_alias', None)
+        if alias_name:
+            alias = self._target_or_error(
+                lambda: self.client().function_aliases.get(alias_name),
+                _('alias %s') % alias_name)
             function_id = alias.function_id
             version = alias.function_version
+        self._target_or_error(
+            lambda: self.client().functions.get(function_id),
+            _('function %s') % function_id)
+        if version:
+            self._target_or_error(
+                lambda: self.client_plugin().get_version(function_id,
+                                                         version),
+                _('version %(version)s of function %(function)s') % {
+                    'version': version, 'function': function_id})
+
+    def _target_or_error(self, read, what):
+        """Read what the webhook runs; an error naming it if it is gone."""
         try:
-            self.client().functions.get(function_id)
+            return read()
         except Exception as ex:
             if not self.client_plugin().is_not_found(ex):
                 raise
             raise exception.Error(
-                _('Webhook %(id)s runs function %(function)s, which is gone: '
-                  'every call of its URL fails.') % {
-                    'id': self.resource_id, 'function': function_id})
-        if version:
-            # Raises if the version it runs is gone.
-            self.client_plugin().get_version(function_id, version)
+                _('Webhook %(id)s runs %(what)s, which is gone: every call '
+                  'of its URL fails (%(reason)s).') % {
+                    'id': self.resource_id, 'what': what, 'reason': ex})
 
     def _webhook_id(self):
         """The webhook's ID, also when this object was not loaded from the

@@ -404,7 +404,7 @@ class AliasTest(VersionsTestCase):
         self.assertCompletes(stk, stk.CHECK)
         self.qinling.aliases.clear()
         stk.check()
-        self.assertFailsWith(stk, stk.CHECK, 'FunctionAlias not found')
+        self.assertFailsWith(stk, stk.CHECK, 'runs alias live, which is gone')
         stk.delete()
         self.assertCompletes(stk, stk.DELETE)
 
@@ -505,7 +505,7 @@ class AliasWebhookTest(VersionsTestCase):
         self.assertCompletes(stk, stk.CHECK)
         del self.qinling.aliases['live']
         stk.check()
-        self.assertFailsWith(stk, stk.CHECK, 'FunctionAlias not found')
+        self.assertFailsWith(stk, stk.CHECK, 'runs alias live, which is gone')
 
 
 class LoadingTest(base.QinlingStackTestCase):
