@@ -330,8 +330,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         return jsonutils.loads(resp.text)
 
     def update_job(self, job_id, **fields):
-        """PUT the fields Qinling updates: name, function_input, pattern,
-        status.
+        """PUT the fields Qinling updates (name, input, pattern, status).
 
         A new pattern alone would leave next_execution_time on the old
         schedule (Qinling only recomputes it on a paused -> running
@@ -494,8 +493,11 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         self.client().function_aliases.delete(name)
 
     def check_version_exists(self, function_id, version):
-        """Qinling makes an alias on a missing version (201), and every
-        invocation through it then fails: refuse it first."""
+        """Refuse a version the function does not have.
+
+        Qinling makes an alias on a missing version (201), and every
+        invocation through it then fails.
+        """
         if not version:
             return
         try:
@@ -513,8 +515,11 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                     _('none')})
 
     def check_alias_free(self, function_id, version, alias_name=None):
-        """Qinling allows one alias per function version, and says so with
-        a 400 on create but an untranslated 500 on update."""
+        """Refuse a function version that another alias already holds.
+
+        Qinling allows one alias per function version, and says so with a
+        400 on create but an untranslated 500 on update.
+        """
         for alias in self.client().function_aliases.list():
             if (alias.name != alias_name and
                     alias.function_id == function_id and
@@ -565,7 +570,6 @@ class FunctionConstraint(constraints.BaseCustomConstraint):
     resource_getter_name = 'get_function'
     expected_exceptions = (exception.EntityNotFound,
                            exception.PhysicalResourceNameAmbiguity)
-
 
 
 # Versions and aliases (issue 7) --------------------------------------------

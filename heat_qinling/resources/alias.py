@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """OS::Qinling::Alias."""
 from heat.common.i18n import _
 from heat.engine import attributes
@@ -155,9 +167,11 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
             raise self.property_error(self.FUNCTION_VERSION, str(ex))
 
     def _new_stack(self):
-        """True unless this validates an update of an existing stack, where
-        the stack's own aliases hold their targets (under names that a new
-        validation cannot know)."""
+        """True unless this validates an update of an existing stack.
+
+        In an update, the stack's own aliases hold their targets under
+        names that a new validation cannot know.
+        """
         # Heat gives an update's new template the existing stack's ID (as
         # an ARN, in OS::stack_id); a stack being created has none yet.
         stack_id = self.stack.parameters.params.get('OS::stack_id')

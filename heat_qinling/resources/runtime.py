@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """OS::Qinling::Runtime."""
 from oslo_policy import policy
 
@@ -17,8 +29,10 @@ RESOURCE_TYPE = 'OS::Qinling::Runtime'
 
 
 def _register_policy_default():
-    """Add "resource_types:OS::Qinling::Runtime: rule:project_admin" to
-    Heat's policy defaults, as Heat has for OS::Nova::Flavor.
+    """Make OS::Qinling::Runtime admin-only in Heat's policy defaults.
+
+    The rule is "resource_types:OS::Qinling::Runtime: rule:project_admin",
+    as Heat has for OS::Nova::Flavor.
 
     Heat checks resource types only against registered rules (a rule found
     only in an operator's policy file is ignored), and registers its

@@ -369,8 +369,7 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
                     'id': self.resource_id, 'what': what, 'reason': ex})
 
     def _webhook_id(self):
-        """The webhook's ID, also when this object was not loaded from the
-        database.
+        """The webhook's ID, also when not loaded from the database.
 
         An alarm that names this resource in its actions resolves it with
         ``self.stack[name].FnGetAtt('AlarmUrl')``. The convergence engine

@@ -216,7 +216,7 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
             return
         path = ('functions/%s' % worker.function_id if not worker.function_version
                 else 'functions/%s/versions/%s' % (worker.function_id,
-                                                    worker.function_version))
+                                                   worker.function_version))
         url = '%s/v1/%s?download=true' % (self.qinling_endpoint.rstrip('/'), path)
 
         def prefetch():
