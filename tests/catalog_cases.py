@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """What to launch, and which events must (and must not) run the function, for
 every template a user launches: the seed chain, each trigger in
 templates/triggers/ and each example in templates/examples/.
@@ -81,8 +93,11 @@ TRIGGER_OUTPUTS = ['alarm_id', 'webhook_url', 'function_id']
 
 
 def _trigger(name, parameters, changed, fires, other_type, other_value):
-    """A thin trigger: one matching event; the same with another type,
-    another trait value, another project."""
+    """A thin trigger: one matching event, and three that must not match.
+
+    The three: the same with another type, another trait value, another
+    project.
+    """
     event_type, traits = fires
     bad_traits = [(k, other_value.get(k, v)) for k, v in traits]
     return Case(

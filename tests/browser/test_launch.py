@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Launch Stack from Horizon for every launchable template of the catalog
 (``tests/catalog_cases.py``, the seed included): upload the file, fill the
 form, launch, see the outputs, run the function with an event, delete the
@@ -86,13 +98,18 @@ class LaunchStackTest(base.BrowserTestCase):
 
 
 class BadValueTest(base.BrowserTestCase):
-    """A value the template forbids is refused with a message the user sees;
-    nothing is made."""
+    """A value the template forbids is refused with a message the user sees.
+
+    Nothing is made.
+    """
 
     def made_for(self, stack_name):
-        """The stack, and functions or alarms named after it, if any (Heat
-        names what it creates <stack>-<resource>-<suffix>; a webhook needs
-        a function). Other tests may run meanwhile: only this name counts."""
+        """The stack, and the functions or alarms named after it, if any.
+
+        Heat names what it creates <stack>-<resource>-<suffix>; a webhook
+        needs a function. Other tests may run meanwhile: only this name
+        counts.
+        """
         made = ['stack'] if self.find_stack(stack_name) else []
         made += ['function %s' % f.name for f in self.qinling.functions.list()
                  if (f.name or '').startswith(stack_name)]

@@ -27,9 +27,11 @@ def main(name='World', **kwargs):
 class TolerantWaits(base.E2ETestCase):
 
     def wait_stack(self, stack_id, expected, timeout=base.STACK_TIMEOUT):
-        """base.wait_stack, through a Heat 27 race: a stack GET while an
-        update replaces resource properties can answer 404
-        "ResourcePropertiesData with id N not found" (seen on sqlite)."""
+        """base.wait_stack, through a Heat 27 race.
+
+        A stack GET while an update replaces resource properties can answer
+        404 "ResourcePropertiesData with id N not found" (seen on sqlite).
+        """
         def settled():
             try:
                 stack = self.heat.stacks.get(stack_id)
@@ -151,8 +153,10 @@ class RejectedInputTest(TolerantWaits):
         return name
 
     def inventory(self):
-        """This test's function's aliases and webhooks (tests may run in
-        parallel in the same project)."""
+        """This test's function's aliases and webhooks.
+
+        Tests may run in parallel in the same project.
+        """
         return (sorted((a.name, a.function_version)
                        for a in self.qinling.function_aliases.list()
                        if a.function_id == self.function_id),
@@ -226,9 +230,11 @@ class RejectedInputTest(TolerantWaits):
 
 
 class AliasWebhookUpdateTest(RejectedInputTest):
-    """A webhook switches between an alias and a function, and changes its
-    description while on an alias (Qinling answers that PUT with 404), all
-    in place: same webhook, same URL."""
+    """A webhook switches between an alias and a function, in place.
+
+    It also changes its description while on an alias (Qinling answers that
+    PUT with 404), all in place: same webhook, same URL.
+    """
 
     test_nonexistent_version = None
     test_duplicate_alias_target = None

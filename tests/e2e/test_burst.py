@@ -64,8 +64,10 @@ class BurstTest(base.E2ETestCase):
         return template, files
 
     def create_stacks(self, count):
-        """``count`` seed stacks, all create calls at once; their outputs
-        once all are CREATE_COMPLETE."""
+        """``count`` seed stacks, all create calls at once.
+
+        Returns their outputs once all are CREATE_COMPLETE.
+        """
         template, files = self.repeating_seed()
         names = [self.unique_name('e2e-burst') for _ in range(count)]
 
@@ -121,9 +123,11 @@ class BurstTest(base.E2ETestCase):
         return counts
 
     def wait_for_counts(self, function_ids, count):
-        """Executions per function once each has ``count`` finished ones;
-        then a quiet period, after which the counts must still be exactly
-        ``count``."""
+        """Executions per function once each has ``count`` finished ones.
+
+        Then a quiet period, after which the counts must still be exactly
+        ``count``.
+        """
         def done():
             found = self.executions_by_function()
             execs = [found.get(f, []) for f in function_ids]

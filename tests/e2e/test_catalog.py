@@ -86,8 +86,8 @@ class CatalogBase(base.E2ETestCase):
         stack = self.cli_create(case, parameters)
         outputs = self.outputs(stack)
         for name in case.outputs:
-            self.assertTrue(outputs.get(name), '%s: output %s' % (case.name,
-                                                                 name))
+            self.assertTrue(outputs.get(name),
+                            '%s: output %s' % (case.name, name))
         for name in case.outputs:
             if name.endswith('alarm_id'):
                 # get_resource on a trigger (its OS::stack_id) is the alarm
@@ -147,4 +147,3 @@ def _add_case_tests():
 
 
 _add_case_tests()
-

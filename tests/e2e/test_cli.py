@@ -11,8 +11,11 @@ from tests.e2e import base
 class CliTest(base.E2ETestCase):
 
     def openstack(self, *argv):
-        """(stdout, stderr) of the CLI as a shell after
-        ``eval "$(tools/localcloud env)"`` runs it; fails if it exits non-0."""
+        """(stdout, stderr) of the CLI as a shell runs it.
+
+        The shell runs it after ``eval "$(tools/localcloud env)"``; fails if
+        it exits non-0.
+        """
         env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
         env.update(clients.cli_env(self.cloud))
         env['PATH'] = (os.path.dirname(self.cloud.client_bin('openstack'))

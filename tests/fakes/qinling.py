@@ -400,8 +400,9 @@ class FakeQinling(server.FakeAPI):
     def _check_unique_name(self, name):
         # The function table is unique on (name, project_id); a unique key
         # never matches NULLs, so functions without a name never collide.
-        if name is not None and any(f['name'] == name and f['project_id'] == self.project_id
-               for f in self.functions.values()):
+        if name is not None and any(
+                f['name'] == name and f['project_id'] == self.project_id
+                for f in self.functions.values()):
             raise Fault(400, "Duplicate entry for function: ['name', "
                              "'project_id']")
 

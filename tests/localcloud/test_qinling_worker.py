@@ -218,6 +218,7 @@ class PrefetchTest(unittest.TestCase):
 
     def test_prefetch_downloads_once_with_the_token(self):
         from localcloud.qinling_runtime import worker
+
         class Files(PackageServer):
             tokens = []
 

@@ -28,9 +28,11 @@ def registry():
 
 
 def environment_and_files():
-    """The environment and files python-heatclient sends for
-    ``-e templates/triggers/environment.yaml``: paths become file:// URLs
-    whose content travels in ``files``."""
+    """The environment and files python-heatclient sends for the catalog.
+
+    That is, for ``-e templates/triggers/environment.yaml``: paths become
+    file:// URLs whose content travels in ``files``.
+    """
     env, files = {}, {}
     for type_name, path in registry().items():
         url = 'file://' + os.path.join(TRIGGERS, path)

@@ -2,7 +2,6 @@
 parameter has a label, a description and constraints; a template meant for
 Horizon is self-contained and has no parameter with a custom constraint; and
 the engine's own validation accepts each of them."""
-import copy
 import os
 
 from heat.engine import service
