@@ -64,9 +64,15 @@ class Keystone(base.Service):
             'credential': {'key_repository': os.path.join(d, 'credential-keys')},
             'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
         })
+        # Processes of one thread each, as devstack runs Keystone under uwsgi.
+        # With one process of 4 threads, bursts of stack creates here got
+        # "403 identity:create_trust ... request was made with domain scope"
+        # now and then: a project-scoped request checked with the domain of a
+        # concurrent domain-scoped one (Heat's stack-domain admin).
         gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port(self.name),
                       'keystone.wsgi.api:application',
-                      {'OS_KEYSTONE_CONFIG_FILES': self.conf_path(cloud)})
+                      {'OS_KEYSTONE_CONFIG_FILES': self.conf_path(cloud)},
+                      workers=2, threads=1)
 
     def databases(self, cloud):
         return ['keystone']

@@ -404,7 +404,7 @@ class AliasTest(VersionsTestCase):
         self.assertCompletes(stk, stk.CHECK)
         self.qinling.aliases.clear()
         stk.check()
-        self.assertFailsWith(stk, stk.CHECK, 'runs alias live, which is gone')
+        self.assertFailsWith(stk, stk.CHECK, 'FunctionAlias not found')
         stk.delete()
         self.assertCompletes(stk, stk.DELETE)
 
