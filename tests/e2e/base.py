@@ -210,15 +210,21 @@ class E2ETestCase(base.BaseTestCase):
         return stack_id
 
     def wait_resource_status(self, stack_id, resource, status, timeout=STACK_TIMEOUT):
-        """Wait until the stack's ``resource`` reports ``status`` (e.g. CREATE_IN_PROGRESS)."""
+        """Wait until the stack's ``resource`` reports ``status``.
+
+        ``status`` is one status (e.g. CREATE_IN_PROGRESS) or a tuple of them.
+        """
+        statuses = (status,) if isinstance(status, str) else tuple(status)
+
         def reached():
             try:
                 rsrc = self.heat.resources.get(stack_id, resource)
             except Exception:  # noqa: BLE001 - not there yet
                 return None
-            return rsrc if rsrc.resource_status == status else None
+            return rsrc if rsrc.resource_status in statuses else None
         return clients.wait_for(reached, timeout, '%s of stack %s to be %s'
-                                % (resource, stack_id, status), interval=0.05)
+                                % (resource, stack_id, ' or '.join(statuses)),
+                                interval=0.05)
 
     def wait_settled(self, stack_id, timeout=STACK_TIMEOUT):
         """The stack once it is no longer IN_PROGRESS."""
