@@ -274,7 +274,12 @@ def execute(params, package, runs_dir):
         log_path, result_path))
     child.start()
     child.join(timeout)
-    timed_out = child.is_alive()
+    # join() returns before the timeout only once the child has exited, but
+    # is_alive() can still say True then: executions run in threads, and
+    # another thread's Process.start() may reap this child first (its
+    # _cleanup() polls every child), which makes our waitpid fail with
+    # ECHILD. The clock decides, and the result file the child wrote.
+    timed_out = child.is_alive() and time.monotonic() - started >= timeout
     if timed_out:  # still unreaped, so its PID (= its group id) cannot be anyone else's
         _kill_group(child.pid)
     child.join()
