@@ -212,6 +212,23 @@ class WorkerTest(unittest.TestCase):
         self.assertLess(time.monotonic() - started, 2.8)
         self.assertTrue(all(r['success'] for r in results))
 
+    def test_many_quick_concurrent_runs_all_succeed(self):
+        # Runs that start while others end: another thread's Process.start()
+        # may reap a finished child before its own thread looks at it.
+        results = []
+
+        def run_some():
+            for _ in range(6):
+                results.append(self.execute('hello_world.main', timeout=5))
+        threads = [threading.Thread(target=run_some) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(48, len(results))
+        failed = [r for r in results if not r['success']]
+        self.assertEqual([], failed)
+
 
 class PrefetchTest(unittest.TestCase):
     """POST /prefetch downloads the package before the first execution."""
