@@ -180,8 +180,8 @@ Explore it as the demo user:
     openstack function execution list
     aodh alarm list
     {lc} emit-event compute.instance.create --trait vm_name=web2
-      (the alarm has repeat_actions false: reset it with
-       aodh alarm state set --state ok ALARM_ID to make it fire again)
+      (each matching event runs the function again: the template's
+       repeat_actions parameter defaults to true)
     {lc} logs aodh-notifier
 
 Or in a browser, Project > Orchestration > Stacks:
