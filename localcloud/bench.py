@@ -562,22 +562,32 @@ def _children_map():
     return children
 
 
-def _rss_kib(pid):
+def _memory_kib(pid):
+    """(RSS, PSS) of one process in KiB.
+
+    RSS counts every page a process maps, so the pages that forked workers share
+    with their parent (heat-engine, Keystone, Aodh, Horizon, gunicorn) are counted
+    once per process; PSS splits each shared page among its sharers, so the PSS of
+    all processes adds up to the memory they really occupy.
+    """
+    rss = pss = 0
     try:
-        with open('/proc/%d/status' % pid) as f:
+        with open('/proc/%d/smaps_rollup' % pid) as f:
             for line in f:
-                if line.startswith('VmRSS:'):
-                    return int(line.split()[1])
+                if line.startswith('Rss:'):
+                    rss = int(line.split()[1])
+                elif line.startswith('Pss:'):
+                    pss = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, pss
 
 
 def memory(cloud, results):
-    """RSS of every recorded process plus all its descendants, per service and in total."""
+    """RSS and PSS of every recorded process plus its descendants, per service and in total."""
     sup = cloud.supervisor
     children = _children_map()
-    rows, total = [], 0
+    rows, total_rss, total_pss = [], 0, 0
     for service in cloud.services():
         for proc in service.processes(cloud):
             pid = sup.running(proc.name)
@@ -588,15 +598,21 @@ def memory(cloud, results):
                 p = todo.pop()
                 tree.append(p)
                 todo += children.get(p, [])
-            rss = sum(_rss_kib(p) for p in tree) / 1024
-            total += rss
+            sizes = [_memory_kib(p) for p in tree]
+            rss = sum(r for r, _ in sizes) / 1024
+            pss = sum(p for _, p in sizes) / 1024
+            total_rss += rss
+            total_pss += pss
             rows.append({'service': service.name, 'process': proc.name,
-                         'processes': len(tree), 'rss_mib': round(rss)})
-            say('memory: %-9s %-15s %2d process(es) %5.0f MiB'
-                % (service.name, proc.name, len(tree), rss))
-    results['memory'] = {'total_mib': round(total), 'processes': rows}
-    say('memory: the whole cloud %.0f MiB resident (%d processes)'
-        % (total, sum(r['processes'] for r in rows)))
+                         'processes': len(tree), 'rss_mib': round(rss),
+                         'pss_mib': round(pss)})
+            say('memory: %-9s %-15s %2d process(es) RSS %5.0f MiB, PSS %5.0f MiB'
+                % (service.name, proc.name, len(tree), rss, pss))
+    results['memory'] = {'total_mib': round(total_pss), 'total_pss_mib': round(total_pss),
+                         'total_rss_mib': round(total_rss), 'processes': rows}
+    say('memory: the whole cloud occupies %.0f MiB (sum of PSS; %d processes); the sum '
+        'of their RSS, which counts pages shared by forked workers once per process, '
+        'is %.0f MiB' % (total_pss, sum(r['processes'] for r in rows), total_rss))
 
 
 def cloud_parts(cloud, parts, args, results):
