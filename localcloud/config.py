@@ -116,10 +116,6 @@ class Cloud:
         return self.url('keystone', '/v3')
 
     @property
-    def etcd_port(self):
-        return self.port('etcd')
-
-    @property
     def transport_url(self):
         return 'rabbit://%s:%s@%s:%d/' % (self.rabbit_user, self.secret('rabbit'),
                                           self.host, self.port('rabbitmq'))

@@ -9,7 +9,6 @@ input (the alarm payload), its output and its log.
 A stack of the same name left by an earlier demo is deleted first, so the demo can be
 run again and again and leaves exactly one demo stack behind.
 """
-import argparse
 import contextlib
 import json
 import sys
@@ -214,10 +213,3 @@ def run(cloud, args):
     print(explore_hints(cloud, args.stack_name))
     print('demo: done in %.1f s' % (time.monotonic() - started), flush=True)
     return 0
-
-
-def main(cloud, argv=()):
-    parser = argparse.ArgumentParser(prog='tools/localcloud demo', description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    return run(cloud, parser.parse_args(list(argv)))

@@ -16,9 +16,8 @@ import urllib.request
 try:
     from localcloud.qinling_runtime import orchestrator
     from qinling import exceptions as qinling_exc
-except ImportError as exc:  # not the Qinling venv
+except ImportError:  # not the Qinling venv
     orchestrator = None
-    IMPORT_ERROR = str(exc)
 
 FUNCTION = '4f1a1d2e-0000-4000-8000-000000000001'
 OTHER = '4f1a1d2e-0000-4000-8000-000000000002'

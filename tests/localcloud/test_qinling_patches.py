@@ -17,9 +17,8 @@ try:
     from qinling.utils.openstack import keystone
 
     from localcloud.qinling_runtime import patches
-except ImportError as exc:  # not the Qinling venv
+except ImportError:  # not the Qinling venv
     patches = None
-    IMPORT_ERROR = str(exc)
 
 FUNCTION = '4f1a1d2e-0000-4000-8000-000000000001'
 
