@@ -37,6 +37,7 @@ import tempfile
 import time
 
 from localcloud import config
+from localcloud import util
 
 PARTS = ('cold-up', 'warm-up', 'demo', 'cli', 'stacks', 'latency', 'memory')
 CLOUD_PARTS = ('cli', 'stacks', 'latency', 'memory')
@@ -550,15 +551,9 @@ def latency(cloud, workdir, count, results):
 def _children_map():
     children = {}
     for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as f:
-                data = f.read()
-        except OSError:
-            continue
-        ppid = int(data[data.rindex(')') + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
+        stat = util.proc_stat(int(entry)) if entry.isdigit() else None
+        if stat is not None:
+            children.setdefault(stat.ppid, []).append(int(entry))
     return children
 
 

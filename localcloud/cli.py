@@ -197,15 +197,15 @@ def logs(cloud, name, lines, follow):
 
 
 def emit_event(cloud, event_type, traits, project):
+    from localcloud import clients
     from localcloud import events
-    from localcloud.services import keystone
     pairs = []
     for trait in traits:
         name, sep, value = trait.partition('=')
         if not sep:
             sys.exit('localcloud: --trait wants name=value, got %r' % trait)
         pairs.append((name, value))
-    project_id = project or keystone.project_id(cloud, cloud.demo_project)
+    project_id = project or clients.project_id(cloud, 'demo')
     event = events.emit(cloud, event_type, pairs, project_id)
     print(event['message_id'])
 

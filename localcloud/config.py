@@ -136,11 +136,8 @@ class Cloud:
             if name not in stored:
                 stored[name] = ''.join(secrets.choice(SECRET_ALPHABET)
                                        for _ in range(SECRET_LENGTH))
-                tmp = self.secrets_path + '.tmp'
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, 'w') as f:
-                    json.dump(stored, f, indent=1, sort_keys=True)
-                os.replace(tmp, self.secrets_path)
+                util.write_file(self.secrets_path,
+                                json.dumps(stored, indent=1, sort_keys=True), mode=0o600)
             return stored[name]
 
     def credentials(self, who='demo'):

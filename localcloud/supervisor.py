@@ -12,25 +12,11 @@ import signal
 import subprocess
 import time
 
+from localcloud import util
+
 
 class SupervisorError(Exception):
     """A process failed to start, died, or a wait timed out."""
-
-
-def _proc_stat(pid):
-    """(state, pgrp, starttime) of a live PID, or None."""
-    try:
-        with open('/proc/%d/stat' % pid) as f:
-            data = f.read()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    # the command name (field 2) may contain spaces and parens: split after its last ')'
-    fields = data[data.rindex(')') + 2:].split()
-    return fields[0], int(fields[2]), int(fields[19])
-
-
-def _alive(stat):
-    return stat is not None and stat[0] not in ('Z', 'X')
 
 
 def _group_members(pgid):
@@ -38,8 +24,8 @@ def _group_members(pgid):
     members = []
     for entry in os.listdir('/proc'):
         if entry.isdigit():
-            stat = _proc_stat(int(entry))
-            if _alive(stat) and stat[1] == pgid:
+            stat = util.proc_stat(int(entry))
+            if util.proc_alive(stat) and stat.pgrp == pgid:
                 members.append(int(entry))
     return members
 
@@ -79,8 +65,8 @@ class Supervisor:
         rec = self.record(name)
         if not rec:
             return None
-        stat = _proc_stat(rec['pid'])
-        if _alive(stat) and stat[2] == rec['starttime']:
+        stat = util.proc_stat(rec['pid'])
+        if util.proc_alive(stat) and stat.starttime == rec['starttime']:
             return rec['pid']
         _reap(rec['pid'])
         return None
@@ -109,13 +95,10 @@ class Supervisor:
             except OSError as exc:
                 raise SupervisorError('cannot start %s (%s): %s'
                                       % (process.name, argv[0], exc)) from exc
-        stat = _proc_stat(child.pid)
-        rec = {'pid': child.pid, 'pgid': child.pid, 'starttime': stat[2] if stat else None,
+        stat = util.proc_stat(child.pid)
+        rec = {'pid': child.pid, 'pgid': child.pid, 'starttime': stat.starttime if stat else None,
                'argv': argv, 'log': log_path, 'started_at': time.time()}
-        tmp = self.pid_path(process.name) + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(rec, f)
-        os.replace(tmp, self.pid_path(process.name))
+        util.write_file(self.pid_path(process.name), json.dumps(rec))
         # Forget the Popen object without a ResourceWarning; _reap collects the status later.
         child.returncode = 0
         return child.pid
@@ -130,10 +113,10 @@ class Supervisor:
         Ours: the leader is alive with the recorded start time, or the leader is gone
         and members remain (Linux does not reuse a PID while it names a live group).
         """
-        stat = _proc_stat(rec['pid'])
-        if stat is not None and stat[2] != rec['starttime']:
+        stat = util.proc_stat(rec['pid'])
+        if stat is not None and stat.starttime != rec['starttime']:
             return None  # the PID now belongs to another program
-        if _alive(stat) or _group_members(rec['pgid']):
+        if util.proc_alive(stat) or _group_members(rec['pgid']):
             return rec['pgid']
         return None
 
@@ -190,10 +173,7 @@ class Supervisor:
         if rec is None:
             return
         rec.update(fields)
-        tmp = self.pid_path(name) + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(rec, f)
-        os.replace(tmp, self.pid_path(name))
+        util.write_file(self.pid_path(name), json.dumps(rec))
 
     def wait_until(self, check, timeout, what, name=None, log_path=None, interval=0.2):
         """Poll ``check()`` until truthy; return how long it took (s).

@@ -1,5 +1,10 @@
 """Small helpers shared by the service modules and the CLI: timed steps, probes,
-ini rendering, apt packages, and the main venv."""
+ini rendering, atomic file writes, /proc/<pid>/stat, apt packages, and the main venv.
+
+Standard library only: the Qinling runtime (``qinling_runtime/``, in its own venv)
+uses it too.
+"""
+import collections
 import configparser
 import contextlib
 import fcntl
@@ -116,6 +121,30 @@ def write_file(path, text, mode=0o644, writer=None):
             f.write(text)
     os.chmod(tmp, mode)
     os.replace(tmp, path)
+
+
+ProcStat = collections.namedtuple('ProcStat', 'state ppid pgrp starttime')
+
+
+def proc_stat(pid):
+    """``ProcStat`` of ``pid`` from ``/proc/<pid>/stat``, or None if there is none.
+
+    ``starttime`` (clock ticks after boot) tells a process from a later one that got
+    the same PID.
+    """
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            data = f.read()
+    except OSError:
+        return None
+    # the command name (field 2) may contain spaces and parens: split after its last ')'
+    fields = data[data.rindex(')') + 2:].split()
+    return ProcStat(fields[0], int(fields[1]), int(fields[2]), int(fields[19]))
+
+
+def proc_alive(stat):
+    """Whether a ``proc_stat`` result is a live process (not a zombie, not gone)."""
+    return stat is not None and stat.state not in ('Z', 'X')
 
 
 class Marker:

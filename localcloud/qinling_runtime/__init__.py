@@ -5,6 +5,7 @@
 - ``orchestrator``: the local-process executor, a Qinling orchestrator plugin.
 - ``worker``: one HTTP server per function version, playing Qinling's python3 runtime.
 
-Nothing here imports the rest of ``localcloud``; the worker uses only the standard
-library (plus keystoneauth1, lazily, when the engine hands it trust credentials).
+Of the rest of ``localcloud`` only ``localcloud.util`` (standard library only) is
+imported here; the worker uses only the standard library (plus keystoneauth1,
+lazily, when the engine hands it trust credentials).
 """

@@ -29,6 +29,7 @@ from oslo_log import log as logging  # noqa: E402
 
 from localcloud.qinling_runtime import orchestrator  # noqa: E402
 from localcloud.qinling_runtime import patches  # noqa: E402
+from localcloud import util  # noqa: E402
 from qinling.engine import service as engine_service  # noqa: E402
 from qinling.orchestrator import base as orchestrator_base  # noqa: E402
 from qinling import rpc  # noqa: E402
@@ -58,9 +59,8 @@ class LocalEngineService(engine_service.EngineService):
         patches.apply_engine_patches(self.executor)
         super().run()
         pid = os.getpid()
-        with open(ready_path(CONF) + '.tmp', 'w') as f:
-            f.write('%d %d\n' % (pid, orchestrator.process_start_time(pid)))
-        os.replace(ready_path(CONF) + '.tmp', ready_path(CONF))
+        util.write_file(ready_path(CONF), '%d %d\n' % (
+            pid, orchestrator.process_start_time(pid)))
         LOG.info('Engine RPC server started with the local executor.')
 
     def terminate(self):

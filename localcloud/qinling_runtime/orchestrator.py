@@ -34,6 +34,8 @@ from qinling import exceptions as exc
 from qinling.orchestrator import base
 from qinling.utils import etcd_util
 
+from localcloud import util
+
 LOG = logging.getLogger(__name__)
 
 OPTS_GROUP = 'local_executor'
@@ -57,15 +59,8 @@ def register_opts(conf):
 
 def process_start_time(pid):
     """Kernel start time of ``pid`` (to tell our process from a reused PID), or None."""
-    try:
-        with open('/proc/%d/stat' % pid) as f:
-            data = f.read()
-    except OSError:
-        return None
-    fields = data[data.rindex(')') + 2:].split()
-    if fields[0] in ('Z', 'X'):
-        return None
-    return int(fields[19])
+    stat = util.proc_stat(pid)
+    return stat.starttime if util.proc_alive(stat) else None
 
 
 class Worker:
@@ -92,10 +87,7 @@ class Worker:
         record = {k: getattr(self, k) for k in (
             'name', 'function_id', 'function_version', 'runtime_id', 'pid',
             'start_time', 'url')}
-        tmp = self.record_path + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(record, f)
-        os.replace(tmp, self.record_path)
+        util.write_file(self.record_path, json.dumps(record))
 
     @classmethod
     def load(cls, work_dir):

@@ -54,6 +54,8 @@ import urllib.request
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from localcloud import util
+
 TIMEOUT_OUTPUT = 'Function execution timeout.'
 KILLED_OUTPUT = ('Function execution failed because of too much resource '
                  'consumption.')
@@ -376,9 +378,7 @@ def main(argv=None):
     server.runs_dir = runs_dir
     # The orchestrator waits for this file: the port is known only once bound.
     port_file = os.path.join(options.work_dir, 'port')
-    with open(port_file + '.tmp', 'w') as f:
-        f.write(str(server.server_address[1]))
-    os.replace(port_file + '.tmp', port_file)
+    util.write_file(port_file, str(server.server_address[1]))
     threading.Thread(target=exit_when_orphaned, args=(os.getppid(),),
                      daemon=True).start()
     print('worker listening on http://%s:%d' % server.server_address, flush=True)

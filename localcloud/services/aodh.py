@@ -3,8 +3,7 @@ import os
 
 from localcloud import util
 from localcloud.services import base
-from localcloud.services import keystone
-from localcloud.services import mariadb
+from localcloud.services import common
 
 # Aodh's production default is 60 s: a new or re-armed event alarm is ignored by the
 # listener until its per-project cache expires. 1 s keeps the local cloud responsive.
@@ -36,7 +35,7 @@ class Aodh(base.Service):
         util.write_ini(self.conf_path(cloud), {
             'DEFAULT': {'transport_url': cloud.transport_url, 'event_alarm_cache_ttl': ttl,
                         'record_history': True, 'use_stderr': True},
-            'database': {'connection': mariadb.database_url(cloud, 'aodh')},
+            'database': {'connection': common.database_url(cloud, 'aodh')},
             'api': {'auth_mode': 'keystone', 'host': cloud.host,
                     'port': cloud.port('aodh-api')},
             'keystone_authtoken': dict(self.auth(cloud), www_authenticate_uri=cloud.keystone_url,
@@ -51,15 +50,15 @@ class Aodh(base.Service):
         util.write_ini(self.conf_path(cloud, 'listener'), {
             'DEFAULT': {'executor_thread_pool_size': 1}})
         # aodh.wsgi.api takes no config path: oslo.config finds ~/aodh.conf
-        keystone.gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port('aodh-api'),
-                               'aodh.wsgi.api:application', {'HOME': d})
+        common.gunicorn_conf(cloud, d, cloud.port('aodh-api'),
+                             'aodh.wsgi.api:application', {'HOME': d})
 
     def databases(self, cloud):
         return ['aodh']
 
     def init(self, cloud):
         marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'db-ready'),
-                             mariadb.database_url(cloud, 'aodh'))
+                             common.database_url(cloud, 'aodh'))
         if not marker.done():
             with util.step('aodh: dbsync'):
                 util.run([cloud.venv_bin('aodh-dbsync'), '--config-file', self.conf_path(cloud)],
@@ -80,8 +79,7 @@ class Aodh(base.Service):
         # events sent before the listener declared its queue are dropped: wait for it
         if not util.http_ok(cloud.url('aodh-api', '/')):
             return False
-        from localcloud.services import rabbitmq
-        return rabbitmq.queue_exists(cloud, EVENT_QUEUE)
+        return common.queue_exists(cloud, EVENT_QUEUE)
 
     def catalog(self, cloud):
         return [base.CatalogEntry('alarming', 'aodh', cloud.url('aodh-api'))]

@@ -15,8 +15,7 @@ import shutil
 
 from localcloud import util
 from localcloud.services import base
-from localcloud.services import keystone
-from localcloud.services import mariadb
+from localcloud.services import common
 
 PLUGIN_MODULE = os.path.join('etc', 'heat-plugin', 'heat_qinling_plugin.py')
 TRIGGERS = os.path.join('templates', 'triggers')
@@ -79,7 +78,7 @@ class Heat(base.Service):
                 # resources that nothing depends on.
                 'observe_on_update': True,
             },
-            'database': {'connection': mariadb.database_url(cloud, 'heat')},
+            'database': {'connection': common.database_url(cloud, 'heat')},
             'paste_deploy': {'api_paste_config': os.path.join(cloud.venv, 'etc', 'heat',
                                                               'api-paste.ini')},
             'keystone_authtoken': dict(auth, www_authenticate_uri=cloud.keystone_url,
@@ -93,8 +92,8 @@ class Heat(base.Service):
             'ec2authtoken': {'auth_uri': cloud.keystone_url},
             'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
         })
-        keystone.gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port('heat-api'),
-                               'heat.wsgi.api:application', {'HOME': d})
+        common.gunicorn_conf(cloud, d, cloud.port('heat-api'),
+                             'heat.wsgi.api:application', {'HOME': d})
         self._install_trigger_catalog(cloud)
 
     def databases(self, cloud):
@@ -102,7 +101,7 @@ class Heat(base.Service):
 
     def init(self, cloud):
         marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'db-ready'),
-                             mariadb.database_url(cloud, 'heat'))
+                             common.database_url(cloud, 'heat'))
         if not marker.done():
             with util.step('heat: heat-manage db_sync'):
                 util.run([cloud.venv_bin('heat-manage'), '--config-file', self.conf_path(cloud),
@@ -146,8 +145,8 @@ class Heat(base.Service):
 
     def healthy(self, cloud):
         # the engine declares its RPC queue 'engine' once it serves (fresh broker per up)
-        from localcloud.services import rabbitmq
-        return util.http_ok(cloud.url('heat-api', '/')) and rabbitmq.queue_exists(cloud, 'engine')
+        return (util.http_ok(cloud.url('heat-api', '/'))
+                and common.queue_exists(cloud, 'engine'))
 
     def catalog(self, cloud):
         return [base.CatalogEntry('orchestration', 'heat',

@@ -20,7 +20,7 @@ import sys
 
 from localcloud import util
 from localcloud.services import base
-from localcloud.services import keystone
+from localcloud.services import common
 
 REQUIREMENTS = ['horizon==27.*', 'heat-dashboard==16.*', 'gunicorn', 'whitenoise']
 WEBROOT = '/'
@@ -170,10 +170,9 @@ class Horizon(base.Service):
         files = self.rendered_files(cloud)
         for path, text in sorted(files.items()):
             util.write_file(path, text)
-        keystone.gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'),
-                               cloud.port(self.name), WSGI_MODULE + ':application',
-                               {'DJANGO_SETTINGS_MODULE': 'openstack_dashboard.settings'},
-                               workers=1, threads=4)
+        common.gunicorn_conf(cloud, d, cloud.port(self.name), WSGI_MODULE + ':application',
+                             {'DJANGO_SETTINGS_MODULE': 'openstack_dashboard.settings'},
+                             workers=1, threads=4)
         self._collect_static(cloud, files)
 
     def _collect_static(self, cloud, files):

@@ -8,22 +8,10 @@ import grp
 import os
 import pwd
 
+from localcloud import clients
 from localcloud import util
 from localcloud.services import base
-from localcloud.services import mariadb
-
-GUNICORN_CONF = '''\
-# rendered by localcloud; keystone parses sys.argv, so gunicorn gets no flags
-bind = "{host}:{port}"
-workers = {workers}
-threads = {threads}
-worker_class = "gthread"
-wsgi_app = "{app}"
-raw_env = {raw_env!r}
-accesslog = "-"
-errorlog = "-"
-timeout = 120
-'''
+from localcloud.services import common
 
 # bcrypt cost of the password hashes Keystone stores. Keystone's default, 12, costs
 # 240-480 ms of CPU per password login here, and Qinling logs in with a password
@@ -34,13 +22,6 @@ timeout = 120
 PASSWORD_HASH_ROUNDS = 4
 
 ROLES = ('admin', 'member', 'reader', 'heat_stack_owner', 'heat_stack_user')
-
-
-def gunicorn_conf(cloud, path, port, app, env, workers=1, threads=4):
-    """Render a gunicorn.conf.py (shared by the WSGI services of the cloud)."""
-    util.write_file(path, GUNICORN_CONF.format(
-        host=cloud.host, port=port, app=app, workers=workers, threads=threads,
-        raw_env=['%s=%s' % kv for kv in sorted(env.items())]))
 
 
 class Keystone(base.Service):
@@ -57,7 +38,7 @@ class Keystone(base.Service):
         util.write_ini(self.conf_path(cloud), {
             'DEFAULT': {'use_stderr': True},
             'identity': {'password_hash_rounds': PASSWORD_HASH_ROUNDS},
-            'database': {'connection': mariadb.database_url(cloud, 'keystone')},
+            'database': {'connection': common.database_url(cloud, 'keystone')},
             'token': {'provider': 'fernet'},
             'fernet_tokens': {'key_repository': os.path.join(d, 'fernet-keys')},
             'fernet_receipts': {'key_repository': os.path.join(d, 'fernet-keys')},
@@ -69,7 +50,7 @@ class Keystone(base.Service):
         # "403 identity:create_trust ... request was made with domain scope"
         # now and then: a project-scoped request checked with the domain of a
         # concurrent domain-scoped one (Heat's stack-domain admin).
-        gunicorn_conf(cloud, os.path.join(d, 'gunicorn.conf.py'), cloud.port(self.name),
+        common.gunicorn_conf(cloud, d, cloud.port(self.name),
                       'keystone.wsgi.api:application',
                       {'OS_KEYSTONE_CONFIG_FILES': self.conf_path(cloud)},
                       workers=2, threads=1)
@@ -81,7 +62,7 @@ class Keystone(base.Service):
         """Schema, keys and the admin user/project/endpoint (once per database)."""
         d = cloud.service_dir(self.name)
         marker = util.Marker(os.path.join(d, 'db-ready'),
-                             [cloud.keystone_url, mariadb.database_url(cloud, 'keystone')])
+                             [cloud.keystone_url, common.database_url(cloud, 'keystone')])
         if marker.done():
             return
         manage = [cloud.venv_bin('keystone-manage'), '--config-file', self.conf_path(cloud)]
@@ -115,7 +96,7 @@ class Keystone(base.Service):
     def bootstrap(self, cloud):
         spec = registration_spec(cloud)
         marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'registered'),
-                             [spec, mariadb.database_url(cloud, 'keystone')])
+                             [spec, common.database_url(cloud, 'keystone')])
         if marker.done():
             return
         with util.step('keystone: registering catalog, service users, demo project'):
@@ -137,18 +118,11 @@ def registration_spec(cloud):
             'password_hash_rounds': PASSWORD_HASH_ROUNDS}
 
 
-def admin_session(cloud):
-    """A keystoneauth session as admin (main venv only)."""
-    from keystoneauth1 import session
-    from keystoneauth1.identity import v3
-    return session.Session(auth=v3.Password(**cloud.credentials('admin')))
-
-
 def register(cloud, spec):
     """Create what ``spec`` names unless it exists (main venv only)."""
     from keystoneclient.v3 import client
 
-    ks = client.Client(session=admin_session(cloud), interface='public')
+    ks = client.Client(session=clients.session(cloud, 'admin'), interface='public')
 
     def find(manager, name, **filters):
         found = [x for x in manager.list(name=name, **filters) if x.name == name]
@@ -209,13 +183,3 @@ def register(cloud, spec):
                                     region=region, enabled=True)
             elif endpoint.url != url:
                 ks.endpoints.update(endpoint, url=url)
-
-
-def project_id(cloud, name):
-    """The id of project ``name`` in the Default domain (main venv only)."""
-    from keystoneclient.v3 import client
-    ks = client.Client(session=admin_session(cloud), interface='public')
-    found = [p for p in ks.projects.list(name=name, domain='default') if p.name == name]
-    if not found:
-        raise LookupError('no project %r in Keystone (did `up` finish?)' % name)
-    return found[0].id

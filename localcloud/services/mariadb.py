@@ -11,6 +11,7 @@ import os
 
 from localcloud import util
 from localcloud.services import base
+from localcloud.services import common
 
 MARIADBD = '/usr/sbin/mariadbd'
 INSTALL_DB = '/usr/bin/mariadb-install-db'
@@ -85,7 +86,7 @@ class MariaDB(base.Service):
         names = sorted({n for s in cloud.services() for n in s.databases(cloud)})
         d = self.paths(cloud)['dir']
         spec = {'root': cloud.secret('mariadb_root'),
-                'databases': {n: cloud.secret(db_secret(n)) for n in names}}
+                'databases': {n: cloud.secret(common.db_secret(n)) for n in names}}
         root = util.Marker(os.path.join(d, 'data', 'localcloud-root'), spec['root'])
         marker = util.Marker(os.path.join(d, 'data', 'localcloud-databases'), spec)
         if marker.done():
@@ -108,16 +109,6 @@ class MariaDB(base.Service):
                     'GRANT ALL PRIVILEGES ON `%s`.* TO %s;' % (name, user)]
             self.sql(cloud, ''.join(statements))
         marker.mark()
-
-
-def db_secret(name):
-    return 'mariadb_' + name
-
-
-def database_url(cloud, name):
-    """oslo.db's connection URL for database ``name`` (user ``name``), via PyMySQL."""
-    return 'mysql+pymysql://%s:%s@%s:%d/%s?charset=utf8' % (
-        name, cloud.secret(db_secret(name)), cloud.host, cloud.port('mariadb'), name)
 
 
 def _os_user():

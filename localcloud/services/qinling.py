@@ -13,9 +13,10 @@ import os
 import sys
 import time
 
+from localcloud import clients
 from localcloud import util
 from localcloud.services import base
-from localcloud.services import mariadb
+from localcloud.services import common
 
 REQUIREMENTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                             'qinling-requirements.txt')
@@ -113,7 +114,7 @@ class Qinling(base.Service):
             'api': {'host': cloud.host, 'port': port, 'api_workers': 1,
                     'enable_job_handler': True},
             'pecan': {'auth_enable': True},
-            'database': {'connection': mariadb.database_url(cloud, 'qinling')},
+            'database': {'connection': common.database_url(cloud, 'qinling')},
             'storage': {'file_system_dir': os.path.join(d, 'packages')},
             'etcd': {'host': cloud.host, 'port': cloud.port('etcd'), 'protocol': 'http'},
             'keystone_authtoken': {
@@ -138,7 +139,7 @@ class Qinling(base.Service):
     def init(self, cloud):
         """The schema, by Qinling's own migrations (001 to 011)."""
         marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'db-ready'),
-                             mariadb.database_url(cloud, 'qinling'))
+                             common.database_url(cloud, 'qinling'))
         if not marker.done():
             with util.step('qinling: qinling-db-manage upgrade head'):
                 util.run([os.path.join(cloud.qinling_venv, 'bin', 'qinling-db-manage'),
@@ -163,11 +164,10 @@ class Qinling(base.Service):
         try:
             with open(os.path.join(self.work_dir(cloud), 'engine.ready')) as f:
                 pid, start_time = (int(x) for x in f.read().split())
-            with open('/proc/%d/stat' % pid) as f:
-                stat = f.read()
         except (OSError, ValueError):
             return False
-        return int(stat[stat.rindex(')') + 2:].split()[19]) == start_time
+        stat = util.proc_stat(pid)
+        return util.proc_alive(stat) and stat.starttime == start_time
 
     # -- Keystone registration and bootstrap ------------------------------
     def catalog(self, cloud):
@@ -178,10 +178,7 @@ class Qinling(base.Service):
 
     def bootstrap(self, cloud):
         """Ensure the public runtime ``python3`` exists and is available (as admin)."""
-        from keystoneauth1 import session
-        from keystoneauth1.identity import v3
-
-        admin = session.Session(auth=v3.Password(**cloud.credentials('admin')))
+        admin = clients.session(cloud, 'admin')
         runtimes_url = self.url(cloud, '/v1/runtimes')
         found = [r for r in admin.get(runtimes_url).json()['runtimes']
                  if r['name'] == RUNTIME_NAME]

@@ -94,17 +94,3 @@ class RabbitMQ(base.Service):
             if '"guest"' in users:
                 self.ctl(cloud, 'delete_user', 'guest')
         marker.mark()
-
-
-def queue_exists(cloud, queue):
-    """Whether ``queue`` is declared on the cloud's broker (passive declare; main venv only)."""
-    import kombu
-    # kombu spells oslo.messaging's rabbit:// as amqp://
-    url = 'amqp://' + cloud.transport_url.split('://', 1)[1]
-    with kombu.Connection(url, connect_timeout=2) as conn:
-        channel = conn.channel()
-        try:
-            channel.queue_declare(queue=queue, passive=True)
-            return True
-        except Exception:  # amqp NotFound closes the channel
-            return False

@@ -1,0 +1,56 @@
+"""What several service modules share (devstack's ``functions-common``):
+the gunicorn configuration of the WSGI services, the database URL of a service,
+and whether a queue exists on the cloud's broker.
+
+Service modules import this module, never each other. Keystone sessions (as
+admin or demo) come from ``localcloud.clients.session``.
+"""
+import os
+
+from localcloud import util
+
+GUNICORN_CONF = '''\
+# rendered by localcloud; keystone parses sys.argv, so gunicorn gets no flags
+bind = "{host}:{port}"
+workers = {workers}
+threads = {threads}
+worker_class = "gthread"
+wsgi_app = "{app}"
+raw_env = {raw_env!r}
+accesslog = "-"
+errorlog = "-"
+timeout = 120
+'''
+
+
+def gunicorn_conf(cloud, service_dir, port, app, env, workers=1, threads=4):
+    """Render ``<service_dir>/gunicorn.conf.py``; gunicorn, started in
+    ``service_dir``, reads it from there."""
+    util.write_file(os.path.join(service_dir, 'gunicorn.conf.py'), GUNICORN_CONF.format(
+        host=cloud.host, port=port, app=app, workers=workers, threads=threads,
+        raw_env=['%s=%s' % kv for kv in sorted(env.items())]))
+
+
+def db_secret(name):
+    """The secrets.json key of the password of database user ``name``."""
+    return 'mariadb_' + name
+
+
+def database_url(cloud, name):
+    """oslo.db's connection URL for database ``name`` (user ``name``), via PyMySQL."""
+    return 'mysql+pymysql://%s:%s@%s:%d/%s?charset=utf8' % (
+        name, cloud.secret(db_secret(name)), cloud.host, cloud.port('mariadb'), name)
+
+
+def queue_exists(cloud, queue):
+    """Whether ``queue`` is declared on the cloud's broker (passive declare; main venv only)."""
+    import kombu
+    # kombu spells oslo.messaging's rabbit:// as amqp://
+    url = 'amqp://' + cloud.transport_url.split('://', 1)[1]
+    with kombu.Connection(url, connect_timeout=2) as conn:
+        channel = conn.channel()
+        try:
+            channel.queue_declare(queue=queue, passive=True)
+            return True
+        except Exception:  # amqp NotFound closes the channel
+            return False
