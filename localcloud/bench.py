@@ -612,10 +612,10 @@ def memory(cloud, results):
 
 def cloud_parts(cloud, parts, args, results):
     """stacks, latency and memory, in this interpreter (the main venv)."""
-    from localcloud import cli as cli_mod
-    if not cli_mod.rows(cloud, cloud.services())[1]:
+    from localcloud import lifecycle
+    if not lifecycle.rows(cloud, cloud.services())[1]:
         say('the cloud is not up: tools/localcloud up ...')
-        cli_mod.up(cloud)
+        lifecycle.up(cloud)
     workdir = tempfile.mkdtemp(prefix='heat-qinling-bench-')
     try:
         if 'cli' in parts:

@@ -12,21 +12,6 @@ from localcloud import util
 
 DEFAULT_BASE_PORT = 17000
 
-# The one port table: service/listener name -> offset from the base port.
-PORT_OFFSETS = {
-    'keystone': 0,
-    'heat-api': 4,
-    'aodh-api': 42,
-    'qinling-api': 70,
-    'horizon': 80,
-    'rabbitmq': 672,
-    'rabbitmq-dist': 673,
-    'epmd': 674,
-    'etcd': 379,
-    'etcd-peer': 380,
-    'mariadb': 306,
-}
-
 SECRET_ALPHABET = string.ascii_letters + string.digits
 SECRET_LENGTH = 32   # heat's auth_encryption_key must be exactly 32 chars
 
@@ -98,15 +83,17 @@ class Cloud:
 
     # -- ports and URLs ----------------------------------------------------
     def port(self, name):
-        """Base port + the fixed offset of ``name``; env LOCALCLOUD_PORT_<NAME> wins."""
+        """Base port + the offset the service owning listener ``name`` declares
+        (its ``ports``); env LOCALCLOUD_PORT_<NAME> wins."""
         override = os.environ.get('LOCALCLOUD_PORT_' + name.upper().replace('-', '_'))
         if override:
             return int(override)
+        from localcloud import services
         try:
-            return self.base_port + PORT_OFFSETS[name]
+            return self.base_port + services.port_offsets()[name]
         except KeyError:
-            raise KeyError('no port offset for %r; add it to PORT_OFFSETS in %s'
-                           % (name, __file__)) from None
+            raise KeyError('no port offset for %r; add it to the ports of its service '
+                           'in localcloud/services/' % name) from None
 
     def url(self, name, path=''):
         return 'http://%s:%d%s' % (self.host, self.port(name), path)
@@ -159,7 +146,7 @@ class Cloud:
 
     # -- services and processes -------------------------------------------
     def services(self):
-        """Service instances in start order (a not-yet-importable module is skipped)."""
+        """Service instances in start order (a broken service module raises)."""
         from localcloud import services
         return services.load_services()
 

@@ -16,6 +16,8 @@ import time
 import uuid
 
 from localcloud import clients
+from localcloud import events
+from localcloud import lifecycle
 from localcloud.services import horizon
 
 DEFAULT_STACK_NAME = 'demo-chain'
@@ -66,12 +68,9 @@ class Walkthrough:
         return clients.run_cli(self.cloud, list(argv), **kwargs)
 
     def run(self):
-        from localcloud import cli
-        from localcloud import events
-
         cloud = self.cloud
         with self.step('bring the local cloud up (tools/localcloud up)', logs=()):
-            cli.up(cloud)
+            lifecycle.up(cloud)
 
         heat = clients.heat(cloud)
         with self.step('remove the stack %s of an earlier demo, if any' % self.stack_name,

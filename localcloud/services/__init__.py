@@ -1,20 +1,20 @@
-"""The local-cloud services, one module each, and their start order.
+"""The registry of the local-cloud services: one module each, listed here.
 
-Each module defines one ``base.Service`` subclass; ``load_services`` finds it. A module
-that does not exist yet or cannot be imported is skipped with a note on stderr, so a
-service being written elsewhere slots in as soon as its module imports.
+Each module defines one ``base.Service`` subclass whose class attributes say
+everything about the service (order, backing, ports, start timeout). A module
+that cannot be imported, or defines no service, is an error: the cloud never
+comes up without one of its services.
 """
+import functools
 import importlib
 import inspect
-import sys
 
 from localcloud.services import base
 
-START_ORDER = ['rabbitmq', 'etcd', 'mariadb', 'keystone', 'aodh', 'qinling', 'heat',
-               'horizon']
-OPTIONAL = {'qinling'}
-# the bus, the key-value store and the database: stopped after everything that uses them
-BACKING = {'rabbitmq', 'etcd', 'mariadb'}
+# Which services the cloud has; their start order is their ``order``.
+MODULES = ('aodh', 'etcd', 'heat', 'horizon', 'keystone', 'mariadb', 'qinling',
+           'rabbitmq')
+PACKAGE = 'localcloud.services'
 
 
 def service_class(module):
@@ -26,16 +26,41 @@ def service_class(module):
     raise LookupError('%s defines no Service subclass with a name' % module.__name__)
 
 
-def load_services(names=None):
-    """Service instances in start order."""
-    loaded = []
-    for name in names or START_ORDER:
-        try:
-            module = importlib.import_module('localcloud.services.' + name)
-            loaded.append(service_class(module)())
-        except Exception as exc:  # noqa: BLE001 - any import failure of an optional service
-            if name not in OPTIONAL:
-                raise
-            print('localcloud: skipping service %s (%s: %s)'
-                  % (name, type(exc).__name__, exc), file=sys.stderr)
-    return loaded
+@functools.lru_cache(maxsize=None)
+def service_classes(modules=None):
+    """The Service classes of ``modules`` (names under this package, or dotted
+    module paths; default ``MODULES``), in start order. Raises ImportError or
+    LookupError for a broken module, ValueError for clashing facts."""
+    classes = []
+    for name in modules or MODULES:
+        module = importlib.import_module(name if '.' in name else PACKAGE + '.' + name)
+        classes.append(service_class(module))
+    for cls in classes:
+        if cls.order is None:
+            raise ValueError('service %s has no order' % cls.name)
+    classes.sort(key=lambda cls: cls.order)
+    _check_unique('service name', [(c.name, c.name) for c in classes])
+    _check_unique('start order', [(c.order, c.name) for c in classes])
+    _check_unique('port name', [(p, c.name) for c in classes for p in c.ports])
+    _check_unique('port offset', [(o, c.name) for c in classes for o in c.ports.values()])
+    return tuple(classes)
+
+
+def _check_unique(what, pairs):
+    seen = {}
+    for value, owner in pairs:
+        if value in seen:
+            raise ValueError('%s %r is claimed by both %s and %s'
+                             % (what, value, seen[value], owner))
+        seen[value] = owner
+
+
+def load_services(modules=None):
+    """Service instances in start order (see ``service_classes``)."""
+    return [cls() for cls in service_classes(tuple(modules) if modules else None)]
+
+
+def port_offsets():
+    """Listener name -> offset from the base port, for every service."""
+    return {name: offset for cls in service_classes()
+            for name, offset in cls.ports.items()}

@@ -15,7 +15,8 @@ class Aodh(base.Service):
     """Alarming: event alarms whose http actions call Qinling webhooks."""
 
     name = 'aodh'
-    port_offset = 42
+    order = 50
+    ports = {'aodh-api': 42}
 
     def conf_path(self, cloud, which='aodh'):
         return os.path.join(cloud.service_dir(self.name), which + '.conf')

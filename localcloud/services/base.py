@@ -1,10 +1,27 @@
-"""The contract every local-cloud service module implements.
+"""The contract every local-cloud service module implements (devstack's ``lib/<service>``).
 
-A service knows how to install, configure, start and health-check itself and
-nothing about the internals of the others. The supervisor knows processes,
-not OpenStack; the CLI walks the services in order.
+One module per service, one ``Service`` subclass in it. Its class attributes are
+everything the rest of the local cloud knows about the service: its start
+``order``, whether it is a ``backing`` service, its ``ports`` and its
+``start_timeout``. Its methods are the steps the lifecycle module
+(``localcloud.lifecycle``) runs, in this order:
+
+- ``install``: packages and venvs (idempotent);
+- ``configure``: writes its files, nothing else;
+- ``init``: one-time setup before its processes start, with the backing services
+  up: data dirs, schema migrations, keys;
+- ``processes``: what the supervisor starts (the *start* step);
+- ``healthy``: a quick probe;
+- ``bootstrap``: one-time setup once healthy (users, runtimes); ``catalog``,
+  ``service_users`` and ``databases`` are what Keystone and MariaDB set up for it.
+
+A service module imports ``base``, ``common`` and ``localcloud.util`` /
+``localcloud.clients``, never another service module. The supervisor knows
+processes, not OpenStack.
 """
 import dataclasses
+
+DEFAULT_START_TIMEOUT = 120
 
 
 @dataclasses.dataclass
@@ -25,20 +42,30 @@ class CatalogEntry:
 
 
 class Service:
-    """Base class; subclasses override what they need."""
+    """Base class; subclasses set the facts and override the steps they need."""
 
+    # -- facts -------------------------------------------------------------
     name = None          # e.g. 'keystone'
-    port_offset = None   # port = cloud.port(name) (base port + offset, overridable)
+    # start order: lower first; bootstrap runs in this order, down in reverse
+    order = None
+    # the bus, the key-value store and the database: started in the first
+    # wave, before every other service, and stopped after all of them
+    backing = False
+    # listener name -> offset from the cloud's base port (cloud.port(name))
+    ports = {}
+    # seconds from its processes' start until it must be healthy
+    start_timeout = DEFAULT_START_TIMEOUT
     # True when install() touches nothing the main venv's install does (apt
     # packages, a venv of its own): it then runs at the same time as the other
     # installs; else after the main venv is ready.
     parallel_install = False
 
+    # -- steps -------------------------------------------------------------
     def install(self, cloud):
         """Idempotent: apt packages, venv contents. Fast when done already."""
 
     def configure(self, cloud):
-        """Render config files under cloud.service_dir(self.name)."""
+        """Render config files under cloud.service_dir(self.name); files only."""
 
     def databases(self, cloud):
         """Names of the MariaDB databases it needs (each gets a user of that name)."""

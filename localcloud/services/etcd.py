@@ -13,8 +13,10 @@ class Etcd(base.Service):
     """A single-member etcd with its data in the state dir."""
 
     name = 'etcd'
-    parallel_install = True  # apt or a venv of its own
-    port_offset = 379
+    order = 20
+    backing = True
+    ports = {'etcd': 379, 'etcd-peer': 380}
+    parallel_install = True  # apt packages
 
     def install(self, cloud):
         util.ensure_apt(['etcd-server'], [ETCD])

@@ -26,7 +26,8 @@ class Heat(base.Service):
     """Orchestration, with OS::Qinling::* types from the plugin."""
 
     name = 'heat'
-    port_offset = 4
+    order = 70
+    ports = {'heat-api': 4}
 
     def conf_path(self, cloud):
         # ~/heat.conf with HOME = this dir: how heat.wsgi.api (no config argument) finds it

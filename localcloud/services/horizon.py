@@ -2,7 +2,7 @@
 
 Own venv (``<state>/horizon-venv``: Django and Horizon's pins stay out of the main venv),
 gunicorn for the Django app, WhiteNoise (a WSGI wrapper) for the static files that
-``collectstatic`` + ``compress`` put under ``<state>/horizon/static`` at configure time.
+``collectstatic`` + ``compress`` put under ``<state>/horizon/static`` in its init step.
 That step runs only when the venv or the rendered settings changed, so a warm ``up``
 starts Horizon in seconds.
 
@@ -94,8 +94,9 @@ class Horizon(base.Service):
     """The dashboard with the Orchestration panels."""
 
     name = 'horizon'
-    port_offset = 80
-    parallel_install = True   # a venv of its own
+    order = 80
+    ports = {'horizon': 80}
+    parallel_install = True  # a venv of its own
 
     # -- paths -------------------------------------------------------------
     def venv(self, cloud):
@@ -173,10 +174,10 @@ class Horizon(base.Service):
         common.gunicorn_conf(cloud, d, cloud.port(self.name), WSGI_MODULE + ':application',
                              {'DJANGO_SETTINGS_MODULE': 'openstack_dashboard.settings'},
                              workers=1, threads=4)
-        self._collect_static(cloud, files)
 
-    def _collect_static(self, cloud, files):
+    def init(self, cloud):
         """collectstatic + offline compress, only when the venv or the settings changed."""
+        files = self.rendered_files(cloud)
         with open(os.path.join(self.venv(cloud), '.localcloud-requirements')) as f:
             installed = f.read()
         marker = util.Marker(

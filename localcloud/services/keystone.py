@@ -28,7 +28,8 @@ class Keystone(base.Service):
     """Identity: the catalog and every user of the cloud."""
 
     name = 'keystone'
-    port_offset = 0
+    order = 40
+    ports = {'keystone': 0}
 
     def conf_path(self, cloud):
         return os.path.join(cloud.service_dir(self.name), 'keystone.conf')

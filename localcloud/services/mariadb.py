@@ -45,7 +45,9 @@ class MariaDB(base.Service):
     """The database of Keystone, Heat, Aodh and Qinling."""
 
     name = 'mariadb'
-    port_offset = 306
+    order = 30
+    backing = True
+    ports = {'mariadb': 306}
 
     def paths(self, cloud):
         d = cloud.service_dir(self.name)
@@ -60,6 +62,10 @@ class MariaDB(base.Service):
         util.write_file(p['cnf'], MY_CNF.format(
             data=p['data'], socket=p['socket'], pid=p['pid'], port=cloud.port(self.name),
             host=cloud.host))
+
+    def init(self, cloud):
+        """The data dir, once (``mariadb-install-db``)."""
+        p = self.paths(cloud)
         if not os.path.isdir(os.path.join(p['data'], 'mysql')):
             with util.step('mariadb: mariadb-install-db'):
                 util.run([INSTALL_DB, '--defaults-file=' + p['cnf'], '--user=' + _os_user(),

@@ -56,9 +56,10 @@ class Qinling(base.Service):
     """qinling-api + qinling-engine with the local executor."""
 
     name = 'qinling'
-    parallel_install = True  # apt or a venv of its own
-    port_offset = 70
+    order = 60
+    ports = {'qinling-api': 70}
     start_timeout = 90
+    parallel_install = True  # a venv of its own
 
     # -- paths -------------------------------------------------------------
     def conf_path(self, cloud):

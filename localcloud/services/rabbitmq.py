@@ -17,8 +17,10 @@ class RabbitMQ(base.Service):
     """The oslo.messaging transport of Aodh and Heat."""
 
     name = 'rabbitmq'
-    parallel_install = True  # apt or a venv of its own
-    port_offset = 672
+    order = 10
+    backing = True
+    ports = {'rabbitmq': 672, 'rabbitmq-dist': 673, 'epmd': 674}
+    parallel_install = True  # apt packages
 
     def node(self, cloud):
         return 'localcloud%d@localhost' % cloud.base_port

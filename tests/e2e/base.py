@@ -20,6 +20,7 @@ from oslotest import base
 from localcloud import clients
 from localcloud import config
 from localcloud import events
+from localcloud import lifecycle
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEMPLATES = os.path.join(REPO, 'templates')
@@ -43,8 +44,7 @@ def running_cloud():
         try:
             if not os.path.isdir(cloud.state_dir):
                 raise LookupError('its state dir does not exist')
-            from localcloud import cli
-            table, ok = cli.rows(cloud, cloud.services())
+            table, ok = lifecycle.rows(cloud, cloud.services())
             if not table:
                 reason = 'no service is recorded'
             elif not ok:
@@ -179,9 +179,8 @@ class E2ETestCase(base.BaseTestCase):
 
     def start_missing(self):
         """``tools/localcloud up``: start what is not running, wait until healthy."""
-        from localcloud import cli
         with contextlib.redirect_stdout(io.StringIO()):
-            cli.up(self.cloud)
+            lifecycle.up(self.cloud)
 
     def keep_cloud_up(self):
         """Restart whatever a fault test stopped, even when the test fails."""

@@ -5,6 +5,7 @@ import os
 import subprocess
 
 from localcloud import clients
+from localcloud import lifecycle
 from tests.e2e import base
 
 
@@ -30,10 +31,9 @@ class CliTest(base.E2ETestCase):
         import contextlib
         import io
 
-        from localcloud import cli
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            cli.env(self.cloud, 'demo')
+            lifecycle.env(self.cloud, 'demo')
         self.assertIn("export PATH='%s'"
                       % os.path.dirname(self.cloud.client_bin('openstack')),
                       out.getvalue())

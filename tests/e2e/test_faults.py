@@ -7,6 +7,8 @@ records (``tools/localcloud up`` starts what is missing).
 """
 from testtools import content
 
+from localcloud import lifecycle
+
 from tests.e2e import base
 
 
@@ -153,9 +155,8 @@ class CloudRestartTest(base.E2ETestCase):
         before = self.inventory()
         stack = self.create_stack('e2e-restart')
         out = self.outputs(stack)
-        from localcloud import cli
         with base.contextlib.redirect_stdout(base.io.StringIO()):
-            cli.down(self.cloud)
+            lifecycle.down(self.cloud)
         self.start_missing()
         stack = self.heat.stacks.get(stack.id)
         self.assertEqual('CREATE_COMPLETE', stack.stack_status)

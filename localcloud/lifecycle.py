@@ -1,0 +1,217 @@
+"""The lifecycle of the local cloud (devstack's stack.sh / unstack.sh): install, up,
+status, down, destroy, and the commands around them (env, logs, emit-event).
+
+The command line (``localcloud.cli``), the demo, the benchmark and the tests call
+these functions; the services (``localcloud.services``) and the supervisor do the
+work.
+"""
+import concurrent.futures
+import os
+import subprocess
+import sys
+import time
+
+from localcloud import clients
+from localcloud import events
+from localcloud import services as services_mod
+from localcloud.services import horizon
+from localcloud import util
+
+
+def install(cloud):
+    """Independent installs at once: the main venv, the client venv and every service
+    whose ``parallel_install`` is true (apt packages, venvs of their own); the other
+    services' installs (which may add to the main venv) follow the main venv."""
+    started = time.monotonic()
+    services = cloud.services()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        main = pool.submit(util.ensure_main_venv, cloud)
+        independent = [pool.submit(util.ensure_client_venv, cloud)]
+        independent += [pool.submit(s.install, cloud) for s in services
+                        if getattr(s, 'parallel_install', False)]
+        main.result()
+        for service in services:
+            if not getattr(service, 'parallel_install', False):
+                service.install(cloud)
+        for future in independent:
+            future.result()
+    util.say('install: everything in place after %.1f s' % (time.monotonic() - started))
+    return services
+
+
+def process_port(cloud, name):
+    """The port of a process that listens on one of its own, else ''."""
+    if name in services_mod.port_offsets():
+        return cloud.port(name)
+    return ''
+
+
+def up(cloud):
+    """Install, then start in two waves: the bus, key-value store and database, then
+    every API service at once; bootstrap in start order once a wave is healthy."""
+    started = time.monotonic()
+    services = install(cloud)
+    backing = [s for s in services if s.backing]
+    for wave in (backing, [s for s in services if s not in backing]):
+        with concurrent.futures.ThreadPoolExecutor(max(1, len(wave))) as pool:
+            for future in [pool.submit(_start_service, cloud, s) for s in wave]:
+                future.result()
+        for service in wave:
+            service.bootstrap(cloud)
+    print_table(cloud, services)
+    util.say('up: all services healthy after %.1f s' % (time.monotonic() - started))
+    for line in access_hints(cloud, services):
+        util.say(line)
+
+
+def access_hints(cloud, services):
+    """Lines telling a user how to reach the cloud: the CLI and, if it runs, Horizon."""
+    hints = ['CLI as the demo user: eval "$(tools/localcloud env)"']
+    if any(s.name == 'horizon' for s in services):
+        hints.append(horizon.login_hint(cloud))
+    return hints
+
+
+def _start_service(cloud, service):
+    """Configure and start what is not running, then wait until healthy."""
+    sup = cloud.supervisor
+    if all(sup.running(p.name) for p in service.processes(cloud)) and _healthy(service, cloud):
+        return
+    with util.step('%s: configure' % service.name):
+        service.configure(cloud)
+    service.init(cloud)
+    procs = service.processes(cloud)
+    fresh = []
+    for proc in procs:
+        if not sup.running(proc.name):
+            pid = sup.start(proc, cloud.log_path(proc.name))
+            fresh.append(proc.name)
+            util.say('%s: started %s (pid %d, log %s)'
+                     % (service.name, proc.name, pid, cloud.log_path(proc.name)))
+    waited = sup.wait_until(lambda: _healthy(service, cloud), service.start_timeout,
+                            '%s to become healthy' % service.name,
+                            name=[p.name for p in procs])
+    util.say('%s: healthy after %.1f s' % (service.name, waited))
+    for name in fresh:
+        sup.annotate(name, ready_after=round(waited, 1))
+
+
+def _healthy(service, cloud):
+    try:
+        return bool(service.healthy(cloud))
+    except Exception:  # a probe that raises means not (yet) healthy
+        return False
+
+
+def rows(cloud, services):
+    """[(service, process, port, pid, startup, state)] and whether all is well."""
+    sup = cloud.supervisor
+    table, ok = [], True
+    for service in services:
+        healthy = _healthy(service, cloud)
+        for proc in service.processes(cloud):
+            pid = sup.running(proc.name)
+            rec = sup.record(proc.name) or {}
+            if not pid:
+                state = 'down'
+            else:
+                state = 'healthy' if healthy else 'running, unhealthy'
+            ok = ok and bool(pid) and healthy
+            ready = rec.get('ready_after')
+            table.append((service.name, proc.name, process_port(cloud, proc.name),
+                          pid or '-', '%.1f' % ready if pid and ready is not None else '-', state))
+    return table, ok
+
+
+def print_table(cloud, services):
+    """Print the status table; True if every process is up and healthy."""
+    table, ok = rows(cloud, services)
+    header = ('SERVICE', 'PROCESS', 'PORT', 'PID', 'STARTUP_S', 'STATE')
+    widths = [max(len(str(r[i])) for r in table + [header]) for i in range(len(header))]
+    for row in [header] + table:
+        print('  '.join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    return ok
+
+
+def down(cloud):
+    """Stop the recorded processes: the services in reverse start order, then the bus
+    and the key-value store; each tier is signalled at once and waited for together."""
+    sup = cloud.supervisor
+    started = time.monotonic()
+    try:
+        services = cloud.services()
+    except Exception as exc:  # still stop what is recorded
+        util.say('down: cannot load the service list (%s); stopping recorded PIDs only' % exc)
+        services = []
+    tiers = [[], []]
+    for service in reversed(services):
+        tiers[service.backing] += [
+            p.name for p in reversed(service.processes(cloud))]
+    known = tiers[0] + tiers[1]
+    tiers[0] = [n for n in sup.names() if n not in known] + tiers[0]
+    for names in tiers:
+        pids = {n: (sup.record(n) or {}).get('pid') for n in names}
+        for name in sup.stop_many(names):
+            util.say('stopped %s (pid %s)' % (name, pids[name]))
+    util.say('down: done in %.1f s' % (time.monotonic() - started))
+
+
+def status(cloud):
+    """Print the status table of every service; True if all is well."""
+    return print_table(cloud, cloud.services())
+
+
+def destroy(cloud):
+    """``down``, then remove the state dir (if it looks like one)."""
+    state = cloud.state_dir
+    if not os.path.isdir(state):
+        util.say('destroy: %s does not exist' % state)
+        return
+    # decided before `down`, which creates <state>/pids itself
+    if not any(os.path.exists(os.path.join(state, n)) for n in ('secrets.json', 'pids', 'venv')):
+        sys.exit('localcloud: %s does not look like a local-cloud state dir; not removing it'
+                 % state)
+    down(cloud)
+    with util.step('removing %s' % state):
+        util.rmtree(state)
+
+
+def env(cloud, who):
+    """Print the shell exports that make the openstack CLI act as ``who``."""
+    for key, value in clients.cli_env(cloud, who).items():
+        print("export %s='%s'" % (key, value))
+    print("export PATH='%s':\"$PATH\"" % os.path.dirname(cloud.client_bin('openstack')))
+    print('# %s' % horizon.login_hint(cloud))
+
+
+def logs(cloud, name, lines, follow):
+    """Tail the logs of a service or one process; the exit code of tail."""
+    sup = cloud.supervisor
+    paths = []
+    for service in cloud.services():
+        procs = [p.name for p in service.processes(cloud)]
+        if name == service.name or name in procs:
+            paths += [cloud.log_path(p) for p in procs if name in (service.name, p)]
+    if not paths and os.path.exists(cloud.log_path(name)):
+        paths = [cloud.log_path(name)]
+    paths = [p for p in paths if os.path.exists(p)]
+    if not paths:
+        sys.exit('localcloud: no log for %r (known: %s)' % (name, ', '.join(sup.names())))
+    argv = ['tail', '-n', str(lines)] + (['-F'] if follow else []) + paths
+    try:
+        return subprocess.call(argv)
+    except KeyboardInterrupt:
+        return 0
+
+
+def emit_event(cloud, event_type, traits, project):
+    """Send one event to Aodh and print its message id."""
+    pairs = []
+    for trait in traits:
+        name, sep, value = trait.partition('=')
+        if not sep:
+            sys.exit('localcloud: --trait wants name=value, got %r' % trait)
+        pairs.append((name, value))
+    project_id = project or clients.project_id(cloud, 'demo')
+    event = events.emit(cloud, event_type, pairs, project_id)
+    print(event['message_id'])
