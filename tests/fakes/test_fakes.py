@@ -14,6 +14,7 @@ from oslotest import base
 from qinlingclient.common import exceptions as qinling_exc
 from qinlingclient.v1 import client as qinling_client
 import requests
+import testscenarios
 
 from tests.fakes import aodh
 from tests.fakes import qinling
@@ -30,7 +31,8 @@ def _session(url):
     return session.Session(auth=token_endpoint.Token(url, 'fake-token'))
 
 
-class FakeQinlingTest(base.BaseTestCase):
+class FakeQinlingTestCase(base.BaseTestCase):
+    """A fake Qinling with one runtime, driven by python-qinlingclient."""
 
     def setUp(self):
         super().setUp()
@@ -48,6 +50,56 @@ class FakeQinlingTest(base.BaseTestCase):
         error = self.assertRaises(exc_class, call, *args, **kwargs)
         self.assertEqual(message, error.details)
         return error
+
+
+class FunctionCreateValidationTest(testscenarios.WithScenarios,
+                                   FakeQinlingTestCase):
+    """Each invalid create answers Qinling's error and writes nothing."""
+
+    scenarios = [
+        ('cpu', dict(
+            error=qinling_exc.HTTPBadRequest, kwargs={'cpu': 99},
+            message='cpu resource limitation not within the allowable '
+                    'range: 100 ~ 300(millicpu).')),
+        ('memory', dict(
+            error=qinling_exc.HTTPBadRequest,
+            kwargs={'memory_size': 'lots'},
+            message='Invalid memory resource specified. An integer is '
+                    'required.')),
+        ('md5_mismatch', dict(
+            error=qinling_exc.HTTPBadRequest, code={'md5sum': 'x'},
+            message='Package md5 mismatch.')),
+        ('not_a_zip', dict(
+            error=qinling_exc.HTTPBadRequest, package=b'not a zip',
+            message='Package is not a valid ZIP package.')),
+        ('runtime_not_available', dict(
+            error=qinling_exc.HTTPBadRequest, runtime_status='creating',
+            message='Runtime %(runtime)s is not available.')),
+        ('runtime_missing', dict(
+            error=qinling_exc.HTTPNotFound, runtime='missing',
+            message='Runtime not found [id=missing]')),
+    ]
+    kwargs = {}
+    code = {}
+    package = None
+    runtime_status = None
+    runtime = None
+
+    def test_rejected_nothing_written(self):
+        if self.runtime_status:
+            self.fake.runtimes[self.runtime_id]['status'] = (
+                self.runtime_status)
+        runtime = self.runtime or self.runtime_id
+        self._raises(self.error, self.message % {'runtime': runtime},
+                     self.client.functions.create,
+                     dict({'source': 'package'}, **self.code),
+                     runtime=runtime,
+                     package=io.BytesIO(self.package or _zip()),
+                     **self.kwargs)
+        self.assertEqual({}, self.fake.leftovers())
+
+
+class FakeQinlingTest(FakeQinlingTestCase):
 
     def test_runtime_becomes_available_or_error(self):
         runtime = self.client.runtimes.create('python3')
@@ -93,30 +145,6 @@ class FakeQinlingTest(base.BaseTestCase):
             'code': json.dumps({'source': 'image', 'image': 'busybox'})})
         self.assertEqual(201, response.status_code)
         self.assertIsNone(response.json()['entry'])
-
-    def test_function_create_validation(self):
-        create = self._create
-        self._raises(qinling_exc.HTTPBadRequest,
-                     'cpu resource limitation not within the allowable '
-                     'range: 100 ~ 300(millicpu).', create, cpu=99)
-        self._raises(qinling_exc.HTTPBadRequest,
-                     'Invalid memory resource specified. An integer is '
-                     'required.', create, memory_size='lots')
-        self._raises(qinling_exc.HTTPBadRequest, 'Package md5 mismatch.',
-                     self.client.functions.create,
-                     {'source': 'package', 'md5sum': 'x'},
-                     runtime=self.runtime_id, package=io.BytesIO(_zip()))
-        self._raises(qinling_exc.HTTPBadRequest,
-                     'Package is not a valid ZIP package.', create,
-                     package=b'not a zip')
-        self.fake.runtimes[self.runtime_id]['status'] = 'creating'
-        self._raises(qinling_exc.HTTPBadRequest,
-                     'Runtime %s is not available.' % self.runtime_id,
-                     create)
-        self.runtime_id = 'missing'
-        self._raises(qinling_exc.HTTPNotFound,
-                     'Runtime not found [id=missing]', create)
-        self.assertEqual({}, self.fake.leftovers())
 
     def test_function_update(self):
         function = self._create()
@@ -185,8 +213,8 @@ class FakeQinlingTest(base.BaseTestCase):
                      self.client.function_versions.delete, function.id, 1)
 
     # -- versions, aliases and alias-bound webhooks (issue 7) -------------
-    # Each test pins a behaviour of the real 5.0.0 server
-    # (qinling-lifecycle.md part d) that the plugin works around.
+    # Each test pins a behaviour of the real 5.0.0 server that the plugin
+    # works around.
 
     def _new_code(self, function, text):
         self.client.functions.update(function.id,
@@ -293,14 +321,7 @@ class FakeQinlingTest(base.BaseTestCase):
         self.assertEqual(1, invoked_version())
         self.client.function_aliases.update('live', function_version=2)
         self.assertEqual(2, invoked_version())
-        # A description-only PUT reads the webhook's NULL function_id,
-        # with or without the alias in the body.
-        for body in ({'description': 'e'},
-                     {'description': 'e', 'function_alias': 'live'}):
-            self._raises(qinling_exc.HTTPNotFound,
-                         'Function not found [id=None]',
-                         self.client.webhooks.update, webhook.id, **body)
-        # Work-around: through the alias's target, then back.
+        # Work-around (a description-only PUT 404s: AliasWebhookUpdateTest): through the alias's target, then back.
         self.client.webhooks.update(webhook.id, function_id=function.id,
                                     function_version=2)
         back = self.client.webhooks.update(webhook.id, function_alias='live',
@@ -370,7 +391,29 @@ class FakeQinlingTest(base.BaseTestCase):
         self.assertEqual([200] * 16, codes)
 
 
-class FakeAodhTest(base.BaseTestCase):
+class AliasWebhookUpdateTest(testscenarios.WithScenarios,
+                             FakeQinlingTestCase):
+    """A description-only PUT of a webhook on an alias reads the webhook's
+    NULL function_id, with or without the alias in the body."""
+
+    scenarios = [
+        ('description', dict(body={'description': 'e'})),
+        ('description_and_alias', dict(
+            body={'description': 'e', 'function_alias': 'live'})),
+    ]
+
+    def test_404s_and_changes_nothing(self):
+        function = self._create()
+        self.client.function_versions.create(function.id)
+        self.client.function_aliases.create('live', function.id, 1)
+        webhook = self.client.webhooks.create(None, function_alias='live',
+                                              description='d')
+        self._raises(qinling_exc.HTTPNotFound, 'Function not found [id=None]',
+                     self.client.webhooks.update, webhook.id, **self.body)
+        self.assertEqual('d', self.client.webhooks.get(webhook.id).description)
+
+
+class FakeAodhTestCase(base.BaseTestCase):
 
     # What Heat 27's OS::Aodh::EventAlarm sends for a small template.
     HEAT_PROPS = {'name': 'stack-alarm-abc', 'type': 'event',
@@ -389,6 +432,9 @@ class FakeAodhTest(base.BaseTestCase):
         self.fake = self.useFixture(aodh.FakeAodh())
         self.client = aodh_client.Client(
             session=_session(self.fake.url), endpoint_override=self.fake.url)
+
+
+class FakeAodhTest(FakeAodhTestCase):
 
     def test_create_get_update_delete(self):
         alarm = self.client.alarm.create(dict(self.HEAT_PROPS))
@@ -412,22 +458,32 @@ class FakeAodhTest(base.BaseTestCase):
                          [r[0] for r in self.fake.requests])
         self.assertEqual({}, self.fake.leftovers())
 
-    def test_validation_writes_nothing(self):
-        cases = (
-            ({'event_rule': None}, 'event_rule must be set for event type '
-                                   'alarm'),
-            ({'alarm_actions': ['ftp://x']}, 'Unsupported action ftp://x'),
-            ({'event_rule': {'query': [{'field': 'f', 'op': 'like',
-                                        'value': 'v'}]}},
-             "Invalid input for field/attribute op. Value: 'like'. Value "
-             "should be one of: lt, le, eq, ne, ge, gt"),
-            ({'bogus': 1}, 'Unknown attribute for argument data: bogus'),
-        )
-        for change, message in cases:
-            error = self.assertRaises(aodh_exc.BadRequest,
-                                      self.client.alarm.create,
-                                      dict(self.HEAT_PROPS, **change))
-            self.assertEqual(message, error.message)
+
+
+class AlarmValidationTest(testscenarios.WithScenarios, FakeAodhTestCase):
+    """Each invalid alarm answers Aodh's 400 and writes nothing."""
+
+    scenarios = [
+        ('no_event_rule', dict(
+            change={'event_rule': None},
+            message='event_rule must be set for event type alarm')),
+        ('unsupported_action', dict(
+            change={'alarm_actions': ['ftp://x']},
+            message='Unsupported action ftp://x')),
+        ('bad_operator', dict(
+            change={'event_rule': {'query': [{'field': 'f', 'op': 'like',
+                                              'value': 'v'}]}},
+            message="Invalid input for field/attribute op. Value: 'like'. "
+                    "Value should be one of: lt, le, eq, ne, ge, gt")),
+        ('unknown_attribute', dict(
+            change={'bogus': 1},
+            message='Unknown attribute for argument data: bogus')),
+    ]
+
+    def test_rejected_nothing_written(self):
+        error = self.assertRaises(aodh_exc.BadRequest,
+                                  self.client.alarm.create,
+                                  dict(self.HEAT_PROPS, **self.change))
+        self.assertEqual(self.message, error.message)
         self.assertEqual({}, self.fake.leftovers())
-        self.assertEqual([400] * len(cases),
-                         [r[2] for r in self.fake.write_requests()])
+        self.assertEqual([400], [r[2] for r in self.fake.write_requests()])
