@@ -52,9 +52,9 @@ class Keystone(base.Service):
         # now and then: a project-scoped request checked with the domain of a
         # concurrent domain-scoped one (Heat's stack-domain admin).
         common.gunicorn_conf(cloud, d, cloud.port(self.name),
-                      'keystone.wsgi.api:application',
-                      {'OS_KEYSTONE_CONFIG_FILES': self.conf_path(cloud)},
-                      workers=2, threads=1)
+                             'keystone.wsgi.api:application',
+                             {'OS_KEYSTONE_CONFIG_FILES': self.conf_path(cloud)},
+                             workers=2, threads=1)
 
     def databases(self, cloud):
         return ['keystone']

@@ -321,7 +321,8 @@ class FakeQinlingTest(FakeQinlingTestCase):
         self.assertEqual(1, invoked_version())
         self.client.function_aliases.update('live', function_version=2)
         self.assertEqual(2, invoked_version())
-        # Work-around (a description-only PUT 404s: AliasWebhookUpdateTest): through the alias's target, then back.
+        # Work-around for the 404 of a description-only PUT
+        # (AliasWebhookUpdateTest): through the alias's target, then back.
         self.client.webhooks.update(webhook.id, function_id=function.id,
                                     function_version=2)
         back = self.client.webhooks.update(webhook.id, function_alias='live',
@@ -393,8 +394,11 @@ class FakeQinlingTest(FakeQinlingTestCase):
 
 class AliasWebhookUpdateTest(testscenarios.WithScenarios,
                              FakeQinlingTestCase):
-    """A description-only PUT of a webhook on an alias reads the webhook's
-    NULL function_id, with or without the alias in the body."""
+    """A description-only PUT of a webhook on an alias 404s.
+
+    Qinling reads the webhook's NULL function_id, with or without the alias
+    in the body.
+    """
 
     scenarios = [
         ('description', dict(body={'description': 'e'})),
@@ -457,7 +461,6 @@ class FakeAodhTest(FakeAodhTestCase):
         self.assertEqual(['POST', 'GET', 'GET', 'PUT', 'DELETE', 'GET'],
                          [r[0] for r in self.fake.requests])
         self.assertEqual({}, self.fake.leftovers())
-
 
 
 class AlarmValidationTest(testscenarios.WithScenarios, FakeAodhTestCase):

@@ -49,8 +49,10 @@ def module_names(root=REPO_DIR, package=PACKAGE):
 
 
 def imports_of(path, modules):
-    """The modules of ``modules`` that the file at ``path`` imports, at any
-    level of its code (function-level imports count too)."""
+    """The modules of ``modules`` that the file at ``path`` imports.
+
+    Imports at any level count, function-level ones too.
+    """
     with open(path) as f:
         tree = ast.parse(f.read(), path)
     targets = set()
