@@ -10,7 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""A local cloud of real OpenStack services on 127.0.0.1 for the demo and end-to-end tests.
+"""A local cloud of real OpenStack services on 127.0.0.1 for the demo and
+end-to-end tests.
 
-Never imported by heat_qinling. Entry point: ``tools/localcloud`` -> ``localcloud.cli``.
+Never imported by heat_qinling. Entry point: ``tools/localcloud`` ->
+``localcloud.cli``.
 """

@@ -10,7 +10,8 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""``tools/benchmark``: figures of the local cloud and the plugin (it prints; it is no test).
+"""``tools/benchmark``: figures of the local cloud and the plugin (it prints;
+it is no test).
 
 Parts, in order (``--only a,b``):
 
@@ -31,9 +32,10 @@ Parts, in order (``--only a,b``):
              the services' ``localcloud-timing`` log lines.
 ``memory``   resident memory of every recorded process and its children.
 
-Each figure is printed with the load average: the machine may be shared.
-The cloud-side parts (cli, stacks, latency, memory) need the clients: when started with
-a plain python3 the script re-runs itself with the cloud's main venv for them.
+Each figure is printed with the load average: the machine may be shared. The
+cloud-side parts (cli, stacks, latency, memory) need the clients: when started
+with a plain python3 the script re-runs itself with the cloud's main venv for
+them.
 """
 import argparse
 import json
@@ -153,8 +155,8 @@ def demo(cloud, log, results):
 
 # -- cloud-side parts (main venv) ------------------------------------------
 def chains_template(n, event_type, description=None):
-    """HOT with ``n`` seed chains (function, webhook, event alarm), files shared;
-    each chain is three resources, each depending on the one before."""
+    """HOT with ``n`` seed chains (function, webhook, event alarm), files
+    shared; each chain is three resources, each depending on the one before."""
     lines = ['heat_template_version: 2018-08-31', 'resources:']
     extra = ['      description: %s' % description] if description else []
     for i in range(n):
@@ -182,8 +184,9 @@ def chains_template(n, event_type, description=None):
 
 
 def random_chains_template(n):
-    """Heat's floor of the same shape: ``n`` chains of three RandomStrings, each
-    depending on the one before (get_attr of its value, as the alarm on the webhook)."""
+    """Heat's floor of the same shape: ``n`` chains of three RandomStrings,
+    each depending on the one before (get_attr of its value, as the alarm on
+    the webhook)."""
     lines = ['heat_template_version: 2018-08-31', 'resources:']
     for i in range(n):
         lines += [
@@ -246,8 +249,8 @@ def cli(cloud, results):
         rows[' '.join(argv)] = {'median_s': round(statistics.median(times), 2),
                                 'cpu_median_s': round(statistics.median(cpus), 2),
                                 'stderr': warnings[:200]}
-        # CPU time (user + system) is what the command costs on an idle machine,
-        # where it runs without waiting for a core
+        # CPU time (user + system) is what the command costs on an idle
+        # machine, where it runs without waiting for a core
         say('cli: `%s`: median of 3 %.2f s wall, %.2f s CPU; stderr: %s (load %s)'
             % (' '.join(argv), statistics.median(times), statistics.median(cpus),
                repr(warnings[:200]) if warnings else 'empty', loadavg()))
@@ -271,9 +274,10 @@ class AccessLog:
         self.offset = os.path.getsize(self.path)
 
     def calls(self):
-        """{'METHOD /path/{id}': count} since the mark (query strings kept apart),
-        without the package downloads of the workers (``?download=true``: the local
-        executor's prefetch at function create, not the plugin)."""
+        """{'METHOD /path/{id}': count} since the mark (query strings kept
+        apart), without the package downloads of the workers
+        (``?download=true``: the local executor's prefetch at function create,
+        not the plugin)."""
         with open(self.path, errors='replace') as f:
             f.seek(self.offset)
             text = f.read()
@@ -321,9 +325,10 @@ def stack_op(heat, access, action, call, stack_id=None):
 
 
 def stacks(cloud, workdir, sizes, results):
-    """Create and delete N seed chains next to N chains of three RandomStrings, through
-    Heat's API (heatclient), timed from the request until the stack leaves
-    *_IN_PROGRESS (polled every 0.1 s); and the HTTP calls qinling-api saw."""
+    """Create and delete N seed chains next to N chains of three RandomStrings,
+    through Heat's API (heatclient), timed from the request until the stack
+    leaves *_IN_PROGRESS (polled every 0.1 s); and the HTTP calls qinling-api
+    saw."""
     from heatclient.common import template_utils
     from localcloud import clients
     heat = clients.heat(cloud)
@@ -384,8 +389,8 @@ def stacks(cloud, workdir, sizes, results):
 
 
 def other_calls(heat, access, template):
-    """Qinling calls of template validate, update (function and webhook description),
-    check, for one chain."""
+    """Qinling calls of template validate, update (function and webhook
+    description), check, for one chain."""
     files, tpl = template('calls.yaml', chains_template(1, 'benchmark.none'))
     name = 'bench-calls-%d' % os.getpid()
     counts = {}
@@ -417,7 +422,8 @@ TIMING_LINE = re.compile(r'localcloud-timing (webhook-invoke|engine) (.*)$', re.
 
 class TimingLog:
     """The ``localcloud-timing`` lines of qinling-api and qinling-engine
-    (``qinling_runtime.patches``): wall-clock times of each execution's stages."""
+    (``qinling_runtime.patches``): wall-clock times of each execution's
+    stages."""
 
     def __init__(self, cloud):
         self.paths = {'webhook-invoke': cloud.log_path('qinling-api'),
@@ -462,11 +468,13 @@ def matching_alarms(aodh, event_type):
 
 
 def latency(cloud, workdir, count, results):
-    """Sequential events on one alarm with repeat_actions true (every event POSTs).
+    """Sequential events on one alarm with repeat_actions true (every event
+    POSTs).
 
-    Each figure runs from just before the event is published (benchmark clock) to
-    the commit of the execution's final status (qinling-engine's clock, same host),
-    from the services' timing lines: nothing polls Qinling while events run."""
+    Each figure runs from just before the event is published (benchmark clock)
+    to the commit of the execution's final status (qinling-engine's clock, same
+    host), from the services' timing lines: nothing polls Qinling while events
+    run."""
     from localcloud import clients
     from localcloud import events
 
@@ -572,10 +580,11 @@ def _children_map():
 def _memory_kib(pid):
     """(RSS, PSS) of one process in KiB.
 
-    RSS counts every page a process maps, so the pages that forked workers share
-    with their parent (heat-engine, Keystone, Aodh, Horizon, gunicorn) are counted
-    once per process; PSS splits each shared page among its sharers, so the PSS of
-    all processes adds up to the memory they really occupy.
+    RSS counts every page a process maps, so the pages that forked workers
+    share with their parent (heat-engine, Keystone, Aodh, Horizon, gunicorn)
+    are counted once per process; PSS splits each shared page among its
+    sharers, so the PSS of all processes adds up to the memory they really
+    occupy.
     """
     rss = pss = 0
     try:

@@ -10,8 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The ``tools/localcloud`` command line: install, up, status, logs, down, destroy, env,
-emit-event and demo (argument parsing only; ``localcloud.lifecycle`` does the work)."""
+"""The ``tools/localcloud`` command line: install, up, status, logs, down,
+destroy, env, emit-event and demo (argument parsing only;
+``localcloud.lifecycle`` does the work)."""
 import argparse
 import sys
 

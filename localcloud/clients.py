@@ -10,8 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Clients of the local cloud as its users see it: the ``openstack``/``aodh`` CLI
-environment, keystoneauth sessions and the Heat, Qinling and Aodh python clients.
+"""Clients of the local cloud as its users see it: the ``openstack``/``aodh``
+CLI environment, keystoneauth sessions and the Heat, Qinling and Aodh python
+clients.
 
 Shared by ``demo``, the benchmark and the end-to-end tests. Main venv only (the
 clients are imported lazily so that the CLI's stdlib-only commands still work).
@@ -37,13 +38,13 @@ def cli_env(cloud, who='demo'):
 
 
 def run_cli(cloud, argv, who='demo', echo=True, check=True, cwd=None):
-    """Run an OpenStack CLI (``openstack``, ``aodh``) from the client venv as ``who``
-    (the CLI ``tools/localcloud env`` puts on PATH).
+    """Run an OpenStack CLI (``openstack``, ``aodh``) from the client venv as
+    ``who`` (the CLI ``tools/localcloud env`` puts on PATH).
 
-    With ``echo`` the command line is printed as a user would type it and its standard
-    output is shown as it comes. Standard error is kept apart and shown only when the
-    command fails.
-    Returns (exit code, stdout). Raises CommandFailed if ``check`` and the command fails.
+    With ``echo`` the command line is printed as a user would type it and its
+    standard output is shown as it comes. Standard error is kept apart and
+    shown only when the command fails. Returns (exit code, stdout). Raises
+    CommandFailed if ``check`` and the command fails.
     """
     env = dict(os.environ)
     # a user's own OS_* variables must not mix with the local cloud's
@@ -143,8 +144,8 @@ def executions(qinling_client, function_id):
 
 
 def finished_executions(qinling_client, function_id, count=1):
-    """The function's executions once at least ``count`` exist and none is running,
-    else None."""
+    """The function's executions once at least ``count`` exist and none is
+    running, else None."""
     found = executions(qinling_client, function_id)
     if len(found) >= count and all(e.status != 'running' for e in found):
         return found

@@ -10,10 +10,12 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Where everything of the local cloud lives: state dir, ports, secrets, credentials.
+"""Where everything of the local cloud lives: state dir, ports, secrets,
+credentials.
 
-``Cloud`` is the one object every service module, the supervisor and the CLI share.
-All paths it hands out are plain ``str`` (configparser and subprocess want strings).
+``Cloud`` is the one object every service module, the supervisor and the CLI
+share. All paths it hands out are plain ``str`` (configparser and subprocess
+want strings).
 """
 import json
 import os

@@ -10,16 +10,18 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""``tools/localcloud demo``: the seed walkthrough, end to end, on the local cloud.
+"""``tools/localcloud demo``: the seed walkthrough, end to end, on the local
+cloud.
 
-Brings the cloud up, creates the stack of ``templates/function-webhook-event-alarm.yaml``
-with the ``openstack`` CLI as the demo user, emits a ``compute.instance.create`` event
-for the demo project, waits for the function's execution and prints what the seed
-walkthrough prints: the stack outputs, the alarm history and the execution with its
-input (the alarm payload), its output and its log.
+Brings the cloud up, creates the stack of
+``templates/function-webhook-event-alarm.yaml`` with the ``openstack`` CLI as
+the demo user, emits a ``compute.instance.create`` event for the demo project,
+waits for the function's execution and prints what the seed walkthrough prints:
+the stack outputs, the alarm history and the execution with its input (the
+alarm payload), its output and its log.
 
-A stack of the same name left by an earlier demo is deleted first, so the demo can be
-run again and again and leaves exactly one demo stack behind.
+A stack of the same name left by an earlier demo is deleted first, so the demo
+can be run again and again and leaves exactly one demo stack behind.
 """
 import contextlib
 import json
@@ -89,8 +91,8 @@ class Walkthrough:
                        logs=('heat-engine',)):
             found = [s for s in heat.stacks.list(filters={'name': self.stack_name})]
             if found:
-                # through the API, polled every 0.5 s (`openstack stack delete --wait`
-                # looks every 5 s and has no --poll)
+                # through the API, polled every 0.5 s (`openstack stack delete
+                # --wait` looks every 5 s and has no --poll)
                 print('deleting stack %s (%s)' % (self.stack_name, found[0].id))
                 heat.stacks.delete(found[0].id)
 
@@ -125,8 +127,9 @@ class Walkthrough:
         with self.step('wait until aodh-listener sees the new alarm', logs=('aodh-listener',)):
             ttl = clients.alarm_cache_ttl(cloud)
             alarm = aodh.alarm.get(alarm_id)
-            # the listener reloads a project's alarms at most ttl s after it last did,
-            # so ttl s after the alarm was stored it is certainly in the cache
+            # the listener reloads a project's alarms at most ttl s after it
+            # last did, so ttl s after the alarm was stored it is certainly in
+            # the cache
             print('aodh-listener caches alarms for event_alarm_cache_ttl = %g s; alarm %s '
                   'is %s' % (ttl, alarm_id, alarm['state']))
             time.sleep(ttl + 0.5)

@@ -10,12 +10,13 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""emit-event: put an event on the bus exactly as Ceilometer's event publisher does.
+"""emit-event: put an event on the bus exactly as Ceilometer's event publisher
+does.
 
 Ceilometer's ``notifier://?topic=alarm.all`` publisher sends an oslo.messaging
-notification (driver messagingv2, publisher_id ``telemetry.publisher.<host>``, priority
-sample, notification event_type ``event``) whose payload is a list of serialised events.
-aodh-listener consumes them from ``alarm.all.sample``.
+notification (driver messagingv2, publisher_id ``telemetry.publisher.<host>``,
+priority sample, notification event_type ``event``) whose payload is a list of
+serialised events. aodh-listener consumes them from ``alarm.all.sample``.
 """
 import datetime
 import math
@@ -54,8 +55,9 @@ def make_event(event_type, traits, project_id=None):
 
 
 class Publisher:
-    """A connection to the cloud's bus that sends events (main venv only); reused,
-    so that sending one event is only the publish (the benchmark times that)."""
+    """A connection to the cloud's bus that sends events (main venv only);
+    reused, so that sending one event is only the publish (the benchmark times
+    that)."""
 
     def __init__(self, cloud):
         # oslo.messaging pulls in eventlet, which warns about itself on stderr

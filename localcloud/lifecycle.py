@@ -10,12 +10,13 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The lifecycle of the local cloud (devstack's stack.sh / unstack.sh): install, up,
-status, down, destroy, and the commands around them (env, logs, emit-event).
+"""The lifecycle of the local cloud (devstack's stack.sh / unstack.sh):
+install, up, status, down, destroy, and the commands around them (env, logs,
+emit-event).
 
-The command line (``localcloud.cli``), the demo, the benchmark and the tests call
-these functions; the services (``localcloud.services``) and the supervisor do the
-work.
+The command line (``localcloud.cli``), the demo, the benchmark and the tests
+call these functions; the services (``localcloud.services``) and the supervisor
+do the work.
 """
 import concurrent.futures
 import os
@@ -31,9 +32,10 @@ from localcloud import util
 
 
 def install(cloud):
-    """Independent installs at once: the main venv, the client venv and every service
-    whose ``parallel_install`` is true (apt packages, venvs of their own); the other
-    services' installs (which may add to the main venv) follow the main venv."""
+    """Independent installs at once: the main venv, the client venv and every
+    service whose ``parallel_install`` is true (apt packages, venvs of their
+    own); the other services' installs (which may add to the main venv) follow
+    the main venv."""
     started = time.monotonic()
     services = cloud.services()
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
@@ -59,8 +61,9 @@ def process_port(cloud, name):
 
 
 def up(cloud):
-    """Install, then start in two waves: the bus, key-value store and database, then
-    every API service at once; bootstrap in start order once a wave is healthy."""
+    """Install, then start in two waves: the bus, key-value store and database,
+    then every API service at once; bootstrap in start order once a wave is
+    healthy."""
     started = time.monotonic()
     services = install(cloud)
     backing = [s for s in services if s.backing]
@@ -146,8 +149,9 @@ def print_table(cloud, services):
 
 
 def down(cloud):
-    """Stop the recorded processes: the services in reverse start order, then the bus
-    and the key-value store; each tier is signalled at once and waited for together."""
+    """Stop the recorded processes: the services in reverse start order, then
+    the bus and the key-value store; each tier is signalled at once and waited
+    for together."""
     sup = cloud.supervisor
     started = time.monotonic()
     try:

@@ -10,13 +10,15 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Start, track and stop local OS processes by recorded PID; knows processes, not OpenStack.
+"""Start, track and stop local OS processes by recorded PID; knows processes,
+not OpenStack.
 
-Each process runs detached in its own session (so its process group holds its workers
-and children), appends stdout+stderr to its log, and is recorded in ``<pid_dir>/<name>.pid``
-as JSON with its PID and kernel start time. A recorded PID is only ever signalled when
-``/proc/<pid>/stat`` still shows that start time, so a PID reused by another program is
-left alone. Nothing is ever looked up or killed by name.
+Each process runs detached in its own session (so its process group holds its
+workers and children), appends stdout+stderr to its log, and is recorded in
+``<pid_dir>/<name>.pid`` as JSON with its PID and kernel start time. A recorded
+PID is only ever signalled when ``/proc/<pid>/stat`` still shows that start
+time, so a PID reused by another program is left alone. Nothing is ever looked
+up or killed by name.
 """
 import json
 import os
@@ -84,9 +86,11 @@ class Supervisor:
         return None
 
     def start(self, process, log_path):
-        """Start ``process`` (a services.base.Process) detached; return its PID.
+        """Start ``process`` (a services.base.Process) detached; return its
+        PID.
 
-        Raises SupervisorError if a live process is already recorded under that name.
+        Raises SupervisorError if a live process is already recorded under that
+        name.
         """
         if self.running(process.name):
             raise SupervisorError('%s is already running (pid %d)'
@@ -111,7 +115,8 @@ class Supervisor:
         rec = {'pid': child.pid, 'pgid': child.pid, 'starttime': stat.starttime if stat else None,
                'argv': argv, 'log': log_path, 'started_at': time.time()}
         util.write_file(self.pid_path(process.name), json.dumps(rec))
-        # Forget the Popen object without a ResourceWarning; _reap collects the status later.
+        # Forget the Popen object without a ResourceWarning; _reap collects the
+        # status later.
         child.returncode = 0
         return child.pid
 
@@ -122,8 +127,9 @@ class Supervisor:
     def _our_group(self, rec):
         """The recorded process group if it is still ours, else None.
 
-        Ours: the leader is alive with the recorded start time, or the leader is gone
-        and members remain (Linux does not reuse a PID while it names a live group).
+        Ours: the leader is alive with the recorded start time, or the leader
+        is gone and members remain (Linux does not reuse a PID while it names a
+        live group).
         """
         stat = util.proc_stat(rec['pid'])
         if stat is not None and stat.starttime != rec['starttime']:
@@ -133,9 +139,9 @@ class Supervisor:
         return None
 
     def stop_many(self, names, timeout=10):
-        """SIGTERM the process groups of ``names`` (in that order), wait for all of them
-        together up to ``timeout`` s, then SIGKILL what is left. Pid files are removed.
-        Returns the names that had something to stop.
+        """SIGTERM the process groups of ``names`` (in that order), wait for
+        all of them together up to ``timeout`` s, then SIGKILL what is left.
+        Pid files are removed. Returns the names that had something to stop.
         """
         groups = {}
         for name in names:
@@ -173,7 +179,8 @@ class Supervisor:
         except ProcessLookupError:
             pass
         except PermissionError:
-            # the group may be gone and its id reused by someone else: signal only our leader
+            # the group may be gone and its id reused by someone else: signal
+            # only our leader
             try:
                 os.kill(leader, sig)
             except ProcessLookupError:
@@ -190,8 +197,8 @@ class Supervisor:
     def wait_until(self, check, timeout, what, name=None, log_path=None, interval=0.2):
         """Poll ``check()`` until truthy; return how long it took (s).
 
-        ``name`` (one process name or a list): fail early if one of them dies. Errors
-        name the log to read and show its last lines.
+        ``name`` (one process name or a list): fail early if one of them dies.
+        Errors name the log to read and show its last lines.
         """
         names = [name] if isinstance(name, str) else list(name or [])
         started = time.monotonic()

@@ -10,11 +10,12 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Small helpers shared by the service modules and the CLI: timed steps, probes,
-ini rendering, atomic file writes, /proc/<pid>/stat, apt packages, and the main venv.
+"""Small helpers shared by the service modules and the CLI: timed steps,
+probes, ini rendering, atomic file writes, /proc/<pid>/stat, apt packages, and
+the main venv.
 
-Standard library only: the Qinling runtime (``qinling_runtime/``, in its own venv)
-uses it too.
+Standard library only: the Qinling runtime (``qinling_runtime/``, in its own
+venv) uses it too.
 """
 import collections
 import configparser
@@ -40,9 +41,10 @@ MAIN_VENV_REQUIREMENTS = [
     'PyMySQL',  # Keystone, Heat and Aodh reach MariaDB through it
 ]
 
-# The `openstack` CLI users get from `tools/localcloud env`: only the clients this
-# project's users need. In the main venv the CLI loads the OSC plugins of
-# everything Heat requires (4-5 s per command, and blazarclient's plugin warns).
+# The `openstack` CLI users get from `tools/localcloud env`: only the clients
+# this project's users need. In the main venv the CLI loads the OSC plugins of
+# everything Heat requires (4-5 s per command, and blazarclient's plugin
+# warns).
 CLIENT_VENV_REQUIREMENTS = [
     'python-openstackclient', 'python-heatclient', 'aodhclient',
     'python-qinlingclient==5.1.1',
@@ -139,17 +141,19 @@ ProcStat = collections.namedtuple('ProcStat', 'state ppid pgrp starttime')
 
 
 def proc_stat(pid):
-    """``ProcStat`` of ``pid`` from ``/proc/<pid>/stat``, or None if there is none.
+    """``ProcStat`` of ``pid`` from ``/proc/<pid>/stat``, or None if there is
+    none.
 
-    ``starttime`` (clock ticks after boot) tells a process from a later one that got
-    the same PID.
+    ``starttime`` (clock ticks after boot) tells a process from a later one
+    that got the same PID.
     """
     try:
         with open('/proc/%d/stat' % pid) as f:
             data = f.read()
     except OSError:
         return None
-    # the command name (field 2) may contain spaces and parens: split after its last ')'
+    # the command name (field 2) may contain spaces and parens: split after its
+    # last ')'
     fields = data[data.rindex(')') + 2:].split()
     return ProcStat(fields[0], int(fields[1]), int(fields[2]), int(fields[19]))
 
@@ -182,10 +186,11 @@ _APT_LOCK = threading.Lock()
 
 
 def ensure_apt(packages, probes):
-    """apt-get install ``packages`` unless every path in ``probes`` exists already.
+    """apt-get install ``packages`` unless every path in ``probes`` exists
+    already.
 
-    Services install in threads; apt-get runs one at a time (``apt-get update`` does not
-    wait for the lists lock the way install waits for dpkg's).
+    Services install in threads; apt-get runs one at a time (``apt-get update``
+    does not wait for the lists lock the way install waits for dpkg's).
     """
     with _APT_LOCK:
         if all(os.path.exists(p) for p in probes):

@@ -10,10 +10,10 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Launcher of the real qinling-api 5.0.0 (``python -m localcloud.qinling_runtime.api
---config-file qinling.conf``), as its ``qinling-api`` command does it, plus the
-Python 3.11 shim and the fixes of ``patches.apply_api_patches`` (trust tokens
-reused, workers started early).
+"""Launcher of the real qinling-api 5.0.0 (``python -m
+localcloud.qinling_runtime.api --config-file qinling.conf``), as its
+``qinling-api`` command does it, plus the Python 3.11 shim and the fixes of
+``patches.apply_api_patches`` (trust tokens reused, workers started early).
 
 One API process (oslo.service, eventlet WSGI server); with ``[api]
 enable_job_handler`` it also runs the 3-second job (cron) handler.

@@ -16,8 +16,9 @@ import collections.abc
 
 
 def apply_shims():
-    """Qinling 5.0.0 streams package downloads with ``collections.Iterable``, an alias
-    removed in Python 3.10; without it workers cannot fetch function code (500)."""
+    """Qinling 5.0.0 streams package downloads with ``collections.Iterable``,
+    an alias removed in Python 3.10; without it workers cannot fetch function
+    code (500)."""
     if not hasattr(collections, 'Iterable'):
         collections.Iterable = collections.abc.Iterable
 

@@ -10,22 +10,23 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Launcher of the real qinling-engine 5.0.0 with the local executor
-(``python -m localcloud.qinling_runtime.engine --config-file qinling.conf``).
+"""Launcher of the real qinling-engine 5.0.0 with the local executor (``python
+-m localcloud.qinling_runtime.engine --config-file qinling.conf``).
 
-It runs Qinling's own EngineService under cotyledon, as ``qinling-engine`` does. The
-main change: the orchestrator. ``[engine] orchestrator`` accepts just kubernetes or
-swarm and is looked up with stevedore, so the service installs our
-LocalProcessOrchestrator as Qinling's module-level ORCHESTRATOR before Qinling would
-load one. It does so in the cotyledon worker process, where the RPC server runs (the
-executor starts threads, which would not survive cotyledon's fork).
+It runs Qinling's own EngineService under cotyledon, as ``qinling-engine``
+does. The main change: the orchestrator. ``[engine] orchestrator`` accepts just
+kubernetes or swarm and is looked up with stevedore, so the service installs
+our LocalProcessOrchestrator as Qinling's module-level ORCHESTRATOR before
+Qinling would load one. It does so in the cotyledon worker process, where the
+RPC server runs (the executor starts threads, which would not survive
+cotyledon's fork).
 
-``patches.apply_engine_patches`` then lets executions of a live local worker skip
-the etcd lock and the /ping (see there).
+``patches.apply_engine_patches`` then lets executions of a live local worker
+skip the etcd lock and the /ping (see there).
 
 Once the RPC server is started, the service writes ``<work_dir>/engine.ready``
-(``<pid> <kernel start time>``) for the health check, and removes it on shutdown,
-after stopping every worker.
+(``<pid> <kernel start time>``) for the health check, and removes it on
+shutdown, after stopping every worker.
 """
 import os
 import sys
@@ -83,8 +84,9 @@ class LocalEngineService(engine_service.EngineService):
         try:
             super().terminate()
         except RuntimeError as e:
-            # Qinling's periodics.stop() deletes from the dict it iterates: it stops
-            # the periodic task, then raises before the RPC server is stopped.
+            # Qinling's periodics.stop() deletes from the dict it iterates: it
+            # stops the periodic task, then raises before the RPC server is
+            # stopped.
             LOG.info('Qinling engine terminate failed (%s); stopping the RPC server.', e)
             if self.server:
                 self.server.stop()

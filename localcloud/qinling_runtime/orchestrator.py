@@ -10,22 +10,26 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The local executor: a Qinling orchestrator that runs functions as local processes.
+"""The local executor: a Qinling orchestrator that runs functions as local
+processes.
 
-It takes the place of Qinling's Kubernetes orchestrator inside the real qinling-engine.
-A "pod" is a worker process (``localcloud.qinling_runtime.worker``) that plays the
-python3 runtime image. There is one worker per function version, started on demand
-and reused while it lives; it serves concurrent executions itself (each in a forked
-child), so a scale-up while a worker lives hands back that same worker. Runtimes need
-no pool of idle pods: ``create_pool`` only checks that the image is a python3 runtime.
-Image-type functions would need a container engine and end in ``error``.
+It takes the place of Qinling's Kubernetes orchestrator inside the real
+qinling-engine. A "pod" is a worker process
+(``localcloud.qinling_runtime.worker``) that plays the python3 runtime image.
+There is one worker per function version, started on demand and reused while it
+lives; it serves concurrent executions itself (each in a forked child), so a
+scale-up while a worker lives hands back that same worker. Runtimes need no
+pool of idle pods: ``create_pool`` only checks that the image is a python3
+runtime. Image-type functions would need a container engine and end in
+``error``.
 
-Every worker is recorded in ``<work_dir>/<name>/worker.json`` (PID, kernel start time,
-function, version, URL). Workers are stopped only through these records: on
-``delete_function``/``delete_worker``/``delete_pool``, on engine shutdown, and, for
-leftovers of an engine that died, when the next engine starts. Whenever workers go
-away without Qinling asking (shutdown, leftovers, a crash), their etcd keys are
-deleted too, so the engine never sends executions to a dead service URL.
+Every worker is recorded in ``<work_dir>/<name>/worker.json`` (PID, kernel
+start time, function, version, URL). Workers are stopped only through these
+records: on ``delete_function``/``delete_worker``/``delete_pool``, on engine
+shutdown, and, for leftovers of an engine that died, when the next engine
+starts. Whenever workers go away without Qinling asking (shutdown, leftovers, a
+crash), their etcd keys are deleted too, so the engine never sends executions
+to a dead service URL.
 """
 import json
 import os
@@ -161,7 +165,8 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
         return True
 
     def get_pool(self, name, **kwargs):
-        # No pool of idle workers: they start on demand, so none is ever "available".
+        # No pool of idle workers: they start on demand, so none is ever
+        # "available".
         with self._lock:
             total = sum(1 for w in self._workers.values()
                         if w.runtime_id == name and w.alive())
@@ -208,9 +213,10 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
         return [worker.name], worker.url
 
     def _prefetch(self, worker):
-        """Have a worker download its package now, with the token of the request
-        that scaled it up (a function or version create), so the first execution
-        does not wait for it. Best effort: the first execution downloads anyway."""
+        """Have a worker download its package now, with the token of the
+        request that scaled it up (a function or version create), so the first
+        execution does not wait for it. Best effort: the first execution
+        downloads anyway."""
         try:
             from qinling import context
             token = context.get_ctx().auth_token
@@ -361,6 +367,7 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
                 LOG.warning('Worker %s of function %s(version %s) died (exit %s).',
                             worker.name, worker.function_id, worker.function_version,
                             worker.process and worker.process.returncode)
-                # Keys first: once the worker is forgotten, an execution may look them up.
+                # Keys first: once the worker is forgotten, an execution may
+                # look them up.
                 self._forget_service_url(worker)
                 self._stop(worker)

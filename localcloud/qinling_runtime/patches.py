@@ -10,29 +10,29 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Fixes to Qinling 5.0.0 that the local cloud applies at import time (Qinling is
-retired, so they live here). Each says what a real deployment would need.
+"""Fixes to Qinling 5.0.0 that the local cloud applies at import time (Qinling
+is retired, so they live here). Each says what a real deployment would need.
 
 qinling-api (``apply_api_patches``):
 
-- ``reuse_trust_clients``: on every webhook invoke (and every job run) Qinling logs
-  its service user into Keystone with a password to get a token scoped to the
-  function's trust (``keystone.get_trust_client``). Keystone checks the password
-  with bcrypt, 240-480 ms of CPU here: three quarters of an event's time. The
-  client (and so the token) is now kept per trust until it is
+- ``reuse_trust_clients``: on every webhook invoke (and every job run) Qinling
+  logs its service user into Keystone with a password to get a token scoped to
+  the function's trust (``keystone.get_trust_client``). Keystone checks the
+  password with bcrypt, 240-480 ms of CPU here: three quarters of an event's
+  time. The client (and so the token) is now kept per trust until it is
   ``TRUST_TOKEN_STALE`` seconds from expiry. A real deployment needs the same
   (or a memcached-backed auth plugin cache).
 - ``reuse_service_client``: each function create logs the service user in with
   its password only to learn its own user ID (the trustee of the function's
   trust); that client is now kept while its token is fresh.
-- ``start_workers_early``: a worker starts when the first execution of a function
-  version needs it, and that event pays the start (0.5-1 s). Once a package
-  function or a new version of one is created, the API now asks the engine to
-  scale it up (the RPC cast of ``POST .../scale_up``), so the worker is there
-  before the first event. A real deployment would want this as an option:
-  it trades idle pods for the first event's latency. The trust's token is
-  fetched then too, and the engine has the worker download the package with the
-  creating request's token (``LocalProcessOrchestrator.scaleup_function``).
+- ``start_workers_early``: a worker starts when the first execution of a
+  function version needs it, and that event pays the start (0.5-1 s). Once a
+  package function or a new version of one is created, the API now asks the
+  engine to scale it up (the RPC cast of ``POST .../scale_up``), so the worker
+  is there before the first event. A real deployment would want this as an
+  option: it trades idle pods for the first event's latency. The trust's token
+  is fetched then too, and the engine has the worker download the package with
+  the creating request's token (``LocalProcessOrchestrator.scaleup_function``).
 - ``log_api_requests``: the access log Qinling hides (eventlet.wsgi.server at
   WARN), back at INFO.
 - ``log_webhook_timing``: one INFO line per webhook invoke with wall-clock
@@ -193,7 +193,8 @@ def log_webhook_timing():
 def log_api_requests():
     """Qinling sets eventlet.wsgi.server to WARN, which hides the access log:
     one INFO line per request (method, path, status, time), for operators and
-    for the benchmark's count of the calls Heat makes. Call after logging.setup."""
+    for the benchmark's count of the calls Heat makes. Call after
+    logging.setup."""
     import logging
     logging.getLogger('eventlet.wsgi.server').setLevel(logging.INFO)
 

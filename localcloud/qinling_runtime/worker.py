@@ -10,7 +10,8 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""A worker of the local executor: plays Qinling's python3 runtime for one function version.
+"""A worker of the local executor: plays Qinling's python3 runtime for one
+function version.
 
 It speaks the protocol the Qinling engine uses with the python3 runtime image:
 
@@ -21,17 +22,20 @@ It speaks the protocol the Qinling engine uses with the python3 runtime image:
                   memory_size, auth_url?, username?, password?, trust_id?}
                  -> {"output", "duration", "logs", "success"}
 
-The package is downloaded (with the token the engine passes) and unzipped once per
-worker: a function update makes Qinling delete the function's workers, so a worker never
-serves stale code. Every execution runs in a child forked from this server, so a crash,
-a timeout or a leak of the function cannot harm the worker, and module state never
-leaks from one execution into the next (the runtime image does the same).
+The package is downloaded (with the token the engine passes) and unzipped once
+per worker: a function update makes Qinling delete the function's workers, so a
+worker never serves stale code. Every execution runs in a child forked from
+this server, so a crash, a timeout or a leak of the function cannot harm the
+worker, and module state never leaks from one execution into the next (the
+runtime image does the same).
 
-The function gets ``entry`` (``module.function``, split on the last dot) called with the
-input as keyword arguments; a non-object input becomes the first positional argument.
-``context`` is injected as ``{'os_session': <keystoneauth session or None>}``: with
-Keystone auth on, a session scoped to the function's trust (as the runtime image builds
-it from the credentials the engine sends), built when the function first uses it. stdout and stderr are the execution's log.
+The function gets ``entry`` (``module.function``, split on the last dot) called
+with the input as keyword arguments; a non-object input becomes the first
+positional argument. ``context`` is injected as ``{'os_session': <keystoneauth
+session or None>}``: with Keystone auth on, a session scoped to the function's
+trust (as the runtime image builds it from the credentials the engine sends),
+built when the function first uses it. stdout and stderr are the execution's
+log.
 
 Limits, without a container (see ``apply_limits``):
 - timeout: enforced here; the child's process group is killed and the output is
@@ -111,10 +115,12 @@ class Package:
 
 
 def split_input(value):
-    """(args, kwargs) for the function from the execution input the engine sends.
+    """(args, kwargs) for the function from the execution input the engine
+    sends.
 
     Qinling stores a JSON object input as a dict and anything else as
-    ``{'__function_input': value}``; the latter is the first positional argument.
+    ``{'__function_input': value}``; the latter is the first positional
+    argument.
     """
     if value is None:
         return [], {}
@@ -136,11 +142,12 @@ def split_entry(entry):
 
 
 def trust_session(params):
-    """A keystoneauth session scoped to the function's trust, or None without auth.
+    """A keystoneauth session scoped to the function's trust, or None without
+    auth.
 
-    With auth it is a ``LazySession``: keystoneauth1 is imported and the session
-    built in the execution's child, on the function's first use of it, so a
-    function that never calls OpenStack pays nothing for it (importing
+    With auth it is a ``LazySession``: keystoneauth1 is imported and the
+    session built in the execution's child, on the function's first use of it,
+    so a function that never calls OpenStack pays nothing for it (importing
     keystoneauth1 alone took 1-3 s of a first execution on a loaded machine).
     """
     if not params.get('auth_url'):

@@ -17,8 +17,9 @@ from localcloud import util
 from localcloud.services import base
 from localcloud.services import common
 
-# Aodh's production default is 60 s: a new or re-armed event alarm is ignored by the
-# listener until its per-project cache expires. 1 s keeps the local cloud responsive.
+# Aodh's production default is 60 s: a new or re-armed event alarm is ignored
+# by the listener until its per-project cache expires. 1 s keeps the local
+# cloud responsive.
 DEFAULT_EVENT_ALARM_CACHE_TTL = '1'
 EVENT_QUEUE = 'alarm.all.sample'
 
@@ -58,8 +59,8 @@ class Aodh(base.Service):
             'notifier': {'workers': 1, 'batch_size': 1},
             'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
         })
-        # Only the listener runs one event at a time (so repeat_actions=false fires once);
-        # the notifier keeps its thread pool for slow webhooks.
+        # Only the listener runs one event at a time (so repeat_actions=false
+        # fires once); the notifier keeps its thread pool for slow webhooks.
         util.write_ini(self.conf_path(cloud, 'listener'), {
             'DEFAULT': {'executor_thread_pool_size': 1}})
         # aodh.wsgi.api takes no config path: oslo.config finds ~/aodh.conf
@@ -89,7 +90,8 @@ class Aodh(base.Service):
         ]
 
     def healthy(self, cloud):
-        # events sent before the listener declared its queue are dropped: wait for it
+        # events sent before the listener declared its queue are dropped: wait
+        # for it
         if not util.http_ok(cloud.url('aodh-api', '/')):
             return False
         return common.queue_exists(cloud, EVENT_QUEUE)

@@ -10,22 +10,24 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The contract every local-cloud service module implements (devstack's ``lib/<service>``).
+"""The contract every local-cloud service module implements (devstack's
+``lib/<service>``).
 
-One module per service, one ``Service`` subclass in it. Its class attributes are
-everything the rest of the local cloud knows about the service: its start
+One module per service, one ``Service`` subclass in it. Its class attributes
+are everything the rest of the local cloud knows about the service: its start
 ``order``, whether it is a ``backing`` service, its ``ports`` and its
 ``start_timeout``. Its methods are the steps the lifecycle module
 (``localcloud.lifecycle``) runs, in this order:
 
 - ``install``: packages and venvs (idempotent);
 - ``configure``: writes its files, nothing else;
-- ``init``: one-time setup before its processes start, with the backing services
-  up: data dirs, schema migrations, keys;
+- ``init``: one-time setup before its processes start, with the backing
+  services up: data dirs, schema migrations, keys;
 - ``processes``: what the supervisor starts (the *start* step);
 - ``healthy``: a quick probe;
 - ``bootstrap``: one-time setup once healthy (users, runtimes); ``catalog``,
-  ``service_users`` and ``databases`` are what Keystone and MariaDB set up for it.
+  ``service_users`` and ``databases`` are what Keystone and MariaDB set up for
+  it.
 
 A service module imports ``base``, ``common`` and ``localcloud.util`` /
 ``localcloud.clients``, never another service module. The supervisor knows
@@ -84,8 +86,9 @@ class Service:
         return []
 
     def init(self, cloud):
-        """Idempotent one-time setup before its processes start, with the backing
-        services (bus, key-value store, database) up: schema migrations, keys."""
+        """Idempotent one-time setup before its processes start, with the
+        backing services (bus, key-value store, database) up: schema
+        migrations, keys."""
 
     def processes(self, cloud):
         """The list of Process objects to run, in start order."""

@@ -10,17 +10,20 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Heat 27: heat-api (gunicorn) and heat-engine (two workers), with the heat-qinling plugin.
+"""Heat 27: heat-api (gunicorn) and heat-engine (two workers), with the
+heat-qinling plugin.
 
-Heat loads resource types only from ``plugin_dirs``; we point it at ``<venv>/lib/heat``,
-where a regular install of the plugin puts its one-line module (pbr data_files). An
-editable install does not, so ``install`` copies that module there.
+Heat loads resource types only from ``plugin_dirs``; we point it at
+``<venv>/lib/heat``, where a regular install of the plugin puts its one-line
+module (pbr data_files). An editable install does not, so ``install`` copies
+that module there.
 
-``configure`` also installs the trigger catalog cloud-wide, as the README tells an
-operator to: the templates of ``templates/triggers/`` into ``<template_dir>/qinling/``
-and an ``environment.d`` file mapping each ``Qinling::Trigger::*`` type to its
-``file://`` URL, as Heat's own ``default.yaml`` maps ``AWS::CloudWatch::Alarm``. So the
-types work from Horizon and from any stack without ``-e``.
+``configure`` also installs the trigger catalog cloud-wide, as the README tells
+an operator to: the templates of ``templates/triggers/`` into
+``<template_dir>/qinling/`` and an ``environment.d`` file mapping each
+``Qinling::Trigger::*`` type to its ``file://`` URL, as Heat's own
+``default.yaml`` maps ``AWS::CloudWatch::Alarm``. So the types work from
+Horizon and from any stack without ``-e``.
 """
 import os
 import shutil
@@ -42,7 +45,8 @@ class Heat(base.Service):
     ports = {'heat-api': 4}
 
     def conf_path(self, cloud):
-        # ~/heat.conf with HOME = this dir: how heat.wsgi.api (no config argument) finds it
+        # ~/heat.conf with HOME = this dir: how heat.wsgi.api (no config
+        # argument) finds it
         return os.path.join(cloud.service_dir(self.name), 'heat.conf')
 
     def plugin_dir(self, cloud):
@@ -75,13 +79,15 @@ class Heat(base.Service):
                 'plugin_dirs': self.plugin_dir(cloud),
                 'environment_dir': self.environment_dir(cloud),
                 'template_dir': self.template_dir(cloud),
-                # production runs several engines: stacks are shared between them
+                # production runs several engines: stacks are shared between
+                # them
                 'num_engine_workers': 2,
                 'region_name_for_services': cloud.region,
-                # heat-api waits for the engine's answer to stack create (template
-                # validation, trust, store): oslo.messaging's 60 s ran out in a
-                # burst of 10 creates on the busy 2-core machine, and the API
-                # answered 500 while the engine went on and created the stack
+                # heat-api waits for the engine's answer to stack create
+                # (template validation, trust, store): oslo.messaging's 60 s
+                # ran out in a burst of 10 creates on the busy 2-core machine,
+                # and the API answered 500 while the engine went on and created
+                # the stack
                 'rpc_response_timeout': 180,
                 'use_stderr': True,
                 # Every update reads each resource's live state, so one update
@@ -157,7 +163,8 @@ class Heat(base.Service):
         ]
 
     def healthy(self, cloud):
-        # the engine declares its RPC queue 'engine' once it serves (fresh broker per up)
+        # the engine declares its RPC queue 'engine' once it serves (fresh
+        # broker per up)
         return (util.http_ok(cloud.url('heat-api', '/'))
                 and common.queue_exists(cloud, 'engine'))
 

@@ -10,19 +10,21 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Horizon 27 + heat-dashboard 16: the dashboard, served like a deployment serves it.
+"""Horizon 27 + heat-dashboard 16: the dashboard, served like a deployment
+serves it.
 
-Own venv (``<state>/horizon-venv``: Django and Horizon's pins stay out of the main venv),
-gunicorn for the Django app, WhiteNoise (a WSGI wrapper) for the static files that
-``collectstatic`` + ``compress`` put under ``<state>/horizon/static`` in its init step.
-That step runs only when the venv or the rendered settings changed, so a warm ``up``
-starts Horizon in seconds.
+Own venv (``<state>/horizon-venv``: Django and Horizon's pins stay out of the
+main venv), gunicorn for the Django app, WhiteNoise (a WSGI wrapper) for the
+static files that ``collectstatic`` + ``compress`` put under
+``<state>/horizon/static`` in its init step. That step runs only when the venv
+or the rendered settings changed, so a warm ``up`` starts Horizon in seconds.
 
-Everything Horizon reads is rendered here, into the venv's ``openstack_dashboard/local``
-(the place a deployment puts it): ``local_settings.py``, heat-dashboard's enabled files
-and settings snippet, its policy files, and one enabled file of ours that makes
-Project > Orchestration > Stacks the landing page (the default Project > Overview needs
-a compute service, which this cloud has not).
+Everything Horizon reads is rendered here, into the venv's
+``openstack_dashboard/local`` (the place a deployment puts it):
+``local_settings.py``, heat-dashboard's enabled files and settings snippet, its
+policy files, and one enabled file of ours that makes Project > Orchestration >
+Stacks the landing page (the default Project > Overview needs a compute
+service, which this cloud has not).
 """
 import glob
 import hashlib
@@ -39,7 +41,8 @@ WEBROOT = '/'
 WSGI_MODULE = 'localcloud_horizon_wsgi'
 
 LOCAL_SETTINGS = '''\
-# rendered by localcloud (localcloud/services/horizon.py); edits are overwritten
+# rendered by localcloud (localcloud/services/horizon.py); edits are
+# overwritten
 DEBUG = False
 ALLOWED_HOSTS = [{host!r}, 'localhost']
 SECRET_KEY = {secret_key!r}
@@ -78,7 +81,8 @@ DEFAULT_PANEL = 'stacks'
 '''
 
 WSGI = '''\
-# rendered by localcloud: Horizon's Django app, static files served by WhiteNoise
+# rendered by localcloud: Horizon's Django app, static files served by
+# WhiteNoise
 import os
 
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'openstack_dashboard.settings')

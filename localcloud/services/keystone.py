@@ -10,11 +10,12 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Keystone 30: MariaDB, fernet tokens, served by gunicorn; registers the whole cloud.
+"""Keystone 30: MariaDB, fernet tokens, served by gunicorn; registers the whole
+cloud.
 
-``bootstrap`` puts into Keystone, idempotently, what every service of the cloud declares
-(catalog entries, service users) plus the demo project/user, the roles and Heat's
-stack-user domain.
+``bootstrap`` puts into Keystone, idempotently, what every service of the cloud
+declares (catalog entries, service users) plus the demo project/user, the roles
+and Heat's stack-user domain.
 """
 import grp
 import os
@@ -25,12 +26,12 @@ from localcloud import util
 from localcloud.services import base
 from localcloud.services import common
 
-# bcrypt cost of the password hashes Keystone stores. Keystone's default, 12, costs
-# 240-480 ms of CPU per password login here, and Qinling logs in with a password
-# on trust-scoped calls, Heat on every deferred-auth operation, the CLI on every
-# command. 4 (bcrypt's minimum) is for this local cloud only: never in a real one.
-# It applies to hashes written from then on: ``register`` sets the passwords of
-# the users it manages again once, when this changes.
+# bcrypt cost of the password hashes Keystone stores. Keystone's default, 12,
+# costs 240-480 ms of CPU per password login here, and Qinling logs in with a
+# password on trust-scoped calls, Heat on every deferred-auth operation, the
+# CLI on every command. 4 (bcrypt's minimum) is for this local cloud only:
+# never in a real one. It applies to hashes written from then on: ``register``
+# sets the passwords of the users it manages again once, when this changes.
 PASSWORD_HASH_ROUNDS = 4
 
 ROLES = ('admin', 'member', 'reader', 'heat_stack_owner', 'heat_stack_user')

@@ -12,12 +12,13 @@
 
 """MariaDB from Debian's mariadb-server: the one database server of the cloud.
 
-A private instance: data dir, socket, pid file and log under ``<state>/mariadb``, TCP
-only on 127.0.0.1 at its own port. ``mariadb-install-db`` makes the data dir once;
-``bootstrap`` gives root a password from the secrets store (the install leaves root
-without one), drops root's TCP accounts, and makes one database and one user per
-name that a service lists in ``databases()``. Each service then makes its own schema
-with its own migrations in its ``init`` step.
+A private instance: data dir, socket, pid file and log under
+``<state>/mariadb``, TCP only on 127.0.0.1 at its own port.
+``mariadb-install-db`` makes the data dir once; ``bootstrap`` gives root a
+password from the secrets store (the install leaves root without one), drops
+root's TCP accounts, and makes one database and one user per name that a
+service lists in ``databases()``. Each service then makes its own schema with
+its own migrations in its ``init`` step.
 """
 import os
 
@@ -42,13 +43,15 @@ skip-log-bin
 character-set-server = utf8mb4
 collation-server = utf8mb4_general_ci
 # heat-engine (2 workers), Keystone, Aodh and Qinling each keep a pool of up to
-# 5 + 50 overflow connections (oslo.db's defaults); a burst of stacks opens many
+# 5 + 50 overflow connections (oslo.db's defaults); a burst of stacks opens
+# many
 max_connections = 1000
 # small and idle most of the time: keep its memory small
 innodb_buffer_pool_size = 64M
 innodb_log_file_size = 32M
-# commits reach the OS at once and the disk every second: a machine crash may lose
-# the last second, a killed service loses nothing (a local cloud, not production)
+# commits reach the OS at once and the disk every second: a machine crash may
+# lose the last second, a killed service loses nothing (a local cloud, not
+# production)
 innodb_flush_log_at_trx_commit = 2
 '''
 

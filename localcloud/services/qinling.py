@@ -10,14 +10,14 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Qinling 5.0.0 (function engine): the real qinling-api and qinling-engine, in their own
-venv, with the local-process executor in place of Kubernetes.
+"""Qinling 5.0.0 (function engine): the real qinling-api and qinling-engine, in
+their own venv, with the local-process executor in place of Kubernetes.
 
-Two processes like production, talking over RabbitMQ: qinling-api (Keystone auth on,
-job handler on) and qinling-engine (our orchestrator, see
-``localcloud/qinling_runtime/``). etcd holds the worker locks and service URLs; MariaDB
-the database (schema by ``qinling-db-manage upgrade head``); function packages live
-under the service dir.
+Two processes like production, talking over RabbitMQ: qinling-api (Keystone
+auth on, job handler on) and qinling-engine (our orchestrator, see
+``localcloud/qinling_runtime/``). etcd holds the worker locks and service URLs;
+MariaDB the database (schema by ``qinling-db-manage upgrade head``); function
+packages live under the service dir.
 """
 import hashlib
 import json
@@ -35,8 +35,9 @@ REQUIREMENTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 RUNTIME_NAME = 'python3'
 RUNTIME_IMAGE = 'openstackqinling/python3-runtime'
 RUNTIME_TIMEOUT = 60
-# A sync execution is one RPC call from api to engine; room for the longest allowed
-# function timeout (300 s, [resource_limits]) instead of oslo.messaging's 60 s.
+# A sync execution is one RPC call from api to engine; room for the longest
+# allowed function timeout (300 s, [resource_limits]) instead of
+# oslo.messaging's 60 s.
 RPC_RESPONSE_TIMEOUT = 330
 
 ADMIN = 'rule:context_is_admin'
@@ -117,10 +118,11 @@ class Qinling(base.Service):
                 'transport_url': cloud.transport_url,
                 'rpc_response_timeout': RPC_RESPONSE_TIMEOUT,
                 'use_stderr': True,
-                # oslo.service's eventlet server holds a green thread per open client
-                # connection, 100 at most, idle keep-alive ones for up to 900 s: Heat
-                # creating 30 functions at once filled the pool and the API stopped
-                # answering. One request per connection frees each thread at once.
+                # oslo.service's eventlet server holds a green thread per open
+                # client connection, 100 at most, idle keep-alive ones for up
+                # to 900 s: Heat creating 30 functions at once filled the pool
+                # and the API stopped answering. One request per connection
+                # frees each thread at once.
                 'wsgi_keep_alive': False,
                 'client_socket_timeout': 60,
             },

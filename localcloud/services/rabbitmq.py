@@ -12,9 +12,9 @@
 
 """RabbitMQ from Debian's rabbitmq-server, run as a private node of this cloud.
 
-Own HOME (Erlang cookie), node name, AMQP/dist/epmd ports, mnesia and log dirs, and no
-plugins. epmd is started by us in the foreground first, so the broker finds it and
-does not spawn a daemonised one that would outlive ``down``.
+Own HOME (Erlang cookie), node name, AMQP/dist/epmd ports, mnesia and log dirs,
+and no plugins. epmd is started by us in the foreground first, so the broker
+finds it and does not spawn a daemonised one that would outlive ``down``.
 """
 import os
 

@@ -14,10 +14,11 @@
 local cloud (``tools/localcloud up``).
 
 The cloud is found like the CLI finds it: ``LOCALCLOUD_STATE_DIR`` and
-``LOCALCLOUD_BASE_PORT``. If it is not up, every test fails saying so; nothing is
-skipped. Stacks are created as the demo user with python-heatclient (the same calls
-``openstack stack create`` makes) and each one is deleted in a cleanup. Waits are
-bounded and their timeouts name what was awaited; nothing asserts on time.
+``LOCALCLOUD_BASE_PORT``. If it is not up, every test fails saying so; nothing
+is skipped. Stacks are created as the demo user with python-heatclient (the
+same calls ``openstack stack create`` makes) and each one is deleted in a
+cleanup. Waits are bounded and their timeouts name what was awaited; nothing
+asserts on time.
 """
 import contextlib
 import io
@@ -41,8 +42,9 @@ SEED_GET_FILE_TEMPLATE = os.path.join(TEMPLATES, 'function-webhook-event-alarm-g
 SEED_EVENT = 'compute.instance.create'
 STACK_TIMEOUT = 180
 EXECUTION_TIMEOUT = 60
-# how long an event that should not fire gets to prove it does not, once a positive
-# control event has shown that the path works (measured here: event to webhook POST < 0.2 s)
+# how long an event that should not fire gets to prove it does not, once a
+# positive control event has shown that the path works (measured here: event to
+# webhook POST < 0.2 s)
 QUIET_PERIOD = 5
 
 _cloud_state = {}

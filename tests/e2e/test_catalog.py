@@ -10,9 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Every template of tests/catalog_cases.py through the ``openstack`` CLI on the
-local cloud: each matching event runs the function, every time (each is sent
-twice), and the non-matching ones (other type, other trait value, other
+"""Every template of tests/catalog_cases.py through the ``openstack`` CLI on
+the local cloud: each matching event runs the function, every time (each is
+sent twice), and the non-matching ones (other type, other trait value, other
 project) run nothing.
 
 One test per case (generated from the table), so a failing template does not

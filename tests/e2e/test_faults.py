@@ -10,12 +10,12 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The fault table on the local cloud: services that stop or crash in the middle
-of a stack's life, and objects deleted behind Heat's back. Each test counts what is
-left through the Qinling and Aodh APIs; none asserts on time.
+"""The fault table on the local cloud: services that stop or crash in the
+middle of a stack's life, and objects deleted behind Heat's back. Each test
+counts what is left through the Qinling and Aodh APIs; none asserts on time.
 
-Processes are stopped, killed and restarted only through this cloud's supervisor
-records (``tools/localcloud up`` starts what is missing).
+Processes are stopped, killed and restarted only through this cloud's
+supervisor records (``tools/localcloud up`` starts what is missing).
 """
 from testtools import content
 

@@ -10,8 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Stack lifecycle of the seed chain on the local cloud: update in place, delete, and
-rollback of a failed create, checked through the Qinling and Aodh APIs."""
+"""Stack lifecycle of the seed chain on the local cloud: update in place,
+delete, and rollback of a failed create, checked through the Qinling and Aodh
+APIs."""
 import os
 import shutil
 
@@ -42,8 +43,8 @@ resources:
     properties:
       runtime: {get_param: bad_runtime}
 '''
-# The local executor serves only python3 runtime images: Qinling's engine marks a
-# runtime of any other image ``error``, a real "not available" runtime.
+# The local executor serves only python3 runtime images: Qinling's engine marks
+# a runtime of any other image ``error``, a real "not available" runtime.
 UNAVAILABLE_IMAGE = 'localcloud/no-such-runtime'
 
 

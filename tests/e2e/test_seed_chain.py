@@ -10,8 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The seed chain on the local cloud: an event fires the alarm, the alarm POSTs to the
-webhook, Qinling runs the function with the alarm payload; and nothing else fires it."""
+"""The seed chain on the local cloud: an event fires the alarm, the alarm POSTs
+to the webhook, Qinling runs the function with the alarm payload; and nothing
+else fires it."""
 import time
 import uuid
 
@@ -61,8 +62,9 @@ class SeedChainTest(base.E2ETestCase):
         self.assertNotEqual(self.project_id, admin_project)
         self.emit(traits=[('vm_name', 'other-project')], project_id=admin_project)
         self.emit(event_type='compute.instance.delete', traits=[('vm_name', 'other-type')])
-        # Positive control, sent last: the listener takes events one at a time in order,
-        # so once it has run the function, a decoy that fired would have run it too.
+        # Positive control, sent last: the listener takes events one at a time
+        # in order, so once it has run the function, a decoy that fired would
+        # have run it too.
         control = self.emit(traits=[('vm_name', 'control')])
 
         [execution] = self.wait_for_executions(self.function_id)
@@ -71,7 +73,8 @@ class SeedChainTest(base.E2ETestCase):
         self.assertEqual(control['message_id'], payload['reason_data']['event']['message_id'])
         self.assertEqual('control', traits['vm_name'])
 
-        # A few seconds more for anything late; still exactly the control's execution.
+        # A few seconds more for anything late; still exactly the control's
+        # execution.
         time.sleep(base.QUIET_PERIOD)
         executions = clients.executions(self.qinling, self.function_id)
         self.assertEqual([execution.id], [e.id for e in executions])

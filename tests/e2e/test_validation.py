@@ -11,7 +11,8 @@
 #    under the License.
 
 """Bad input is rejected through the real Heat API (template validate and stack
-preview) with a message naming the property, and nothing reaches Qinling or Aodh."""
+preview) with a message naming the property, and nothing reaches Qinling or
+Aodh."""
 import copy
 import os
 

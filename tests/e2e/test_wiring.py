@@ -10,9 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The two ways README shows to put a webhook into an alarm's actions, on Heat's
-default (convergence) engine: ``{get_attr: [hook, webhook_url]}`` (the seed
-template, tests/e2e/test_seed_chain.py) and the bare resource name with
+"""The two ways README shows to put a webhook into an alarm's actions, on
+Heat's default (convergence) engine: ``{get_attr: [hook, webhook_url]}`` (the
+seed template, tests/e2e/test_seed_chain.py) and the bare resource name with
 ``depends_on``, resolved through the webhook's hidden ``AlarmUrl`` attribute,
 at create and at an update that changes the actions."""
 import os

@@ -10,7 +10,8 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The local executor (Qinling orchestrator plugin): worker lifecycle, with etcd faked.
+"""The local executor (Qinling orchestrator plugin): worker lifecycle, with
+etcd faked.
 
 Needs Qinling importable, so it runs in the Qinling venv and is skipped elsewhere:
     .localcloud/qinling-venv/bin/python -m unittest tests.localcloud.test_qinling_orchestrator

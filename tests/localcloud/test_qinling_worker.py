@@ -10,7 +10,8 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The local executor's worker against the python3 runtime contract, over real HTTP.
+"""The local executor's worker against the python3 runtime contract, over real
+HTTP.
 
 Runs with any Python 3.11 (the worker needs only the standard library):
     python -m pytest tests/localcloud/test_qinling_worker.py

@@ -13,7 +13,8 @@
 """The shape of the local cloud: its import graph and its service registry.
 
 Standard library only (the sources are parsed with ``ast``, the registry is
-imported, nothing runs): ``python -m unittest tests.localcloud.test_structure``.
+imported, nothing runs): ``python -m unittest
+tests.localcloud.test_structure``.
 """
 import ast
 import os
