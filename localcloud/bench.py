@@ -15,21 +15,24 @@ it is no test).
 
 Parts, in order (``--only a,b``):
 
-``cold-up``  ``tools/localcloud up`` on an empty state dir: venvs, installs, configs,
-             databases, start. pip uses its usual cache and configured index.
-``warm-up``  ``up`` again with everything healthy; then ``down`` and ``up`` from
-             stopped processes (state kept).
+``cold-up``  ``tools/localcloud up`` on an empty state dir: venvs, installs,
+             configs, databases, start. pip uses its usual cache and
+             configured index.
+``warm-up``  ``up`` again with everything healthy; then ``down`` and ``up``
+             from stopped processes (state kept).
 ``demo``     ``tools/localcloud demo``.
-``cli``      start-up of the ``openstack`` CLI of ``tools/localcloud env`` (client venv)
-             and what it prints on stderr.
-``stacks``   create and delete (Heat API, polled every 0.1 s) of N seed chains (function
-             -> webhook -> alarm) in one stack, next to N chains of three dependent
-             ``OS::Heat::RandomString`` (Heat's own floor, same shape), N = 1, 10, 30;
-             the HTTP calls qinling-api logged per chain and operation (create, update,
-             check, validate, delete).
-``latency``  event published -> execution status ``success`` committed, one event at a
-             time: the first event of a new function, then 50 more; stage shares from
-             the services' ``localcloud-timing`` log lines.
+``cli``      start-up of the ``openstack`` CLI of ``tools/localcloud env``
+             (client venv) and what it prints on stderr.
+``stacks``   create and delete (Heat API, polled every 0.1 s) of N seed chains
+             (function -> webhook -> alarm) in one stack, next to N chains of
+             three dependent ``OS::Heat::RandomString`` (Heat's own floor,
+             same shape), N = 1, 10, 30; the HTTP calls qinling-api logged
+             per chain and operation (create, update, check, validate,
+             delete).
+``latency``  event published -> execution status ``success`` committed, one
+             event at a time: the first event of a new function, then 50
+             more; stage shares from the services' ``localcloud-timing`` log
+             lines.
 ``memory``   resident memory of every recorded process and its children.
 
 Each figure is printed with the load average: the machine may be shared. The
@@ -37,6 +40,7 @@ cloud-side parts (cli, stacks, latency, memory) need the clients: when started
 with a plain python3 the script re-runs itself with the cloud's main venv for
 them.
 """
+
 import argparse
 import json
 import math
@@ -59,7 +63,9 @@ DEFAULT_BASE_PORT = 19000
 DEFAULT_SIZES = (1, 10, 30)
 DEFAULT_EVENTS = 50
 LAUNCHER = os.path.join(config.REPO_DIR, 'tools', 'localcloud')
-SEED = os.path.join(config.REPO_DIR, 'templates', 'function-webhook-event-alarm.yaml')
+SEED = os.path.join(
+    config.REPO_DIR, 'templates', 'function-webhook-event-alarm.yaml'
+)
 BENCH_EVENT = 'benchmark.latency'
 
 
@@ -73,7 +79,11 @@ def machine():
     cpu = '?'
     try:
         with open('/proc/cpuinfo') as f:
-            cpu = next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
+            cpu = next(
+                line.split(':', 1)[1].strip()
+                for line in f
+                if line.startswith('model name')
+            )
     except (OSError, StopIteration):
         pass
     mem_kib = 0
@@ -84,18 +94,32 @@ def machine():
     os_name = platform.platform()
     try:
         with open('/etc/os-release') as f:
-            os_name = dict(l.rstrip().split('=', 1) for l in f if '=' in l)['PRETTY_NAME'].strip('"')
+            fields = dict(line.rstrip().split('=', 1) for line in f
+                          if '=' in line)
+            os_name = fields['PRETTY_NAME'].strip('"')
     except (OSError, KeyError):
         pass
-    return {'nproc': os.cpu_count(), 'ram_gib': round(mem_kib / 1024 / 1024, 1),
-            'cpu': cpu, 'python': platform.python_version(), 'os': os_name,
-            'kernel': platform.release()}
+    return {
+        'nproc': os.cpu_count(),
+        'ram_gib': round(mem_kib / 1024 / 1024, 1),
+        'cpu': cpu,
+        'python': platform.python_version(),
+        'os': os_name,
+        'kernel': platform.release(),
+    }
 
 
 # -- cold/warm up and demo (subprocesses of tools/localcloud) ---------------
 def launcher(cloud, *argv, log):
-    """Run tools/localcloud for ``cloud``, its output appended to ``log``; return seconds."""
-    cmd = [LAUNCHER, '--state-dir', cloud.state_dir, '--base-port', str(cloud.base_port)]
+    """Run tools/localcloud for ``cloud``, its output appended to ``log``;
+    return seconds."""
+    cmd = [
+        LAUNCHER,
+        '--state-dir',
+        cloud.state_dir,
+        '--base-port',
+        str(cloud.base_port),
+    ]
     cmd += list(argv)
     started = time.monotonic()
     with open(log, 'a') as out:
@@ -105,8 +129,10 @@ def launcher(cloud, *argv, log):
                                stdin=subprocess.DEVNULL)
     took = time.monotonic() - started
     if code != 0:
-        raise SystemExit('benchmark: `tools/localcloud %s` failed (exit %d); see %s'
-                         % (' '.join(argv), code, log))
+        raise SystemExit(
+            'benchmark: `tools/localcloud %s` failed (exit %d); see %s'
+            % (' '.join(argv), code, log)
+        )
     return took
 
 
@@ -123,12 +149,21 @@ def du_mib(path):
 
 def cold_up(cloud, log, results):
     if os.path.exists(os.path.join(cloud.state_dir, 'venv')):
-        raise SystemExit('benchmark: cold-up needs an empty state dir, and %s has a venv; '
-                         'use another --state-dir or `tools/localcloud --state-dir %s destroy`'
-                         % (cloud.state_dir, cloud.state_dir))
+        raise SystemExit(
+            'benchmark: cold-up needs an empty state dir, and %s has a venv;'
+            ' use another --state-dir or `tools/localcloud --state-dir %s'
+            ' destroy`' % (cloud.state_dir, cloud.state_dir)
+        )
     pip_cache = os.path.expanduser('~/.cache/pip')
-    say('cold up: tools/localcloud up on the empty state dir %s (pip cache %s: %.0f MiB) ...'
-        % (cloud.state_dir, pip_cache, du_mib(pip_cache) if os.path.isdir(pip_cache) else 0))
+    say(
+        'cold up: tools/localcloud up on the empty state dir %s (pip cache %s:'
+        ' %.0f MiB) ...'
+        % (
+            cloud.state_dir,
+            pip_cache,
+            du_mib(pip_cache) if os.path.isdir(pip_cache) else 0,
+        )
+    )
     took = launcher(cloud, 'up', log=log)
     results['cold_up_s'] = round(took, 1)
     results['state_dir_mib'] = round(du_mib(cloud.state_dir))
@@ -160,26 +195,36 @@ def chains_template(n, event_type, description=None):
     lines = ['heat_template_version: 2018-08-31', 'resources:']
     extra = ['      description: %s' % description] if description else []
     for i in range(n):
-        lines += [
-            '  function%d:' % i,
-            '    type: OS::Qinling::Function',
-            '    properties:',
-            '      runtime: python3',
-            '      entry: hello_world.main',
-            '      files: {hello_world.py: {get_file: functions/hello_world.py}}',
-        ] + extra + [
-            '  webhook%d:' % i,
-            '    type: OS::Qinling::Webhook',
-            '    properties:',
-            '      function: {get_resource: function%d}' % i,
-        ] + extra + [
-            '  alarm%d:' % i,
-            '    type: OS::Aodh::EventAlarm',
-            '    properties:',
-            '      event_type: %s' % event_type,
-            '      repeat_actions: false',
-            '      alarm_actions: [{get_attr: [webhook%d, webhook_url]}]' % i,
-        ]
+        lines += (
+            [
+                '  function%d:' % i,
+                '    type: OS::Qinling::Function',
+                '    properties:',
+                '      runtime: python3',
+                '      entry: hello_world.main',
+                (
+                    '      files: {hello_world.py: {get_file:'
+                    ' functions/hello_world.py}}'
+                ),
+            ]
+            + extra
+            + [
+                '  webhook%d:' % i,
+                '    type: OS::Qinling::Webhook',
+                '    properties:',
+                '      function: {get_resource: function%d}' % i,
+            ]
+            + extra
+            + [
+                '  alarm%d:' % i,
+                '    type: OS::Aodh::EventAlarm',
+                '    properties:',
+                '      event_type: %s' % event_type,
+                '      repeat_actions: false',
+                '      alarm_actions: [{get_attr: [webhook%d, webhook_url]}]'
+                % i,
+            ]
+        )
     return '\n'.join(lines) + '\n'
 
 
@@ -206,7 +251,10 @@ def failure_reason(heat, stack_id):
         stack = heat.stacks.get(stack_id)
     except Exception as exc:  # noqa: BLE001 - the reason is all we want
         return 'stack %s: %s' % (stack_id, exc)
-    return '%s: %s' % (stack.stack_status, (stack.stack_status_reason or '')[:300])
+    return '%s: %s' % (
+        stack.stack_status,
+        (stack.stack_status_reason or '')[:300],
+    )
 
 
 def timed_cli(cloud, argv):
@@ -216,17 +264,26 @@ def timed_cli(cloud, argv):
     for key in [k for k in env if k.startswith('OS_')]:
         del env[key]
     env.update(clients.cli_env(cloud))
-    env['PATH'] = os.path.dirname(cloud.client_bin('openstack')) + os.pathsep + env['PATH']
+    env['PATH'] = (
+        os.path.dirname(cloud.client_bin('openstack'))
+        + os.pathsep
+        + env['PATH']
+    )
     import resource
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
+    )
     took = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
-        raise SystemExit('benchmark: %s failed: %s' % (' '.join(argv), proc.stderr[-2000:]))
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        raise SystemExit(
+            'benchmark: %s failed: %s' % (' '.join(argv), proc.stderr[-2000:])
+        )
+    cpu = (after.ru_utime - before.ru_utime) + (
+        after.ru_stime - before.ru_stime
+    )
     return took, proc.stderr, cpu
 
 
@@ -236,7 +293,8 @@ def loadavg():
 
 
 def cli(cloud, results):
-    """Start-up of the `openstack` CLI users get from `tools/localcloud env`."""
+    """Start-up of the `openstack` CLI users get from `tools/localcloud
+    env`."""
     rows = {}
     for argv in (['openstack', '--version'], ['openstack', 'stack', 'list'],
                  ['openstack', 'function', 'list']):
@@ -246,21 +304,34 @@ def cli(cloud, results):
             times.append(took)
             cpus.append(cpu)
             warnings = warnings or stderr.strip()
-        rows[' '.join(argv)] = {'median_s': round(statistics.median(times), 2),
-                                'cpu_median_s': round(statistics.median(cpus), 2),
-                                'stderr': warnings[:200]}
+        rows[' '.join(argv)] = {
+            'median_s': round(statistics.median(times), 2),
+            'cpu_median_s': round(statistics.median(cpus), 2),
+            'stderr': warnings[:200],
+        }
         # CPU time (user + system) is what the command costs on an idle
         # machine, where it runs without waiting for a core
-        say('cli: `%s`: median of 3 %.2f s wall, %.2f s CPU; stderr: %s (load %s)'
-            % (' '.join(argv), statistics.median(times), statistics.median(cpus),
-               repr(warnings[:200]) if warnings else 'empty', loadavg()))
+        say(
+            'cli: `%s`: median of 3 %.2f s wall, %.2f s CPU; stderr: %s'
+            ' (load %s)'
+            % (
+                ' '.join(argv),
+                statistics.median(times),
+                statistics.median(cpus),
+                repr(warnings[:200]) if warnings else 'empty',
+                loadavg(),
+            )
+        )
     results['cli'] = rows
 
 
 # -- HTTP calls the plugin makes to Qinling (qinling-api's access log) ------
-ACCESS_LINE = re.compile(r'"(GET|POST|PUT|DELETE|PATCH|HEAD) (\S+) HTTP/1\.[01]" '
-                         r'status: (\d+)')
-UUID = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
+ACCESS_LINE = re.compile(
+    r'"(GET|POST|PUT|DELETE|PATCH|HEAD) (\S+) HTTP/1\.[01]" ' r'status: (\d+)'
+)
+UUID = re.compile(
+    r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+)
 
 
 class AccessLog:
@@ -286,7 +357,11 @@ class AccessLog:
             path, _, query = path.partition('?')
             if query == 'download=true':
                 continue
-            key = '%s %s%s' % (method, UUID.sub('{id}', path), '?' + query if query else '')
+            key = '%s %s%s' % (
+                method,
+                UUID.sub('{id}', path),
+                '?' + query if query else '',
+            )
             counts[key] = counts.get(key, 0) + 1
         return counts
 
@@ -313,7 +388,8 @@ def wait_stack(heat, stack_id, action, timeout=900):
 
 
 def stack_op(heat, access, action, call, stack_id=None):
-    """Run one stack operation through Heat's API; (seconds, final status, calls)."""
+    """Run one stack operation through Heat's API; (seconds, final status,
+    calls)."""
     access.mark()
     started = time.monotonic()
     created = call()
@@ -362,27 +438,56 @@ def stacks(cloud, workdir, sizes, results):
             row['%s_create_s' % kind] = round(took, 2)
             if kind == 'chains':
                 row['calls_create_per_chain'] = per_resource(calls, n)
-            took, status, calls, _ = stack_op(heat, access, 'DELETE',
-                                              lambda: heat.stacks.delete(stack_id), stack_id)
+            took, status, calls, _ = stack_op(
+                heat,
+                access,
+                'DELETE',
+                lambda: heat.stacks.delete(stack_id),
+                stack_id,
+            )
             row['%s_delete_s' % kind] = round(took, 2)
             if kind == 'chains':
                 row['calls_delete_per_chain'] = per_resource(calls, n)
         row['load_after'] = loadavg()
         if 'chains_create_s' in row and 'random_create_s' in row:
-            row['create_ratio'] = round(row['chains_create_s'] / row['random_create_s'], 2)
-            row['delete_ratio'] = round(row['chains_delete_s'] / row['random_delete_s'], 2)
-            say('stacks: N=%-2d (%2d resources) create: chains %5.1f s, RandomString chains '
-                '%5.1f s, ratio %.2f; delete: %5.1f s vs %5.1f s, ratio %.2f (load %s -> %s)'
-                % (n, 3 * n, row['chains_create_s'], row['random_create_s'],
-                   row['create_ratio'], row['chains_delete_s'], row['random_delete_s'],
-                   row['delete_ratio'], row['load_before'], row['load_after']))
-            say('stacks: N=%d Qinling calls per chain (function + webhook): create %s; '
-                'delete %s' % (n, json.dumps(row['calls_create_per_chain']),
-                               json.dumps(row['calls_delete_per_chain'])))
+            row['create_ratio'] = round(
+                row['chains_create_s'] / row['random_create_s'], 2
+            )
+            row['delete_ratio'] = round(
+                row['chains_delete_s'] / row['random_delete_s'], 2
+            )
+            say(
+                'stacks: N=%-2d (%2d resources) create: chains %5.1f s,'
+                ' RandomString chains %5.1f s, ratio %.2f; delete: %5.1f s vs'
+                ' %5.1f s, ratio %.2f (load %s -> %s)'
+                % (
+                    n,
+                    3 * n,
+                    row['chains_create_s'],
+                    row['random_create_s'],
+                    row['create_ratio'],
+                    row['chains_delete_s'],
+                    row['random_delete_s'],
+                    row['delete_ratio'],
+                    row['load_before'],
+                    row['load_after'],
+                )
+            )
+            say(
+                'stacks: N=%d Qinling calls per chain (function + webhook):'
+                ' create %s; delete %s'
+                % (
+                    n,
+                    json.dumps(row['calls_create_per_chain']),
+                    json.dumps(row['calls_delete_per_chain']),
+                )
+            )
         rows.append(row)
     results['stacks'] = rows
     try:   # a fresh session: the one above may be long-lived by now
-        results['qinling_calls'] = other_calls(clients.heat(cloud), access, template)
+        results['qinling_calls'] = other_calls(
+            clients.heat(cloud), access, template
+        )
     except Exception as exc:  # noqa: BLE001 - the figures above still count
         say('calls: FAILED: %s: %s' % (type(exc).__name__, exc))
         results['qinling_calls'] = {'failed': str(exc)[:300]}
@@ -398,26 +503,58 @@ def other_calls(heat, access, template):
     heat.stacks.validate(template=tpl, files=files)
     time.sleep(0.3)
     counts['validate'] = access.calls()
-    _, status, calls, stack_id = stack_op(heat, access, 'CREATE', lambda: heat.stacks.create(
-        stack_name=name, template=tpl, files=files))
+    _, status, calls, stack_id = stack_op(
+        heat,
+        access,
+        'CREATE',
+        lambda: heat.stacks.create(stack_name=name, template=tpl, files=files),
+    )
     counts['create'] = calls
     try:
-        files2, tpl2 = template('calls-2.yaml', chains_template(1, 'benchmark.none', 'v2'))
-        _, status, counts['update'], _ = stack_op(heat, access, 'UPDATE', lambda: (
-            heat.stacks.update(stack_id, template=tpl2, files=files2)
-            or {'stack': {'id': stack_id}}), stack_id)
-        _, status, counts['check'], _ = stack_op(heat, access, 'CHECK', lambda: (
-            heat.actions.check(stack_id) or {'stack': {'id': stack_id}}), stack_id)
+        files2, tpl2 = template(
+            'calls-2.yaml', chains_template(1, 'benchmark.none', 'v2')
+        )
+        _, status, counts['update'], _ = stack_op(
+            heat,
+            access,
+            'UPDATE',
+            lambda: (
+                heat.stacks.update(stack_id, template=tpl2, files=files2)
+                or {'stack': {'id': stack_id}}
+            ),
+            stack_id,
+        )
+        _, status, counts['check'], _ = stack_op(
+            heat,
+            access,
+            'CHECK',
+            lambda: (
+                heat.actions.check(stack_id) or {'stack': {'id': stack_id}}
+            ),
+            stack_id,
+        )
     finally:
-        _, status, counts['delete'], _ = stack_op(heat, access, 'DELETE', lambda: (
-            heat.stacks.delete(stack_id) or {'stack': {'id': stack_id}}), stack_id)
+        _, status, counts['delete'], _ = stack_op(
+            heat,
+            access,
+            'DELETE',
+            lambda: (
+                heat.stacks.delete(stack_id) or {'stack': {'id': stack_id}}
+            ),
+            stack_id,
+        )
     for op, calls in counts.items():
-        say('calls: one chain (function + webhook), %-8s %s' % (op, json.dumps(calls)))
+        say(
+            'calls: one chain (function + webhook), %-8s %s'
+            % (op, json.dumps(calls))
+        )
     return counts
 
 
 # -- latency ------------------------------------------------------------------
-TIMING_LINE = re.compile(r'localcloud-timing (webhook-invoke|engine) (.*)$', re.M)
+TIMING_LINE = re.compile(
+    r'localcloud-timing (webhook-invoke|engine) (.*)$', re.M
+)
 
 
 class TimingLog:
@@ -443,12 +580,16 @@ class TimingLog:
                 self.seen[found_kind][values['execution']] = values
 
     def wait_engine(self, function_id, known, timeout=60):
-        """The first engine line of ``function_id`` for an execution not in ``known``."""
+        """The first engine line of ``function_id`` for an execution not in
+        ``known``."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.read()
             for execution, values in self.seen['engine'].items():
-                if values['function'] == function_id and execution not in known:
+                if (
+                    values['function'] == function_id
+                    and execution not in known
+                ):
                     return execution, values
             time.sleep(0.005)
         raise SystemExit('benchmark: no execution of %s committed within %d s'
@@ -461,8 +602,11 @@ def matching_alarms(aodh, event_type):
     found = []
     for alarm in aodh.alarm.list():
         rule = alarm.get('event_rule') or {}
-        if (alarm.get('type') == 'event' and alarm.get('enabled')
-                and fnmatch.fnmatch(event_type, rule.get('event_type') or '*')):
+        if (
+            alarm.get('type') == 'event'
+            and alarm.get('enabled')
+            and fnmatch.fnmatch(event_type, rule.get('event_type') or '*')
+        ):
             found.append(alarm['alarm_id'])
     return found
 
@@ -481,28 +625,53 @@ def latency(cloud, workdir, count, results):
     # the seed's default: every matching event runs the function
     path = SEED
     name = 'bench-latency-%d' % os.getpid()
-    say('latency: creating stack %s (the seed chain, repeat_actions true) ...' % name)
+    say(
+        'latency: creating stack %s (the seed chain, repeat_actions true) ...'
+        % name
+    )
     started = time.monotonic()
-    clients.run_cli(cloud, ['openstack', 'stack', 'create', '--wait', '-t', path,
-                            '--parameter', 'event_type=%s' % BENCH_EVENT, name], echo=False)
+    clients.run_cli(
+        cloud,
+        [
+            'openstack',
+            'stack',
+            'create',
+            '--wait',
+            '-t',
+            path,
+            '--parameter',
+            'event_type=%s' % BENCH_EVENT,
+            name,
+        ],
+        echo=False,
+    )
     try:
         heat = clients.heat(cloud)
-        outputs = {o['output_key']: o['output_value'] for o in heat.stacks.get(name).outputs}
+        outputs = {
+            o['output_key']: o['output_value']
+            for o in heat.stacks.get(name).outputs
+        }
         say('latency: stack created in %.1f s' % (time.monotonic() - started))
         function_id = outputs['function_id']
         alarms = matching_alarms(clients.aodh(cloud), BENCH_EVENT)
         if alarms != [outputs['alarm_id']]:
-            raise SystemExit('benchmark: expected exactly one alarm on %s in the project '
-                             '(%s), found %s: each event would run the function %d times'
-                             % (BENCH_EVENT, outputs['alarm_id'], alarms, len(alarms)))
-        say('latency: exactly one alarm fires on %s: %s' % (BENCH_EVENT, alarms[0]))
+            raise SystemExit(
+                'benchmark: expected exactly one alarm on %s in the project '
+                '(%s), found %s: each event would run the function %d times'
+                % (BENCH_EVENT, outputs['alarm_id'], alarms, len(alarms))
+            )
+        say(
+            'latency: exactly one alarm fires on %s: %s'
+            % (BENCH_EVENT, alarms[0])
+        )
         qinling = clients.qinling(cloud)
         project_id = clients.project_id(cloud)
         time.sleep(clients.alarm_cache_ttl(cloud) + 0.5)
         timing = TimingLog(cloud)
         samples, stages, known = [], [], set()
         load_before = loadavg()
-        publisher = events.Publisher(cloud)   # connected before the clock starts
+        # connected before the clock starts
+        publisher = events.Publisher(cloud)
         publisher.emit('benchmark.warm-up')   # no alarm: opens the connection
         for i in range(count + 1):
             begin = time.time()
@@ -515,57 +684,96 @@ def latency(cloud, workdir, count, results):
             stage = None
             if api:
                 received = float(api['received'])
-                worker = float(engine['worker_done']) - float(engine['worker_sent'])
-                stage = {'aodh': received - begin,
-                         'qinling_api': float(engine['received']) - received,
-                         'engine': committed - float(engine['received']) - worker,
-                         'worker': worker}
+                worker = float(engine['worker_done']) - float(
+                    engine['worker_sent']
+                )
+                stage = {
+                    'aodh': received - begin,
+                    'qinling_api': float(engine['received']) - received,
+                    'engine': committed - float(engine['received']) - worker,
+                    'worker': worker,
+                }
             if i == 0:
                 first = total
-                say('latency: first event (new function, worker started at create) -> '
-                    'success committed in %4.0f ms' % (1000 * total))
+                say(
+                    'latency: first event (new function, worker started at'
+                    ' create) -> success committed in %4.0f ms'
+                    % (1000 * total)
+                )
                 continue
             samples.append(total)
             if stage:
                 stages.append(stage)
             if i % 10 == 0 or i == count:
-                say('latency: event %2d -> committed in %4.0f ms' % (i, 1000 * total))
+                say(
+                    'latency: event %2d -> committed in %4.0f ms'
+                    % (i, 1000 * total)
+                )
         load_after = loadavg()
         publisher.close()
         found = clients.executions(qinling, function_id)
         statuses = sorted({e.status for e in found})
         if len(found) != count + 1 or statuses != ['success']:
-            raise SystemExit('benchmark: %d events made %d executions with status(es) %s'
-                             % (count + 1, len(found), statuses))
+            raise SystemExit(
+                'benchmark: %d events made %d executions with status(es) %s'
+                % (count + 1, len(found), statuses)
+            )
     finally:
-        clients.run_cli(cloud, ['openstack', 'stack', 'delete', '--yes', '--wait', name],
-                        echo=False)
+        clients.run_cli(
+            cloud,
+            ['openstack', 'stack', 'delete', '--yes', '--wait', name],
+            echo=False,
+        )
     ordered = sorted(samples)
     p95 = ordered[math.ceil(0.95 * len(ordered)) - 1]   # nearest rank
-    figures = {'events': count, 'min_ms': ordered[0], 'median_ms': statistics.median(ordered),
-               'p95_ms': p95, 'max_ms': ordered[-1], 'first_ms': first}
-    figures = {k: (v if k == 'events' else round(1000 * v)) for k, v in figures.items()}
+    figures = {
+        'events': count,
+        'min_ms': ordered[0],
+        'median_ms': statistics.median(ordered),
+        'p95_ms': p95,
+        'max_ms': ordered[-1],
+        'first_ms': first,
+    }
+    figures = {
+        k: (v if k == 'events' else round(1000 * v))
+        for k, v in figures.items()
+    }
     total = sum(sum(s.values()) for s in stages) or 1
     figures['stages'] = {
-        k: {'median_ms': round(1000 * statistics.median(s[k] for s in stages), 1),
-            'share': round(sum(s[k] for s in stages) / total, 3)}
-        for k in ('aodh', 'qinling_api', 'engine', 'worker')}
+        k: {
+            'median_ms': round(
+                1000 * statistics.median(s[k] for s in stages), 1
+            ),
+            'share': round(sum(s[k] for s in stages) / total, 3),
+        }
+        for k in ('aodh', 'qinling_api', 'engine', 'worker')
+    }
     figures['load'] = [load_before, load_after]
     results['latency'] = figures
-    say('latency: measured from before the event is published (benchmark) to the commit of '
-        'the execution status success (qinling-engine), read from the services\' timing '
-        'lines; exactly one alarm, one execution per event, all success')
-    say('latency over %(events)d events after the first: min %(min_ms)d ms, median '
-        '%(median_ms)d ms, p95 %(p95_ms)d ms, max %(max_ms)d ms; first event of the new '
-        'function %(first_ms)d ms' % figures)
-    say('latency: load average %s before, %s after' % (load_before, load_after))
+    say(
+        'latency: measured from before the event is published (benchmark) to'
+        ' the commit of the execution status success (qinling-engine), read'
+        ' from the services\' timing lines; exactly one alarm, one execution'
+        ' per event, all success'
+    )
+    say(
+        'latency over %(events)d events after the first: min %(min_ms)d ms,'
+        ' median %(median_ms)d ms, p95 %(p95_ms)d ms, max %(max_ms)d ms; first'
+        ' event of the new function %(first_ms)d ms' % figures
+    )
+    say(
+        'latency: load average %s before, %s after' % (load_before, load_after)
+    )
     for k, v in figures['stages'].items():
         say('latency: stage %-12s median %6.1f ms, %4.1f %% of the time'
             % (k, v['median_ms'], 100 * v['share']))
-    say('latency: stages: aodh = publish -> qinling-api starts the invoke (RabbitMQ, '
-        'aodh-listener, aodh-notifier, HTTP, webhook lookup); qinling_api = trust '
-        'token, DB writes, RPC cast until the engine takes it; engine = its DB '
-        'reads and the final status commit; worker = POST /execute round trip (fork + run)')
+    say(
+        'latency: stages: aodh = publish -> qinling-api starts the invoke'
+        ' (RabbitMQ, aodh-listener, aodh-notifier, HTTP, webhook lookup);'
+        ' qinling_api = trust token, DB writes, RPC cast until the engine'
+        ' takes it; engine = its DB reads and the final status commit; worker'
+        ' = POST /execute round trip (fork + run)'
+    )
 
 
 def _children_map():
@@ -600,7 +808,8 @@ def _memory_kib(pid):
 
 
 def memory(cloud, results):
-    """RSS and PSS of every recorded process plus its descendants, per service and in total."""
+    """RSS and PSS of every recorded process plus its descendants, per service
+    and in total."""
     sup = cloud.supervisor
     children = _children_map()
     rows, total_rss, total_pss = [], 0, 0
@@ -622,13 +831,22 @@ def memory(cloud, results):
             rows.append({'service': service.name, 'process': proc.name,
                          'processes': len(tree), 'rss_mib': round(rss),
                          'pss_mib': round(pss)})
-            say('memory: %-9s %-15s %2d process(es) RSS %5.0f MiB, PSS %5.0f MiB'
-                % (service.name, proc.name, len(tree), rss, pss))
-    results['memory'] = {'total_mib': round(total_pss), 'total_pss_mib': round(total_pss),
-                         'total_rss_mib': round(total_rss), 'processes': rows}
-    say('memory: the whole cloud occupies %.0f MiB (sum of PSS; %d processes); the sum '
-        'of their RSS, which counts pages shared by forked workers once per process, '
-        'is %.0f MiB' % (total_pss, sum(r['processes'] for r in rows), total_rss))
+            say(
+                'memory: %-9s %-15s %2d process(es) RSS %5.0f MiB, PSS'
+                ' %5.0f MiB' % (service.name, proc.name, len(tree), rss, pss)
+            )
+    results['memory'] = {
+        'total_mib': round(total_pss),
+        'total_pss_mib': round(total_pss),
+        'total_rss_mib': round(total_rss),
+        'processes': rows,
+    }
+    say(
+        'memory: the whole cloud occupies %.0f MiB (sum of PSS; %d processes);'
+        ' the sum of their RSS, which counts pages shared by forked workers'
+        ' once per process, is %.0f MiB'
+        % (total_pss, sum(r['processes'] for r in rows), total_rss)
+    )
 
 
 def cloud_parts(cloud, parts, args, results):
@@ -656,8 +874,11 @@ def in_main_venv(cloud):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog='tools/benchmark', description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog='tools/benchmark',
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument('--state-dir', default=os.path.join(
         tempfile.gettempdir(), 'heat-qinling-benchmark'),
         help='cloud to measure (default: %(default)s; cold-up needs it empty)')
@@ -670,9 +891,14 @@ def parse_args(argv):
                         help='seed chains per stack (default: 1,10,30)')
     parser.add_argument('--events', type=int, default=DEFAULT_EVENTS,
                         help='events for the latency (default: %(default)s)')
-    parser.add_argument('--keep', action='store_true',
-                        help='leave a cloud that cold-up made running (default: destroy it)')
-    parser.add_argument('--results', help='also write the figures as JSON to this file')
+    parser.add_argument(
+        '--keep',
+        action='store_true',
+        help='leave a cloud that cold-up made running (default: destroy it)',
+    )
+    parser.add_argument(
+        '--results', help='also write the figures as JSON to this file'
+    )
     args = parser.parse_args(argv)
     args.parts = [p.strip() for p in args.only.split(',') if p.strip()]
     unknown = set(args.parts) - set(PARTS)
@@ -689,10 +915,15 @@ def main(argv=None):
     started = time.monotonic()
     if not os.environ.get('LOCALCLOUD_BENCH_CHILD'):
         results['machine'] = machine()
-        say('machine: %(nproc)s CPUs (%(cpu)s), %(ram_gib)s GiB RAM, Python %(python)s, '
-            '%(os)s, kernel %(kernel)s' % results['machine'])
+        say(
+            'machine: %(nproc)s CPUs (%(cpu)s), %(ram_gib)s GiB RAM, Python'
+            ' %(python)s, %(os)s, kernel %(kernel)s'
+            % results['machine']
+        )
     os.makedirs(cloud.state_dir, exist_ok=True)
-    log = os.path.join(tempfile.gettempdir(), 'heat-qinling-benchmark-%d.log' % os.getpid())
+    log = os.path.join(
+        tempfile.gettempdir(), 'heat-qinling-benchmark-%d.log' % os.getpid()
+    )
     say('state dir %s, base port %d, log of the tools/localcloud runs: %s'
         % (cloud.state_dir, cloud.base_port, log))
     if 'cold-up' in args.parts:
@@ -707,18 +938,37 @@ def main(argv=None):
     elif wanted:
         # the clients live in the cloud's main venv: measure from there
         child_results = os.path.join(cloud.state_dir, 'benchmark-results.json')
-        cmd = [cloud.python, '-m', 'localcloud.bench', '--state-dir', cloud.state_dir,
-               '--base-port', str(cloud.base_port), '--only', ','.join(wanted),
-               '--sizes', ','.join(map(str, args.sizes)), '--events', str(args.events),
-               '--keep', '--results', child_results]
-        env = dict(os.environ, LOCALCLOUD_BENCH_CHILD='1', PYTHONPATH=config.REPO_DIR)
+        cmd = [
+            cloud.python,
+            '-m',
+            'localcloud.bench',
+            '--state-dir',
+            cloud.state_dir,
+            '--base-port',
+            str(cloud.base_port),
+            '--only',
+            ','.join(wanted),
+            '--sizes',
+            ','.join(map(str, args.sizes)),
+            '--events',
+            str(args.events),
+            '--keep',
+            '--results',
+            child_results,
+        ]
+        env = dict(
+            os.environ, LOCALCLOUD_BENCH_CHILD='1', PYTHONPATH=config.REPO_DIR
+        )
         if subprocess.call(cmd, env=env) != 0:
             raise SystemExit('benchmark: the cloud-side parts failed')
         with open(child_results) as f:
             results.update(json.load(f))
     if 'cold-up' in args.parts and not args.keep:
         launcher(cloud, 'destroy', log=log)
-        say('destroyed the cloud it made (%s); --keep leaves it up' % cloud.state_dir)
+        say(
+            'destroyed the cloud it made (%s); --keep leaves it up'
+            % cloud.state_dir
+        )
     if args.results:
         with open(args.results, 'w') as f:
             json.dump(results, f, indent=1)

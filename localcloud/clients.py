@@ -25,15 +25,20 @@ import time
 
 
 def cli_env(cloud, who='demo'):
-    """The OS_* variables (and PATH) that make the ``openstack`` CLI act as ``who``."""
+    """The OS_* variables (and PATH) that make the ``openstack`` CLI act as
+    ``who``."""
     creds = cloud.credentials(who)
     return {
-        'OS_AUTH_URL': creds['auth_url'], 'OS_USERNAME': creds['username'],
-        'OS_PASSWORD': creds['password'], 'OS_PROJECT_NAME': creds['project_name'],
+        'OS_AUTH_URL': creds['auth_url'],
+        'OS_USERNAME': creds['username'],
+        'OS_PASSWORD': creds['password'],
+        'OS_PROJECT_NAME': creds['project_name'],
         'OS_USER_DOMAIN_NAME': creds['user_domain_name'],
         'OS_PROJECT_DOMAIN_NAME': creds['project_domain_name'],
-        'OS_IDENTITY_API_VERSION': '3', 'OS_REGION_NAME': cloud.region,
-        'OS_INTERFACE': 'public', 'OS_AUTH_TYPE': 'password',
+        'OS_IDENTITY_API_VERSION': '3',
+        'OS_REGION_NAME': cloud.region,
+        'OS_INTERFACE': 'public',
+        'OS_AUTH_TYPE': 'password',
     }
 
 
@@ -51,15 +56,24 @@ def run_cli(cloud, argv, who='demo', echo=True, check=True, cwd=None):
     for key in [k for k in env if k.startswith('OS_')]:
         del env[key]
     env.update(cli_env(cloud, who))
-    env['PATH'] = os.path.dirname(cloud.client_bin('openstack')) + os.pathsep + env.get(
-        'PATH', '')
+    env['PATH'] = (
+        os.path.dirname(cloud.client_bin('openstack'))
+        + os.pathsep
+        + env.get('PATH', '')
+    )
     env['PYTHONWARNINGS'] = 'ignore'
     if echo:
         print('$ ' + ' '.join(shlex.quote(str(a)) for a in argv), flush=True)
     with tempfile.TemporaryFile('w+') as stderr:
-        proc = subprocess.Popen([str(a) for a in argv], env=env, cwd=cwd or cloud.repo_dir,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=stderr, text=True)
+        proc = subprocess.Popen(
+            [str(a) for a in argv],
+            env=env,
+            cwd=cwd or cloud.repo_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
         lines = []
         for line in proc.stdout:
             lines.append(line)
@@ -97,15 +111,21 @@ def heat(cloud, who='demo', sess=None):
 
 def qinling(cloud, who='demo', sess=None):
     from qinlingclient.v1 import client as qinling_client
-    return qinling_client.Client(session=sess or session(cloud, who),
-                                 service_type='function-engine', endpoint_type='public',
-                                 region_name=cloud.region)
+    return qinling_client.Client(
+        session=sess or session(cloud, who),
+        service_type='function-engine',
+        endpoint_type='public',
+        region_name=cloud.region,
+    )
 
 
 def aodh(cloud, who='demo', sess=None):
     from aodhclient.v2 import client as aodh_client
-    return aodh_client.Client(session=sess or session(cloud, who), interface='public',
-                              region_name=cloud.region)
+    return aodh_client.Client(
+        session=sess or session(cloud, who),
+        interface='public',
+        region_name=cloud.region,
+    )
 
 
 def project_id(cloud, who='demo'):
@@ -115,7 +135,8 @@ def project_id(cloud, who='demo'):
 
 
 def alarm_cache_ttl(cloud):
-    """aodh-listener's event_alarm_cache_ttl as rendered in the cloud's aodh.conf (s)."""
+    """aodh-listener's event_alarm_cache_ttl as rendered in the cloud's
+    aodh.conf (s)."""
     import configparser
     parser = configparser.RawConfigParser()
     parser.read(os.path.join(cloud.state_dir, 'aodh', 'aodh.conf'))
@@ -133,7 +154,9 @@ def wait_for(check, timeout, what, interval=0.25):
         if value:
             return value
         if time.monotonic() > deadline:
-            raise TimeoutError('timed out after %g s waiting for %s' % (timeout, what))
+            raise TimeoutError(
+                'timed out after %g s waiting for %s' % (timeout, what)
+            )
         time.sleep(interval)
 
 
@@ -153,7 +176,8 @@ def finished_executions(qinling_client, function_id, count=1):
 
 
 def log_tail(cloud, process, lines=30):
-    """The last lines of a process log of the cloud, as text ('' if there is none)."""
+    """The last lines of a process log of the cloud, as text ('' if there is
+    none)."""
     path = cloud.log_path(process)
     if not os.path.exists(path):
         return ''

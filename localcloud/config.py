@@ -33,7 +33,8 @@ REPO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class Cloud:
-    """Paths, ports, URLs, secrets and credentials of one local cloud (one state dir)."""
+    """Paths, ports, URLs, secrets and credentials of one local cloud (one
+    state dir)."""
 
     host = '127.0.0.1'
     region = 'RegionOne'
@@ -51,8 +52,11 @@ class Cloud:
         state_dir = (state_dir or os.environ.get('LOCALCLOUD_STATE_DIR')
                      or os.path.join(self.repo_dir, '.localcloud'))
         self.state_dir = os.path.abspath(state_dir)
-        self.base_port = int(base_port or os.environ.get('LOCALCLOUD_BASE_PORT')
-                             or DEFAULT_BASE_PORT)
+        self.base_port = int(
+            base_port
+            or os.environ.get('LOCALCLOUD_BASE_PORT')
+            or DEFAULT_BASE_PORT
+        )
 
     # -- paths -------------------------------------------------------------
     def service_dir(self, name):
@@ -99,15 +103,19 @@ class Cloud:
     def port(self, name):
         """Base port + the offset the service owning listener ``name`` declares
         (its ``ports``); env LOCALCLOUD_PORT_<NAME> wins."""
-        override = os.environ.get('LOCALCLOUD_PORT_' + name.upper().replace('-', '_'))
+        override = os.environ.get(
+            'LOCALCLOUD_PORT_' + name.upper().replace('-', '_')
+        )
         if override:
             return int(override)
         from localcloud import services
         try:
             return self.base_port + services.port_offsets()[name]
         except KeyError:
-            raise KeyError('no port offset for %r; add it to the ports of its service '
-                           'in localcloud/services/' % name) from None
+            raise KeyError(
+                'no port offset for %r; add it to the ports of its service '
+                'in localcloud/services/' % name
+            ) from None
 
     def url(self, name, path=''):
         return 'http://%s:%d%s' % (self.host, self.port(name), path)
@@ -118,8 +126,12 @@ class Cloud:
 
     @property
     def transport_url(self):
-        return 'rabbit://%s:%s@%s:%d/' % (self.rabbit_user, self.secret('rabbit'),
-                                          self.host, self.port('rabbitmq'))
+        return 'rabbit://%s:%s@%s:%d/' % (
+            self.rabbit_user,
+            self.secret('rabbit'),
+            self.host,
+            self.port('rabbitmq'),
+        )
 
     # -- secrets and credentials ------------------------------------------
     @property
@@ -127,7 +139,8 @@ class Cloud:
         return os.path.join(self.state_dir, 'secrets.json')
 
     def secret(self, name):
-        """A random 32-char alphanumeric secret, made once and kept in secrets.json (0600)."""
+        """A random 32-char alphanumeric secret, made once and kept in
+        secrets.json (0600)."""
         os.makedirs(self.state_dir, exist_ok=True)
         with util.file_lock(self.secrets_path + '.lock'):
             stored = {}
@@ -137,12 +150,16 @@ class Cloud:
             if name not in stored:
                 stored[name] = ''.join(secrets.choice(SECRET_ALPHABET)
                                        for _ in range(SECRET_LENGTH))
-                util.write_file(self.secrets_path,
-                                json.dumps(stored, indent=1, sort_keys=True), mode=0o600)
+                util.write_file(
+                    self.secrets_path,
+                    json.dumps(stored, indent=1, sort_keys=True),
+                    mode=0o600,
+                )
             return stored[name]
 
     def credentials(self, who='demo'):
-        """Keystone password-auth dict for 'admin', 'demo' or a service user name."""
+        """Keystone password-auth dict for 'admin', 'demo' or a service user
+        name."""
         if who == 'admin':
             user, project = self.admin_user, self.admin_project
         elif who == 'demo':
@@ -160,7 +177,8 @@ class Cloud:
 
     # -- services and processes -------------------------------------------
     def services(self):
-        """Service instances in start order (a broken service module raises)."""
+        """Service instances in start order (a broken service module
+        raises)."""
         from localcloud import services
         return services.load_services()
 
@@ -170,4 +188,7 @@ class Cloud:
         return supervisor.Supervisor(self.pid_dir)
 
     def __repr__(self):
-        return 'Cloud(state_dir=%r, base_port=%d)' % (self.state_dir, self.base_port)
+        return 'Cloud(state_dir=%r, base_port=%d)' % (
+            self.state_dir,
+            self.base_port,
+        )

@@ -39,7 +39,13 @@ TEMPLATE = 'templates/function-webhook-event-alarm.yaml'
 EVENT_TYPE = 'compute.instance.create'
 EXPECTED_OUTPUT = 'Hello, World'
 # the processes whose logs explain a failure of the chain
-CHAIN_LOGS = ('heat-engine', 'aodh-listener', 'aodh-notifier', 'qinling-api', 'qinling-engine')
+CHAIN_LOGS = (
+    'heat-engine',
+    'aodh-listener',
+    'aodh-notifier',
+    'qinling-api',
+    'qinling-engine',
+)
 
 
 class StepFailed(Exception):
@@ -58,7 +64,8 @@ class Walkthrough:
 
     @contextlib.contextmanager
     def step(self, title, logs=CHAIN_LOGS):
-        """Print and time one step; on failure print why and the tails of ``logs``."""
+        """Print and time one step; on failure print why and the tails of
+        ``logs``."""
         self.number += 1
         print('\n==> [%d] %s' % (self.number, title), flush=True)
         started = time.monotonic()
@@ -66,38 +73,56 @@ class Walkthrough:
             yield
         except Exception as exc:
             took = time.monotonic() - started
-            print('\n!!! step %d failed after %.1f s: %s\n    %s: %s'
-                  % (self.number, took, title, type(exc).__name__, exc), flush=True)
+            print(
+                '\n!!! step %d failed after %.1f s: %s\n    %s: %s'
+                % (self.number, took, title, type(exc).__name__, exc),
+                flush=True,
+            )
             for process in logs:
                 tail = clients.log_tail(self.cloud, process, lines=20)
                 if tail:
                     print('\n--- last lines of %s ---\n%s'
                           % (self.cloud.log_path(process), tail), flush=True)
-            raise StepFailed('step %d (%s) failed: %s' % (self.number, title, exc)) from exc
+            raise StepFailed(
+                'step %d (%s) failed: %s' % (self.number, title, exc)
+            ) from exc
         took = time.monotonic() - started
         self.timings.append((title, took))
-        print('<== [%d] %s: done in %.1f s' % (self.number, title, took), flush=True)
+        print(
+            '<== [%d] %s: done in %.1f s' % (self.number, title, took),
+            flush=True,
+        )
 
     def openstack(self, *argv, **kwargs):
         return clients.run_cli(self.cloud, list(argv), **kwargs)
 
     def run(self):
         cloud = self.cloud
-        with self.step('bring the local cloud up (tools/localcloud up)', logs=()):
+        with self.step(
+            'bring the local cloud up (tools/localcloud up)', logs=()
+        ):
             lifecycle.up(cloud)
 
         heat = clients.heat(cloud)
-        with self.step('remove the stack %s of an earlier demo, if any' % self.stack_name,
-                       logs=('heat-engine',)):
-            found = [s for s in heat.stacks.list(filters={'name': self.stack_name})]
+        with self.step(
+            'remove the stack %s of an earlier demo, if any' % self.stack_name,
+            logs=('heat-engine',),
+        ):
+            found = [
+                s for s in heat.stacks.list(filters={'name': self.stack_name})
+            ]
             if found:
                 # through the API, polled every 0.5 s (`openstack stack delete
                 # --wait` looks every 5 s and has no --poll)
-                print('deleting stack %s (%s)' % (self.stack_name, found[0].id))
+                print(
+                    'deleting stack %s (%s)' % (self.stack_name, found[0].id)
+                )
                 heat.stacks.delete(found[0].id)
 
                 def gone():
-                    left = list(heat.stacks.list(filters={'name': self.stack_name}))
+                    left = list(
+                        heat.stacks.list(filters={'name': self.stack_name})
+                    )
                     if left and left[0].stack_status == 'DELETE_FAILED':
                         raise RuntimeError('DELETE_FAILED: %s'
                                            % left[0].stack_status_reason)
@@ -110,28 +135,55 @@ class Walkthrough:
 
         with self.step('create the stack as the demo user'):
             # --poll 1: the CLI's default looks at the stack every 5 s
-            self.openstack('openstack', 'stack', 'create', '--wait', '--poll', '1',
-                           '-t', TEMPLATE, self.stack_name)
+            self.openstack(
+                'openstack',
+                'stack',
+                'create',
+                '--wait',
+                '--poll',
+                '1',
+                '-t',
+                TEMPLATE,
+                self.stack_name,
+            )
 
         with self.step('show the stack outputs', logs=('heat-engine',)):
-            self.openstack('openstack', 'stack', 'output', 'show', self.stack_name, '--all',
-                           '-f', 'yaml')
+            self.openstack(
+                'openstack',
+                'stack',
+                'output',
+                'show',
+                self.stack_name,
+                '--all',
+                '-f',
+                'yaml',
+            )
             stack = heat.stacks.get(self.stack_name)
-            outputs = {o['output_key']: o['output_value'] for o in stack.outputs}
+            outputs = {
+                o['output_key']: o['output_value'] for o in stack.outputs
+            }
             missing = {'function_id', 'webhook_url', 'alarm_id'} - set(outputs)
             if missing:
-                raise RuntimeError('the stack has no output(s) %s' % ', '.join(sorted(missing)))
+                raise RuntimeError(
+                    'the stack has no output(s) %s'
+                    % ', '.join(sorted(missing))
+                )
             function_id, alarm_id = outputs['function_id'], outputs['alarm_id']
 
         aodh = clients.aodh(cloud)
-        with self.step('wait until aodh-listener sees the new alarm', logs=('aodh-listener',)):
+        with self.step(
+            'wait until aodh-listener sees the new alarm',
+            logs=('aodh-listener',),
+        ):
             ttl = clients.alarm_cache_ttl(cloud)
             alarm = aodh.alarm.get(alarm_id)
             # the listener reloads a project's alarms at most ttl s after it
             # last did, so ttl s after the alarm was stored it is certainly in
             # the cache
-            print('aodh-listener caches alarms for event_alarm_cache_ttl = %g s; alarm %s '
-                  'is %s' % (ttl, alarm_id, alarm['state']))
+            print(
+                'aodh-listener caches alarms for event_alarm_cache_ttl = %g s;'
+                ' alarm %s is %s' % (ttl, alarm_id, alarm['state'])
+            )
             time.sleep(ttl + 0.5)
 
         project_id = clients.project_id(cloud)
@@ -140,35 +192,66 @@ class Walkthrough:
             traits = [('service', 'nova'), ('vm_name', 'new_instance'),
                       ('vm_id', str(uuid.uuid4()))]
             event = events.emit(cloud, EVENT_TYPE, traits, project_id)
-            print('event %s: %s' % (event['message_id'], json.dumps(event['traits'])))
+            print(
+                'event %s: %s'
+                % (event['message_id'], json.dumps(event['traits']))
+            )
 
         qinling = clients.qinling(cloud)
         with self.step('wait for the function execution to finish'):
             found = clients.wait_for(
                 lambda: clients.finished_executions(qinling, function_id),
-                self.timeout, 'an execution of function %s that is not running (alarm %s)'
-                % (function_id, alarm_id))
+                self.timeout,
+                'an execution of function %s that is not running (alarm %s)'
+                % (function_id, alarm_id),
+            )
             execution = found[-1]
             print('execution %s: %s' % (execution.id, execution.status))
 
-        with self.step('show the alarm history', logs=('aodh-listener', 'aodh-notifier')):
-            self.openstack('aodh', 'alarm-history', 'show', alarm_id, '-f', 'yaml')
+        with self.step(
+            'show the alarm history', logs=('aodh-listener', 'aodh-notifier')
+        ):
+            self.openstack(
+                'aodh', 'alarm-history', 'show', alarm_id, '-f', 'yaml'
+            )
             history = aodh.alarm_history.get(alarm_id)
             if not any(h['type'] == 'state transition' for h in history):
                 raise RuntimeError('the alarm history has no state transition')
 
-        with self.step('show the function execution',
-                       logs=('aodh-notifier', 'qinling-api', 'qinling-engine')):
-            self.openstack('openstack', 'function', 'execution', 'list',
-                           '--filter', 'function_id=%s' % function_id, '-f', 'yaml')
-            self.openstack('openstack', 'function', 'execution', 'log', 'show', execution.id)
+        with self.step(
+            'show the function execution',
+            logs=('aodh-notifier', 'qinling-api', 'qinling-engine'),
+        ):
+            self.openstack(
+                'openstack',
+                'function',
+                'execution',
+                'list',
+                '--filter',
+                'function_id=%s' % function_id,
+                '-f',
+                'yaml',
+            )
+            self.openstack(
+                'openstack',
+                'function',
+                'execution',
+                'log',
+                'show',
+                execution.id,
+            )
             result = execution.result
             if isinstance(result, str):
                 result = json.loads(result or '{}')
-            if execution.status != 'success' or result.get('output') != EXPECTED_OUTPUT:
-                raise RuntimeError('execution %s is %s with result %s, expected success '
-                                   'with output %r' % (execution.id, execution.status,
-                                                       result, EXPECTED_OUTPUT))
+            if (
+                execution.status != 'success'
+                or result.get('output') != EXPECTED_OUTPUT
+            ):
+                raise RuntimeError(
+                    'execution %s is %s with result %s, expected success '
+                    'with output %r'
+                    % (execution.id, execution.status, result, EXPECTED_OUTPUT)
+                )
             print('execution %s: status %s, output %r'
                   % (execution.id, execution.status, result['output']))
 
@@ -207,10 +290,17 @@ Remove everything it made:           {lc} destroy
 
 def add_arguments(parser):
     """The demo's options (``tools/localcloud demo --help``)."""
-    parser.add_argument('--stack-name', default=DEFAULT_STACK_NAME,
-                        help='default: %(default)s (deleted first if it exists)')
-    parser.add_argument('--timeout', type=float, default=60,
-                        help='seconds to wait for the execution (default: %(default)s)')
+    parser.add_argument(
+        '--stack-name',
+        default=DEFAULT_STACK_NAME,
+        help='default: %(default)s (deleted first if it exists)',
+    )
+    parser.add_argument(
+        '--timeout',
+        type=float,
+        default=60,
+        help='seconds to wait for the execution (default: %(default)s)',
+    )
 
 
 def run(cloud, args):
@@ -220,8 +310,12 @@ def run(cloud, args):
     try:
         walk.run()
     except StepFailed as exc:
-        print('\ndemo: FAILED: %s (after %.1f s)' % (exc, time.monotonic() - started),
-              file=sys.stderr, flush=True)
+        print(
+            '\ndemo: FAILED: %s (after %.1f s)'
+            % (exc, time.monotonic() - started),
+            file=sys.stderr,
+            flush=True,
+        )
         return 1
     walk.summary()
     print(explore_hints(cloud, args.stack_name))

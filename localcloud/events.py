@@ -29,7 +29,8 @@ EVENT_TOPIC = 'alarm.all'
 
 
 def typed_trait(name, value):
-    """[name, type, value] with int -> 2, float -> 3, anything else a string (1)."""
+    """[name, type, value] with int -> 2, float -> 3, anything else a string
+    (1)."""
     for kind, convert in ((TRAIT_INT, int), (TRAIT_FLOAT, float)):
         try:
             number = convert(value)
@@ -62,8 +63,8 @@ class Publisher:
     def __init__(self, cloud):
         # oslo.messaging pulls in eventlet, which warns about itself on stderr
         warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
-        import oslo_messaging
         from oslo_config import cfg
+        import oslo_messaging
 
         conf = cfg.ConfigOpts()
         conf([], project='localcloud-events', default_config_files=[])
@@ -84,7 +85,8 @@ class Publisher:
 
 
 def emit(cloud, event_type, traits=(), project_id=None):
-    """Send one event to the cloud's Aodh listener; return the event dict (main venv only)."""
+    """Send one event to the cloud's Aodh listener; return the event dict (main
+    venv only)."""
     publisher = Publisher(cloud)
     try:
         return publisher.emit(event_type, traits, project_id)

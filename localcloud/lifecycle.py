@@ -49,7 +49,10 @@ def install(cloud):
                 service.install(cloud)
         for future in independent:
             future.result()
-    util.say('install: everything in place after %.1f s' % (time.monotonic() - started))
+    util.say(
+        'install: everything in place after %.1f s'
+        % (time.monotonic() - started)
+    )
     return services
 
 
@@ -69,18 +72,23 @@ def up(cloud):
     backing = [s for s in services if s.backing]
     for wave in (backing, [s for s in services if s not in backing]):
         with concurrent.futures.ThreadPoolExecutor(max(1, len(wave))) as pool:
-            for future in [pool.submit(_start_service, cloud, s) for s in wave]:
+            for future in [
+                pool.submit(_start_service, cloud, s) for s in wave
+            ]:
                 future.result()
         for service in wave:
             service.bootstrap(cloud)
     print_table(cloud, services)
-    util.say('up: all services healthy after %.1f s' % (time.monotonic() - started))
+    util.say(
+        'up: all services healthy after %.1f s' % (time.monotonic() - started)
+    )
     for line in access_hints(cloud, services):
         util.say(line)
 
 
 def access_hints(cloud, services):
-    """Lines telling a user how to reach the cloud: the CLI and, if it runs, Horizon."""
+    """Lines telling a user how to reach the cloud: the CLI and, if it runs,
+    Horizon."""
     hints = ['CLI as the demo user: eval "$(tools/localcloud env)"']
     if any(s.name == 'horizon' for s in services):
         hints.append(horizon.login_hint(cloud))
@@ -90,7 +98,9 @@ def access_hints(cloud, services):
 def _start_service(cloud, service):
     """Configure and start what is not running, then wait until healthy."""
     sup = cloud.supervisor
-    if all(sup.running(p.name) for p in service.processes(cloud)) and _healthy(service, cloud):
+    if all(sup.running(p.name) for p in service.processes(cloud)) and _healthy(
+        service, cloud
+    ):
         return
     with util.step('%s: configure' % service.name):
         service.configure(cloud)
@@ -101,11 +111,16 @@ def _start_service(cloud, service):
         if not sup.running(proc.name):
             pid = sup.start(proc, cloud.log_path(proc.name))
             fresh.append(proc.name)
-            util.say('%s: started %s (pid %d, log %s)'
-                     % (service.name, proc.name, pid, cloud.log_path(proc.name)))
-    waited = sup.wait_until(lambda: _healthy(service, cloud), service.start_timeout,
-                            '%s to become healthy' % service.name,
-                            name=[p.name for p in procs])
+            util.say(
+                '%s: started %s (pid %d, log %s)'
+                % (service.name, proc.name, pid, cloud.log_path(proc.name))
+            )
+    waited = sup.wait_until(
+        lambda: _healthy(service, cloud),
+        service.start_timeout,
+        '%s to become healthy' % service.name,
+        name=[p.name for p in procs],
+    )
     util.say('%s: healthy after %.1f s' % (service.name, waited))
     for name in fresh:
         sup.annotate(name, ready_after=round(waited, 1))
@@ -119,7 +134,8 @@ def _healthy(service, cloud):
 
 
 def rows(cloud, services):
-    """[(service, process, port, pid, startup, state)] and whether all is well."""
+    """[(service, process, port, pid, startup, state)] and whether all is
+    well."""
     sup = cloud.supervisor
     table, ok = [], True
     for service in services:
@@ -133,8 +149,16 @@ def rows(cloud, services):
                 state = 'healthy' if healthy else 'running, unhealthy'
             ok = ok and bool(pid) and healthy
             ready = rec.get('ready_after')
-            table.append((service.name, proc.name, process_port(cloud, proc.name),
-                          pid or '-', '%.1f' % ready if pid and ready is not None else '-', state))
+            table.append(
+                (
+                    service.name,
+                    proc.name,
+                    process_port(cloud, proc.name),
+                    pid or '-',
+                    '%.1f' % ready if pid and ready is not None else '-',
+                    state,
+                )
+            )
     return table, ok
 
 
@@ -142,7 +166,10 @@ def print_table(cloud, services):
     """Print the status table; True if every process is up and healthy."""
     table, ok = rows(cloud, services)
     header = ('SERVICE', 'PROCESS', 'PORT', 'PID', 'STARTUP_S', 'STATE')
-    widths = [max(len(str(r[i])) for r in table + [header]) for i in range(len(header))]
+    widths = [
+        max(len(str(r[i])) for r in table + [header])
+        for i in range(len(header))
+    ]
     for row in [header] + table:
         print('  '.join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
     return ok
@@ -157,7 +184,10 @@ def down(cloud):
     try:
         services = cloud.services()
     except Exception as exc:  # still stop what is recorded
-        util.say('down: cannot load the service list (%s); stopping recorded PIDs only' % exc)
+        util.say(
+            'down: cannot load the service list (%s); stopping recorded PIDs'
+            ' only' % exc
+        )
         services = []
     tiers = [[], []]
     for service in reversed(services):
@@ -184,9 +214,14 @@ def destroy(cloud):
         util.say('destroy: %s does not exist' % state)
         return
     # decided before `down`, which creates <state>/pids itself
-    if not any(os.path.exists(os.path.join(state, n)) for n in ('secrets.json', 'pids', 'venv')):
-        sys.exit('localcloud: %s does not look like a local-cloud state dir; not removing it'
-                 % state)
+    if not any(
+        os.path.exists(os.path.join(state, n))
+        for n in ('secrets.json', 'pids', 'venv')
+    ):
+        sys.exit(
+            'localcloud: %s does not look like a local-cloud state dir; not'
+            ' removing it' % state
+        )
     down(cloud)
     with util.step('removing %s' % state):
         util.rmtree(state)
@@ -196,7 +231,10 @@ def env(cloud, who):
     """Print the shell exports that make the openstack CLI act as ``who``."""
     for key, value in clients.cli_env(cloud, who).items():
         print("export %s='%s'" % (key, value))
-    print("export PATH='%s':\"$PATH\"" % os.path.dirname(cloud.client_bin('openstack')))
+    print(
+        "export PATH='%s':\"$PATH\""
+        % os.path.dirname(cloud.client_bin('openstack'))
+    )
     print('# %s' % horizon.login_hint(cloud))
 
 
@@ -207,12 +245,17 @@ def logs(cloud, name, lines, follow):
     for service in cloud.services():
         procs = [p.name for p in service.processes(cloud)]
         if name == service.name or name in procs:
-            paths += [cloud.log_path(p) for p in procs if name in (service.name, p)]
+            paths += [
+                cloud.log_path(p) for p in procs if name in (service.name, p)
+            ]
     if not paths and os.path.exists(cloud.log_path(name)):
         paths = [cloud.log_path(name)]
     paths = [p for p in paths if os.path.exists(p)]
     if not paths:
-        sys.exit('localcloud: no log for %r (known: %s)' % (name, ', '.join(sup.names())))
+        sys.exit(
+            'localcloud: no log for %r (known: %s)'
+            % (name, ', '.join(sup.names()))
+        )
     argv = ['tail', '-n', str(lines)] + (['-F'] if follow else []) + paths
     try:
         return subprocess.call(argv)

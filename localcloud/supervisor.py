@@ -45,7 +45,8 @@ def _group_members(pgid):
 
 
 def _reap(pid):
-    """Collect the exit status if ``pid`` is our own child (no zombie left behind)."""
+    """Collect the exit status if ``pid`` is our own child (no zombie left
+    behind)."""
     try:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
@@ -53,7 +54,8 @@ def _reap(pid):
 
 
 class Supervisor:
-    """Processes of one local cloud, tracked through pid files in ``pid_dir``."""
+    """Processes of one local cloud, tracked through pid files in
+    ``pid_dir``."""
 
     def __init__(self, pid_dir):
         self.pid_dir = pid_dir
@@ -63,7 +65,8 @@ class Supervisor:
         return os.path.join(self.pid_dir, name + '.pid')
 
     def record(self, name):
-        """The pid-file record (dict with pid, pgid, starttime, argv, log, started_at) or None."""
+        """The pid-file record (dict with pid, pgid, starttime, argv, log,
+        started_at) or None."""
         try:
             with open(self.pid_path(name)) as f:
                 return json.load(f)
@@ -72,10 +75,13 @@ class Supervisor:
 
     def names(self):
         """Names of all recorded processes."""
-        return sorted(n[:-4] for n in os.listdir(self.pid_dir) if n.endswith('.pid'))
+        return sorted(
+            n[:-4] for n in os.listdir(self.pid_dir) if n.endswith('.pid')
+        )
 
     def running(self, name):
-        """The PID if the recorded process is alive and is still the one we started, else None."""
+        """The PID if the recorded process is alive and is still the one we
+        started, else None."""
         rec = self.record(name)
         if not rec:
             return None
@@ -100,20 +106,40 @@ class Supervisor:
         env.update({k: str(v) for k, v in (process.env or {}).items()})
         argv = [str(a) for a in process.argv]
         with open(log_path, 'ab') as log:
-            log.write(('\n=== %s localcloud start %s: %s\n' % (
-                time.strftime('%Y-%m-%d %H:%M:%S'), process.name, ' '.join(argv))).encode())
+            log.write(
+                (
+                    '\n=== %s localcloud start %s: %s\n'
+                    % (
+                        time.strftime('%Y-%m-%d %H:%M:%S'),
+                        process.name,
+                        ' '.join(argv),
+                    )
+                ).encode()
+            )
             log.flush()
             try:
                 child = subprocess.Popen(
-                    argv, env=env, cwd=process.cwd, stdin=subprocess.DEVNULL,
-                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                    close_fds=True)
+                    argv,
+                    env=env,
+                    cwd=process.cwd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    close_fds=True,
+                )
             except OSError as exc:
                 raise SupervisorError('cannot start %s (%s): %s'
                                       % (process.name, argv[0], exc)) from exc
         stat = util.proc_stat(child.pid)
-        rec = {'pid': child.pid, 'pgid': child.pid, 'starttime': stat.starttime if stat else None,
-               'argv': argv, 'log': log_path, 'started_at': time.time()}
+        rec = {
+            'pid': child.pid,
+            'pgid': child.pid,
+            'starttime': stat.starttime if stat else None,
+            'argv': argv,
+            'log': log_path,
+            'started_at': time.time(),
+        }
         util.write_file(self.pid_path(process.name), json.dumps(rec))
         # Forget the Popen object without a ResourceWarning; _reap collects the
         # status later.
@@ -154,7 +180,9 @@ class Supervisor:
         def left():
             for _, pid in groups.values():
                 _reap(pid)
-            return [n for n, (pgid, _) in groups.items() if _group_members(pgid)]
+            return [
+                n for n, (pgid, _) in groups.items() if _group_members(pgid)
+            ]
 
         deadline = time.monotonic() + timeout
         while left() and time.monotonic() < deadline:
@@ -187,14 +215,17 @@ class Supervisor:
                 pass
 
     def annotate(self, name, **fields):
-        """Add ``fields`` (e.g. ready_after) to the pid-file record of ``name``."""
+        """Add ``fields`` (e.g. ready_after) to the pid-file record of
+        ``name``."""
         rec = self.record(name)
         if rec is None:
             return
         rec.update(fields)
         util.write_file(self.pid_path(name), json.dumps(rec))
 
-    def wait_until(self, check, timeout, what, name=None, log_path=None, interval=0.2):
+    def wait_until(
+        self, check, timeout, what, name=None, log_path=None, interval=0.2
+    ):
         """Poll ``check()`` until truthy; return how long it took (s).
 
         ``name`` (one process name or a list): fail early if one of them dies.
@@ -211,15 +242,28 @@ class Supervisor:
             dead = [n for n in names if not self.running(n)]
             if dead:
                 log = log_path or (self.record(dead[0]) or {}).get('log')
-                raise SupervisorError('%s exited while waiting for %s%s%s' % (
-                    dead[0], what, ' (see %s)' % log if log else '', _tail(log)))
+                raise SupervisorError(
+                    '%s exited while waiting for %s%s%s'
+                    % (
+                        dead[0],
+                        what,
+                        ' (see %s)' % log if log else '',
+                        _tail(log),
+                    )
+                )
             if time.monotonic() - started > timeout:
                 logs = [log_path] if log_path else [
                     (self.record(n) or {}).get('log') for n in names]
-                logs = [l for l in logs if l]
-                raise SupervisorError('timed out after %.0f s waiting for %s%s%s' % (
-                    timeout, what, ' (see %s)' % ', '.join(logs) if logs else '',
-                    ''.join(_tail(l) for l in logs)))
+                logs = [log for log in logs if log]
+                raise SupervisorError(
+                    'timed out after %.0f s waiting for %s%s%s'
+                    % (
+                        timeout,
+                        what,
+                        ' (see %s)' % ', '.join(logs) if logs else '',
+                        ''.join(_tail(log) for log in logs),
+                    )
+                )
             time.sleep(interval)
 
 
@@ -229,4 +273,7 @@ def _tail(log_path, lines=15):
     with open(log_path, 'rb') as f:
         f.seek(max(0, os.path.getsize(log_path) - 8192))
         text = f.read().decode(errors='replace')
-    return '\n--- last lines of %s ---\n%s' % (log_path, '\n'.join(text.splitlines()[-lines:]))
+    return '\n--- last lines of %s ---\n%s' % (
+        log_path,
+        '\n'.join(text.splitlines()[-lines:]),
+    )

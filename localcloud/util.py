@@ -34,10 +34,19 @@ import urllib.error
 import urllib.request
 
 MAIN_VENV_REQUIREMENTS = [
-    'keystone==30.0.0', 'openstack-heat==27.0.1', 'aodh==23.0.0',
-    'python-openstackclient', 'python-heatclient', 'aodhclient',
-    'python-qinlingclient==5.1.1', 'gunicorn', 'oslotest', 'stestr', 'requests-mock',
-    'selenium', 'testscenarios',
+    'keystone==30.0.0',
+    'openstack-heat==27.0.1',
+    'aodh==23.0.0',
+    'python-openstackclient',
+    'python-heatclient',
+    'aodhclient',
+    'python-qinlingclient==5.1.1',
+    'gunicorn',
+    'oslotest',
+    'stestr',
+    'requests-mock',
+    'selenium',
+    'testscenarios',
     'PyMySQL',  # Keystone, Heat and Aodh reach MariaDB through it
 ]
 
@@ -67,11 +76,18 @@ def step(what):
 
 
 def run(argv, what=None, env=None, cwd=None, check=True):
-    """Run a short command; on failure raise with its output. Returns CompletedProcess."""
+    """Run a short command; on failure raise with its output. Returns
+    CompletedProcess."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run([str(a) for a in argv], env=full_env, cwd=cwd,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(a) for a in argv],
+        env=full_env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
     if check and proc.returncode != 0:
         raise RuntimeError('%s failed (exit %d): %s\n%s%s' % (
             what or argv[0], proc.returncode, ' '.join(map(str, argv)),
@@ -80,7 +96,8 @@ def run(argv, what=None, env=None, cwd=None, check=True):
 
 
 def http_status(url, timeout=2):
-    """HTTP status code of a GET (4xx/3xx count as answers), or None if nothing answers."""
+    """HTTP status code of a GET (4xx/3xx count as answers), or None if nothing
+    answers."""
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
@@ -108,7 +125,8 @@ def tcp_open(host, port, timeout=1):
 
 
 def write_ini(path, sections):
-    """Render ``{section: {key: value}}`` to an ini file (values str()-ed, no interpolation)."""
+    """Render ``{section: {key: value}}`` to an ini file (values str()-ed, no
+    interpolation)."""
     parser = configparser.RawConfigParser()
     parser.optionxform = str
     for section, options in sections.items():
@@ -159,12 +177,14 @@ def proc_stat(pid):
 
 
 def proc_alive(stat):
-    """Whether a ``proc_stat`` result is a live process (not a zombie, not gone)."""
+    """Whether a ``proc_stat`` result is a live process (not a zombie, not
+    gone)."""
     return stat is not None and stat.state not in ('Z', 'X')
 
 
 class Marker:
-    """A file recording that an idempotent step ran with a given input (fingerprint)."""
+    """A file recording that an idempotent step ran with a given input
+    (fingerprint)."""
 
     def __init__(self, path, data=''):
         self.path = path
@@ -201,10 +221,20 @@ def ensure_apt(packages, probes):
 def _apt_install(packages):
     with step('apt-get install %s' % ' '.join(packages)):
         env = {'DEBIAN_FRONTEND': 'noninteractive'}
-        wait_for_lock = ['-o', 'DPkg::Lock::Timeout=300']  # another install may be running
-        run(['apt-get', 'update', '-q'] + wait_for_lock, 'apt-get update', env=env)
-        run(['apt-get', 'install', '-y', '-q', '--no-install-recommends'] + wait_for_lock
-            + packages, 'apt-get install', env=env)
+        # another install may be running
+        wait_for_lock = ['-o', 'DPkg::Lock::Timeout=300']
+        run(
+            ['apt-get', 'update', '-q'] + wait_for_lock,
+            'apt-get update',
+            env=env,
+        )
+        run(
+            ['apt-get', 'install', '-y', '-q', '--no-install-recommends']
+            + wait_for_lock
+            + packages,
+            'apt-get install',
+            env=env,
+        )
 
 
 def ensure_venv(path, what):
@@ -217,21 +247,35 @@ def ensure_venv(path, what):
 
 
 def ensure_client_venv(cloud):
-    """``<state>/client-venv``: the openstack CLI with the clients users need."""
+    """``<state>/client-venv``: the openstack CLI with the clients users
+    need."""
     ensure_venv(cloud.client_venv, 'client')
-    marker = Marker(os.path.join(cloud.client_venv, '.localcloud-requirements'),
-                    {'requirements': CLIENT_VENV_REQUIREMENTS})
+    marker = Marker(
+        os.path.join(cloud.client_venv, '.localcloud-requirements'),
+        {'requirements': CLIENT_VENV_REQUIREMENTS},
+    )
     if marker.done():
         return
     python = os.path.join(cloud.client_venv, 'bin', 'python')
     with step('installing the openstack CLI and clients into the client venv'):
-        run([python, '-m', 'pip', '--disable-pip-version-check', '-q', 'install']
-            + CLIENT_VENV_REQUIREMENTS, 'pip install (client venv)')
+        run(
+            [
+                python,
+                '-m',
+                'pip',
+                '--disable-pip-version-check',
+                '-q',
+                'install',
+            ]
+            + CLIENT_VENV_REQUIREMENTS,
+            'pip install (client venv)',
+        )
     marker.mark()
 
 
 def ensure_main_venv(cloud):
-    """The main venv with Keystone, Heat, Aodh, clients and the plugin (editable)."""
+    """The main venv with Keystone, Heat, Aodh, clients and the plugin
+    (editable)."""
     ensure_venv(cloud.venv, 'main')
     setup_cfg = os.path.join(cloud.repo_dir, 'setup.cfg')
     plugin = os.path.exists(setup_cfg)
@@ -241,11 +285,21 @@ def ensure_main_venv(cloud):
     if marker.done():
         return
     pip = [cloud.python, '-m', 'pip', '--disable-pip-version-check', '-q']
-    with step('installing Keystone, Heat, Aodh and clients into the main venv'):
-        run(pip + ['install'] + MAIN_VENV_REQUIREMENTS, 'pip install (main venv)')
+    with step(
+        'installing Keystone, Heat, Aodh and clients into the main venv'
+    ):
+        run(
+            pip + ['install'] + MAIN_VENV_REQUIREMENTS,
+            'pip install (main venv)',
+        )
     if plugin:
-        with step('installing the heat-qinling plugin (editable) into the main venv'):
-            run(pip + ['install', '-e', cloud.repo_dir], 'pip install -e (plugin)')
+        with step(
+            'installing the heat-qinling plugin (editable) into the main venv'
+        ):
+            run(
+                pip + ['install', '-e', cloud.repo_dir],
+                'pip install -e (plugin)',
+            )
     marker.mark()
 
 
@@ -255,7 +309,8 @@ def rmtree(path):
 
 @contextlib.contextmanager
 def file_lock(path):
-    """Hold an exclusive flock on ``path`` (created if missing) for the block."""
+    """Hold an exclusive flock on ``path`` (created if missing) for the
+    block."""
     with open(path, 'a') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

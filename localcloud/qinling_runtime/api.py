@@ -41,7 +41,9 @@ def main(argv=None):
     patches.log_api_requests()
     rpc.get_transport()
     api_server = api_service.WSGIService()
-    launcher = service.launch(conf, api_server, workers=1, restart_method='mutate')
+    launcher = service.launch(
+        conf, api_server, workers=1, restart_method='mutate'
+    )
     launcher.wait()
 
 

@@ -10,7 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""What both launchers need before and while starting Qinling 5.0.0 on Python 3.11."""
+"""What both launchers need before and while starting Qinling 5.0.0 on Python
+3.11."""
+
 import collections
 import collections.abc
 
@@ -24,7 +26,8 @@ def apply_shims():
 
 
 def parse_config(argv, extra_opts=None):
-    """Parse qinling.conf (``--config-file``) into oslo.config's global CONF."""
+    """Parse qinling.conf (``--config-file``) into oslo.config's global
+    CONF."""
     from oslo_config import cfg
     from oslo_log import log as logging
     from qinling import config

@@ -87,7 +87,11 @@ class LocalEngineService(engine_service.EngineService):
             # Qinling's periodics.stop() deletes from the dict it iterates: it
             # stops the periodic task, then raises before the RPC server is
             # stopped.
-            LOG.info('Qinling engine terminate failed (%s); stopping the RPC server.', e)
+            LOG.info(
+                'Qinling engine terminate failed (%s); stopping the RPC'
+                ' server.',
+                e,
+            )
             if self.server:
                 self.server.stop()
                 self.server.wait()

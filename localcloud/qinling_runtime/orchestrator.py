@@ -65,7 +65,9 @@ OPTS = [
 ]
 RUNTIME_IMAGE_HINT = 'python3'
 # The directory holding the localcloud package, for the workers' ``python -m``.
-CODE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CODE_ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
 STOP_GRACE = 5.0
 
 
@@ -74,7 +76,8 @@ def register_opts(conf):
 
 
 def process_start_time(pid):
-    """Kernel start time of ``pid`` (to tell our process from a reused PID), or None."""
+    """Kernel start time of ``pid`` (to tell our process from a reused PID), or
+    None."""
     stat = util.proc_stat(pid)
     return stat.starttime if util.proc_alive(stat) else None
 
@@ -82,8 +85,18 @@ def process_start_time(pid):
 class Worker:
     """One worker process serving one function version."""
 
-    def __init__(self, name, work_dir, function_id, function_version, runtime_id,
-                 pid=None, start_time=None, url=None, process=None):
+    def __init__(
+        self,
+        name,
+        work_dir,
+        function_id,
+        function_version,
+        runtime_id,
+        pid=None,
+        start_time=None,
+        url=None,
+        process=None,
+    ):
         self.name = name
         self.work_dir = work_dir
         self.function_id = function_id
@@ -114,10 +127,13 @@ class Worker:
     def alive(self):
         if self.process is not None:
             return self.process.poll() is None
-        return bool(self.pid) and process_start_time(self.pid) == self.start_time
+        return (
+            bool(self.pid) and process_start_time(self.pid) == self.start_time
+        )
 
     def stop(self):
-        """SIGTERM, then SIGKILL after a grace period; only if it is still our process."""
+        """SIGTERM, then SIGKILL after a grace period; only if it is still our
+        process."""
         if not self.alive():
             return
         os.kill(self.pid, signal.SIGTERM)
@@ -144,14 +160,21 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._reap_leftovers()
-        self._monitor = threading.Thread(target=self._watch_workers,
-                                         name='local-executor-monitor', daemon=True)
+        self._monitor = threading.Thread(
+            target=self._watch_workers,
+            name='local-executor-monitor',
+            daemon=True,
+        )
         self._monitor.start()
 
     # -- runtimes ("pools") ------------------------------------------------
     def create_pool(self, name, image, trusted=True, **kwargs):
         self._check_image(image)
-        LOG.info('Runtime %s (image %s) served by local python3 workers.', name, image)
+        LOG.info(
+            'Runtime %s (image %s) served by local python3 workers.',
+            name,
+            image,
+        )
 
     def delete_pool(self, name, **kwargs):
         self._stop_where(lambda w: w.runtime_id == name)
@@ -176,8 +199,9 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
     def _check_image(image):
         if image and RUNTIME_IMAGE_HINT not in image.lower():
             raise exc.OrchestratorException(
-                'The local executor runs only the python3 runtime, not image %s.'
-                % image)
+                'The local executor runs only the python3 runtime, not'
+                ' image %s.' % image
+            )
 
     # -- functions ---------------------------------------------------------
     def prepare_execution(self, function_id, function_version, rlimit=None,
@@ -185,22 +209,46 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
                           **kwargs):
         if image:
             raise exc.OrchestratorException(
-                'Image type functions need a container engine; the local executor '
-                'runs package functions only.')
+                'Image type functions need a container engine; the local'
+                ' executor runs package functions only.'
+            )
         worker = self._ensure_worker(function_id, function_version, identifier)
         return worker.name, worker.url
 
-    def run_execution(self, execution_id, function_id, function_version,
-                      rlimit=None, input=None, identifier=None, service_url=None,
-                      entry='main.main', trust_id=None, timeout=None, **kwargs):
+    def run_execution(
+        self,
+        execution_id,
+        function_id,
+        function_version,
+        rlimit=None,
+        input=None,
+        identifier=None,
+        service_url=None,
+        entry='main.main',
+        trust_id=None,
+        timeout=None,
+        **kwargs,
+    ):
         if not service_url:
-            return False, {'output': 'Image type functions are not supported by '
-                                     'the local executor.'}
+            return False, {
+                'output': 'Image type functions are not supported by '
+                'the local executor.'
+            }
         data = engine_utils.get_request_data(
-            self.conf, function_id, function_version, execution_id, rlimit, input,
-            entry, trust_id, self.qinling_endpoint, timeout)
-        return engine_utils.url_request(self.session, '%s/execute' % service_url,
-                                        body=data)
+            self.conf,
+            function_id,
+            function_version,
+            execution_id,
+            rlimit,
+            input,
+            entry,
+            trust_id,
+            self.qinling_endpoint,
+            timeout,
+        )
+        return engine_utils.url_request(
+            self.session, '%s/execute' % service_url, body=data
+        )
 
     def delete_function(self, function_id, function_version, **kwargs):
         self._stop_where(lambda w: (w.function_id, w.function_version) ==
@@ -224,10 +272,16 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
             return
         if not token or not worker.url:
             return
-        path = ('functions/%s' % worker.function_id if not worker.function_version
-                else 'functions/%s/versions/%s' % (worker.function_id,
-                                                   worker.function_version))
-        url = '%s/v1/%s?download=true' % (self.qinling_endpoint.rstrip('/'), path)
+        path = (
+            'functions/%s' % worker.function_id
+            if not worker.function_version
+            else 'functions/%s/versions/%s'
+            % (worker.function_id, worker.function_version)
+        )
+        url = '%s/v1/%s?download=true' % (
+            self.qinling_endpoint.rstrip('/'),
+            path,
+        )
 
         def prefetch():
             try:
@@ -244,7 +298,8 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
         self._stop_where(lambda w: w.name == worker_name)
 
     def shutdown(self):
-        """Stop every worker (engine shutdown) and forget their service URLs."""
+        """Stop every worker (engine shutdown) and forget their service
+        URLs."""
         self._stopping.set()
         with self._lock:
             workers = list(self._workers.values())
@@ -292,9 +347,16 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
                  '--work-dir', work_dir],
                 cwd=work_dir, env=env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, close_fds=True)
-        worker = Worker(name, work_dir, function_id, function_version, runtime_id,
-                        pid=process.pid, start_time=process_start_time(process.pid),
-                        process=process)
+        worker = Worker(
+            name,
+            work_dir,
+            function_id,
+            function_version,
+            runtime_id,
+            pid=process.pid,
+            start_time=process_start_time(process.pid),
+            process=process,
+        )
         worker.save()
         self._workers[name] = worker
         port_file = os.path.join(work_dir, 'port')
@@ -310,9 +372,16 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
         with open(port_file) as f:
             worker.url = 'http://127.0.0.1:%s' % f.read().strip()
         worker.save()
-        LOG.info('Started worker %s (pid %d) at %s for function %s(version %s) in '
-                 '%.2f s.', name, worker.pid, worker.url, function_id,
-                 function_version, time.monotonic() - started)
+        LOG.info(
+            'Started worker %s (pid %d) at %s for function %s(version %s) in '
+            '%.2f s.',
+            name,
+            worker.pid,
+            worker.url,
+            function_id,
+            function_version,
+            time.monotonic() - started,
+        )
         return worker
 
     def _stop_where(self, predicate):
@@ -330,19 +399,31 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
         with self._lock:
             self._workers.pop(worker.name, None)
         shutil.rmtree(worker.work_dir, ignore_errors=True)
-        LOG.info('Stopped worker %s (pid %s) of function %s(version %s).',
-                 worker.name, worker.pid, worker.function_id, worker.function_version)
+        LOG.info(
+            'Stopped worker %s (pid %s) of function %s(version %s).',
+            worker.name,
+            worker.pid,
+            worker.function_id,
+            worker.function_version,
+        )
 
     @staticmethod
     def _forget_service_url(worker):
         try:
-            etcd_util.delete_function(worker.function_id, worker.function_version)
+            etcd_util.delete_function(
+                worker.function_id, worker.function_version
+            )
         except Exception as e:  # etcd down: the next engine start retries
-            LOG.warning('Could not delete etcd keys of function %s(version %s): %s',
-                        worker.function_id, worker.function_version, e)
+            LOG.warning(
+                'Could not delete etcd keys of function %s(version %s): %s',
+                worker.function_id,
+                worker.function_version,
+                e,
+            )
 
     def _reap_leftovers(self):
-        """Stop workers recorded by an engine that is gone, and drop their etcd keys."""
+        """Stop workers recorded by an engine that is gone, and drop their etcd
+        keys."""
         for entry in sorted(os.listdir(self.work_dir)):
             path = os.path.join(self.work_dir, entry)
             if not os.path.isfile(os.path.join(path, 'worker.json')):
@@ -353,20 +434,29 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
                 LOG.warning('Unreadable worker record in %s: %s', path, e)
                 shutil.rmtree(path, ignore_errors=True)
                 continue
-            LOG.info('Cleaning up worker %s left by a previous engine.', worker.name)
+            LOG.info(
+                'Cleaning up worker %s left by a previous engine.', worker.name
+            )
             self._stop(worker)
             self._forget_service_url(worker)
 
     def _watch_workers(self):
-        """Forget workers that died on their own, so the next execution starts anew."""
-        while not self._stopping.wait(self.conf.local_executor.monitor_interval):
+        """Forget workers that died on their own, so the next execution starts
+        anew."""
+        while not self._stopping.wait(
+            self.conf.local_executor.monitor_interval
+        ):
             with self._lock:
                 dead = [w for w in self._workers.values()
                         if not w.stopping and not w.alive()]
             for worker in dead:
-                LOG.warning('Worker %s of function %s(version %s) died (exit %s).',
-                            worker.name, worker.function_id, worker.function_version,
-                            worker.process and worker.process.returncode)
+                LOG.warning(
+                    'Worker %s of function %s(version %s) died (exit %s).',
+                    worker.name,
+                    worker.function_id,
+                    worker.function_version,
+                    worker.process and worker.process.returncode,
+                )
                 # Keys first: once the worker is forgotten, an execution may
                 # look them up.
                 self._forget_service_url(worker)

@@ -58,7 +58,7 @@ from oslo_log import log as logging
 
 LOG = logging.getLogger('localcloud.qinling_runtime.patches')
 
-TRUST_TOKEN_STALE = 300      # seconds before expiry when a new token is fetched
+TRUST_TOKEN_STALE = 300  # seconds before expiry when a new token is fetched
 TRUST_CACHE_SIZE = 1024
 START_WORKER_DELAY = 0.2     # the create's transaction has committed by then
 TIMING = 'localcloud-timing'

@@ -18,8 +18,9 @@ It speaks the protocol the Qinling engine uses with the python3 runtime image:
   GET  /ping     -> 200 "pong"
   POST /prefetch {download_url, token?} -> 200 once the package is in
                  (the local executor's own addition: see Package)
-  POST /execute  {execution_id, download_url, token?, entry, input, timeout, cpu,
-                  memory_size, auth_url?, username?, password?, trust_id?}
+  POST /execute  {execution_id, download_url, token?, entry, input, timeout,
+                  cpu, memory_size, auth_url?, username?, password?,
+                  trust_id?}
                  -> {"output", "duration", "logs", "success"}
 
 The package is downloaded (with the token the engine passes) and unzipped once
@@ -40,19 +41,23 @@ log.
 Limits, without a container (see ``apply_limits``):
 - timeout: enforced here; the child's process group is killed and the output is
   "Function execution timeout.".
-- memory_size: RLIMIT_DATA = the forked child's data size at start + memory_size. A
-  CPython interpreter alone is bigger than the smallest memory_size (32 MiB), so the
-  limit counts only what the function allocates on top of the runtime, like the
-  runtime image's cgroup, which is not charged for pages the child inherits. Going over
-  it raises MemoryError inside the function (an ordinary failed execution).
-- cpu (millicpu): not enforced as a share; it would need a cgroup of our own, and the
-  cgroup tree here belongs to the sandbox. RLIMIT_CPU caps the CPU time of a run at
-  its timeout (+1 s) instead, which also stops busy threads the wall clock misses.
-- open files 1024 and written file size 100 MiB per run, so a runaway function cannot
-  exhaust descriptors or fill the disk.
+- memory_size: RLIMIT_DATA = the forked child's data size at start +
+  memory_size. A CPython interpreter alone is bigger than the smallest
+  memory_size (32 MiB), so the limit counts only what the function allocates on
+  top of the runtime, like the runtime image's cgroup, which is not charged for
+  pages the child inherits. Going over it raises MemoryError inside the
+  function (an ordinary failed execution).
+- cpu (millicpu): not enforced as a share; it would need a cgroup of our own,
+  and the cgroup tree here belongs to the sandbox. RLIMIT_CPU caps the CPU time
+  of a run at its timeout (+1 s) instead, which also stops busy threads the
+  wall clock misses.
+- open files 1024 and written file size 100 MiB per run, so a runaway function
+  cannot exhaust descriptors or fill the disk.
 """
+
 import argparse
 import ctypes
+from http import server as http_server
 import importlib
 import io
 import json
@@ -68,7 +73,6 @@ import time
 import traceback
 import urllib.request
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from localcloud import util
 
@@ -88,7 +92,8 @@ _FORK = multiprocessing.get_context('fork')
 
 
 class Package:
-    """The function's code: downloaded and unzipped on first use, then reused."""
+    """The function's code: downloaded and unzipped on first use, then
+    reused."""
 
     def __init__(self, work_dir):
         self.dir = os.path.join(work_dir, 'package')
@@ -102,7 +107,9 @@ class Package:
                 request = urllib.request.Request(download_url)
                 if token:
                     request.add_header('X-Auth-Token', token)
-                with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as resp:
+                with urllib.request.urlopen(
+                    request, timeout=DOWNLOAD_TIMEOUT
+                ) as resp:
                     data = resp.read()
                 staging = self.dir + '.new'
                 shutil.rmtree(staging, ignore_errors=True)
@@ -136,8 +143,9 @@ def split_entry(entry):
     """('module', 'function') from 'package.module.function'."""
     module_name, _, function_name = (entry or DEFAULT_ENTRY).rpartition('.')
     if not module_name or not function_name:
-        raise ValueError('Invalid function entry %r: expected "module.function".'
-                         % entry)
+        raise ValueError(
+            'Invalid function entry %r: expected "module.function".' % entry
+        )
     return module_name, function_name
 
 
@@ -156,15 +164,16 @@ def trust_session(params):
 
 
 class LazySession:
-    """Stands for the keystoneauth ``Session`` it builds on first attribute use."""
+    """Stands for the keystoneauth ``Session`` it builds on first attribute
+    use."""
 
     def __init__(self, params):
         self._params = dict(params)
         self._session = None
 
     def _build(self):
-        from keystoneauth1 import session
         from keystoneauth1.identity import generic
+        from keystoneauth1 import session
         params = self._params
         auth = generic.Password(
             auth_url=params['auth_url'], username=params.get('username'),
@@ -196,12 +205,15 @@ def apply_limits(timeout, memory_size):
     if memory_size:
         limit = data_size() + int(memory_size)
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_OPEN_FILES, MAX_OPEN_FILES))
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (MAX_OPEN_FILES, MAX_OPEN_FILES)
+    )
     resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_SIZE, MAX_FILE_SIZE))
 
 
 def die_with_parent():
-    """Ask the kernel to SIGKILL this process when the worker goes away (Linux only)."""
+    """Ask the kernel to SIGKILL this process when the worker goes away (Linux
+    only)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -219,14 +231,18 @@ def _json_safe(value):
 
 def run_function(execution_id, package_dir, entry, args, kwargs, limits,
                  log_path, result_path):
-    """Body of the execution child: limits, log capture, import, call, result file."""
-    os.setpgrp()  # its own group, so a timeout also kills what the function started
+    """Body of the execution child: limits, log capture, import, call, result
+    file."""
+    # its own group, so a timeout also kills what the function started
+    os.setpgrp()
     die_with_parent()
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    sys.stdout = io.TextIOWrapper(io.FileIO(1, 'w', closefd=False), line_buffering=True)
+    sys.stdout = io.TextIOWrapper(
+        io.FileIO(1, 'w', closefd=False), line_buffering=True
+    )
     sys.stderr = sys.stdout
     result = {'success': False, 'output': None}
     print('Start execution: %s' % execution_id)
@@ -235,7 +251,10 @@ def run_function(execution_id, package_dir, entry, args, kwargs, limits,
         module_name, function_name = split_entry(entry)
         sys.path.insert(0, package_dir)
         function = getattr(importlib.import_module(module_name), function_name)
-        result = {'success': True, 'output': _json_safe(function(*args, **kwargs))}
+        result = {
+            'success': True,
+            'output': _json_safe(function(*args, **kwargs)),
+        }
     except (Exception, SystemExit) as exc:
         traceback.print_exc()
         result = {'success': False, 'output': str(exc)}
@@ -272,17 +291,27 @@ def execute(params, package, runs_dir):
     download_url = params.get('download_url')
     try:
         package_dir = package.ensure(download_url, params.get('token'))
-    except Exception as exc:  # any download or unzip failure fails the execution
-        return 500, {'output': DOWNLOAD_ERROR % (download_url, exc), 'duration': 0,
-                     'logs': '', 'success': False}
+    except (
+        Exception
+    ) as exc:  # any download or unzip failure fails the execution
+        return 500, {
+            'output': DOWNLOAD_ERROR % (download_url, exc),
+            'duration': 0,
+            'logs': '',
+            'success': False,
+        }
 
     args, kwargs = split_input(params.get('input'))
     logs_prefix = ''
     try:
         session = trust_session(params)
-    except Exception as exc:  # the function still runs, like the runtime image's
+    except (
+        Exception
+    ) as exc:  # the function still runs, like the runtime image's
         session = None
-        logs_prefix = 'WARNING: no OpenStack session for the function: %s\n' % exc
+        logs_prefix = (
+            'WARNING: no OpenStack session for the function: %s\n' % exc
+        )
     kwargs['context'] = {'os_session': session}
     timeout = params.get('timeout') or DEFAULT_TIMEOUT
     limits = {'timeout': timeout, 'memory_size': params.get('memory_size')}
@@ -301,7 +330,8 @@ def execute(params, package, runs_dir):
     # _cleanup() polls every child), which makes our waitpid fail with
     # ECHILD. The clock decides, and the result file the child wrote.
     timed_out = child.is_alive() and time.monotonic() - started >= timeout
-    if timed_out:  # still unreaped, so its PID (= its group id) cannot be anyone else's
+    if timed_out:
+        # still unreaped, so its PID (= its group id) cannot be anyone else's
         _kill_group(child.pid)
     child.join()
     duration = round(time.monotonic() - started, 3)
@@ -313,15 +343,19 @@ def execute(params, package, runs_dir):
     elif result_text:
         result = json.loads(result_text)
         output, success = result['output'], result['success']
-    else:  # killed by a limit (SIGXCPU, SIGXFSZ, SIGKILL) before it could answer
+    else:
+        # killed by a limit (SIGXCPU, SIGXFSZ, SIGKILL) before it could answer
         output, success = KILLED_OUTPUT, False
-        logs += '\nExecution process ended with exit code %s.\n' % child.exitcode
+        logs += (
+            '\nExecution process ended with exit code %s.\n' % child.exitcode
+        )
     return 200, {'output': output, 'duration': duration, 'logs': logs,
                  'success': success}
 
 
-class Handler(BaseHTTPRequestHandler):
-    """/ping and /execute; the server object carries ``package`` and ``runs_dir``."""
+class Handler(http_server.BaseHTTPRequestHandler):
+    """/ping and /execute; the server object carries ``package`` and
+    ``runs_dir``."""
 
     server_version = 'qinling-local-worker/1'
 
@@ -351,10 +385,21 @@ class Handler(BaseHTTPRequestHandler):
             params = json.loads(self.rfile.read(length) or b'{}')
             params['execution_id']
         except (ValueError, KeyError, TypeError) as exc:
-            self._reply(400, json.dumps({'output': 'Bad request: %s' % exc,
-                                         'duration': 0, 'logs': '', 'success': False}))
+            self._reply(
+                400,
+                json.dumps(
+                    {
+                        'output': 'Bad request: %s' % exc,
+                        'duration': 0,
+                        'logs': '',
+                        'success': False,
+                    }
+                ),
+            )
             return
-        status, body = execute(params, self.server.package, self.server.runs_dir)
+        status, body = execute(
+            params, self.server.package, self.server.runs_dir
+        )
         self._reply(status, json.dumps(body))
 
     def _prefetch(self):
@@ -362,7 +407,9 @@ class Handler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get('Content-Length') or 0)
             params = json.loads(self.rfile.read(length) or b'{}')
-            self.server.package.ensure(params['download_url'], params.get('token'))
+            self.server.package.ensure(
+                params['download_url'], params.get('token')
+            )
         except Exception as exc:  # the first execution tries again
             self._reply(500, json.dumps({'error': str(exc)}))
             return
@@ -383,15 +430,19 @@ def exit_when_orphaned(parent_pid):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--work-dir', required=True,
-                        help='where the package, execution files and the port file go')
+    parser.add_argument(
+        '--work-dir',
+        required=True,
+        help='where the package, execution files and the port file go',
+    )
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=0, help='0: any free port')
     options = parser.parse_args(argv)
 
     runs_dir = os.path.join(options.work_dir, 'runs')
     os.makedirs(runs_dir, exist_ok=True)
-    server = ThreadingHTTPServer((options.host, options.port), Handler)
+    server = http_server.ThreadingHTTPServer(
+        (options.host, options.port), Handler)
     server.daemon_threads = True
     server.package = Package(options.work_dir)
     server.runs_dir = runs_dir
@@ -400,7 +451,9 @@ def main(argv=None):
     util.write_file(port_file, str(server.server_address[1]))
     threading.Thread(target=exit_when_orphaned, args=(os.getppid(),),
                      daemon=True).start()
-    print('worker listening on http://%s:%d' % server.server_address, flush=True)
+    print(
+        'worker listening on http://%s:%d' % server.server_address, flush=True
+    )
     server.serve_forever()
 
 

@@ -35,7 +35,9 @@ def service_class(module):
         if (issubclass(obj, base.Service) and obj is not base.Service
                 and obj.__module__ == module.__name__ and obj.name):
             return obj
-    raise LookupError('%s defines no Service subclass with a name' % module.__name__)
+    raise LookupError(
+        '%s defines no Service subclass with a name' % module.__name__
+    )
 
 
 @functools.lru_cache(maxsize=None)
@@ -45,7 +47,9 @@ def service_classes(modules=None):
     LookupError for a broken module, ValueError for clashing facts."""
     classes = []
     for name in modules or MODULES:
-        module = importlib.import_module(name if '.' in name else PACKAGE + '.' + name)
+        module = importlib.import_module(
+            name if '.' in name else PACKAGE + '.' + name
+        )
         classes.append(service_class(module))
     for cls in classes:
         if cls.order is None:
@@ -54,7 +58,9 @@ def service_classes(modules=None):
     _check_unique('service name', [(c.name, c.name) for c in classes])
     _check_unique('start order', [(c.order, c.name) for c in classes])
     _check_unique('port name', [(p, c.name) for c in classes for p in c.ports])
-    _check_unique('port offset', [(o, c.name) for c in classes for o in c.ports.values()])
+    _check_unique(
+        'port offset', [(o, c.name) for c in classes for o in c.ports.values()]
+    )
     return tuple(classes)
 
 
@@ -69,7 +75,9 @@ def _check_unique(what, pairs):
 
 def load_services(modules=None):
     """Service instances in start order (see ``service_classes``)."""
-    return [cls() for cls in service_classes(tuple(modules) if modules else None)]
+    return [
+        cls() for cls in service_classes(tuple(modules) if modules else None)
+    ]
 
 
 def port_offsets():

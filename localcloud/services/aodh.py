@@ -10,12 +10,14 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Aodh 23: API (gunicorn), listener (event alarms) and notifier, MariaDB + RabbitMQ."""
+"""Aodh 23: API (gunicorn), listener (event alarms) and notifier, MariaDB +
+RabbitMQ."""
+
 import os
 
-from localcloud import util
 from localcloud.services import base
 from localcloud.services import common
+from localcloud import util
 
 # Aodh's production default is 60 s: a new or re-armed event alarm is ignored
 # by the listener until its per-project cache expires. 1 s keeps the local
@@ -36,29 +38,54 @@ class Aodh(base.Service):
 
     def auth(self, cloud):
         return {
-            'auth_type': 'password', 'auth_url': cloud.keystone_url,
-            'username': 'aodh', 'password': cloud.secret('aodh'),
+            'auth_type': 'password',
+            'auth_url': cloud.keystone_url,
+            'username': 'aodh',
+            'password': cloud.secret('aodh'),
             'project_name': cloud.service_project,
-            'user_domain_name': cloud.domain, 'project_domain_name': cloud.domain,
+            'user_domain_name': cloud.domain,
+            'project_domain_name': cloud.domain,
             'region_name': cloud.region,
         }
 
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
-        ttl = os.environ.get('LOCALCLOUD_AODH_EVENT_ALARM_CACHE_TTL', DEFAULT_EVENT_ALARM_CACHE_TTL)
-        util.write_ini(self.conf_path(cloud), {
-            'DEFAULT': {'transport_url': cloud.transport_url, 'event_alarm_cache_ttl': ttl,
-                        'record_history': True, 'use_stderr': True},
-            'database': {'connection': common.database_url(cloud, 'aodh')},
-            'api': {'auth_mode': 'keystone', 'host': cloud.host,
-                    'port': cloud.port('aodh-api')},
-            'keystone_authtoken': dict(self.auth(cloud), www_authenticate_uri=cloud.keystone_url,
-                                       service_token_roles_required=True),
-            'service_credentials': dict(self.auth(cloud), interface='public'),
-            'listener': {'workers': 1, 'event_alarm_topic': 'alarm.all', 'batch_size': 1},
-            'notifier': {'workers': 1, 'batch_size': 1},
-            'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
-        })
+        ttl = os.environ.get(
+            'LOCALCLOUD_AODH_EVENT_ALARM_CACHE_TTL',
+            DEFAULT_EVENT_ALARM_CACHE_TTL,
+        )
+        util.write_ini(
+            self.conf_path(cloud),
+            {
+                'DEFAULT': {
+                    'transport_url': cloud.transport_url,
+                    'event_alarm_cache_ttl': ttl,
+                    'record_history': True,
+                    'use_stderr': True,
+                },
+                'database': {'connection': common.database_url(cloud, 'aodh')},
+                'api': {
+                    'auth_mode': 'keystone',
+                    'host': cloud.host,
+                    'port': cloud.port('aodh-api'),
+                },
+                'keystone_authtoken': dict(
+                    self.auth(cloud),
+                    www_authenticate_uri=cloud.keystone_url,
+                    service_token_roles_required=True,
+                ),
+                'service_credentials': dict(
+                    self.auth(cloud), interface='public'
+                ),
+                'listener': {
+                    'workers': 1,
+                    'event_alarm_topic': 'alarm.all',
+                    'batch_size': 1,
+                },
+                'notifier': {'workers': 1, 'batch_size': 1},
+                'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
+            },
+        )
         # Only the listener runs one event at a time (so repeat_actions=false
         # fires once); the notifier keeps its thread pool for slow webhooks.
         util.write_ini(self.conf_path(cloud, 'listener'), {
@@ -71,12 +98,20 @@ class Aodh(base.Service):
         return ['aodh']
 
     def init(self, cloud):
-        marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'db-ready'),
-                             common.database_url(cloud, 'aodh'))
+        marker = util.Marker(
+            os.path.join(cloud.service_dir(self.name), 'db-ready'),
+            common.database_url(cloud, 'aodh'),
+        )
         if not marker.done():
             with util.step('aodh: dbsync'):
-                util.run([cloud.venv_bin('aodh-dbsync'), '--config-file', self.conf_path(cloud)],
-                         'aodh-dbsync')
+                util.run(
+                    [
+                        cloud.venv_bin('aodh-dbsync'),
+                        '--config-file',
+                        self.conf_path(cloud),
+                    ],
+                    'aodh-dbsync',
+                )
             marker.mark()
 
     def processes(self, cloud):
@@ -84,9 +119,18 @@ class Aodh(base.Service):
         conf = ['--config-file', self.conf_path(cloud)]
         return [
             base.Process('aodh-api', [cloud.venv_bin('gunicorn')], cwd=d),
-            base.Process('aodh-listener', [cloud.venv_bin('aodh-listener')] + conf
-                         + ['--config-file', self.conf_path(cloud, 'listener')], cwd=d),
-            base.Process('aodh-notifier', [cloud.venv_bin('aodh-notifier')] + conf, cwd=d),
+            base.Process(
+                'aodh-listener',
+                [cloud.venv_bin('aodh-listener')]
+                + conf
+                + ['--config-file', self.conf_path(cloud, 'listener')],
+                cwd=d,
+            ),
+            base.Process(
+                'aodh-notifier',
+                [cloud.venv_bin('aodh-notifier')] + conf,
+                cwd=d,
+            ),
         ]
 
     def healthy(self, cloud):

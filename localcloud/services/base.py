@@ -56,7 +56,8 @@ class CatalogEntry:
 
 
 class Service:
-    """Base class; subclasses set the facts and override the steps they need."""
+    """Base class; subclasses set the facts and override the steps they
+    need."""
 
     # -- facts -------------------------------------------------------------
     name = None          # e.g. 'keystone'
@@ -79,10 +80,12 @@ class Service:
         """Idempotent: apt packages, venv contents. Fast when done already."""
 
     def configure(self, cloud):
-        """Render config files under cloud.service_dir(self.name); files only."""
+        """Render config files under cloud.service_dir(self.name); files
+        only."""
 
     def databases(self, cloud):
-        """Names of the MariaDB databases it needs (each gets a user of that name)."""
+        """Names of the MariaDB databases it needs (each gets a user of that
+        name)."""
         return []
 
     def init(self, cloud):
@@ -99,12 +102,14 @@ class Service:
         return True
 
     def bootstrap(self, cloud):
-        """Idempotent one-time setup after it is healthy (db, users, runtime)."""
+        """Idempotent one-time setup after it is healthy (db, users,
+        runtime)."""
 
     def catalog(self, cloud):
         """CatalogEntry list for Keystone."""
         return []
 
     def service_users(self, cloud):
-        """Keystone service users as [(username, password)], admin on 'service'."""
+        """Keystone service users as [(username, password)], admin on
+        'service'."""
         return []

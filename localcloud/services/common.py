@@ -38,9 +38,17 @@ timeout = 120
 def gunicorn_conf(cloud, service_dir, port, app, env, workers=1, threads=4):
     """Render ``<service_dir>/gunicorn.conf.py``; gunicorn, started in
     ``service_dir``, reads it from there."""
-    util.write_file(os.path.join(service_dir, 'gunicorn.conf.py'), GUNICORN_CONF.format(
-        host=cloud.host, port=port, app=app, workers=workers, threads=threads,
-        raw_env=['%s=%s' % kv for kv in sorted(env.items())]))
+    util.write_file(
+        os.path.join(service_dir, 'gunicorn.conf.py'),
+        GUNICORN_CONF.format(
+            host=cloud.host,
+            port=port,
+            app=app,
+            workers=workers,
+            threads=threads,
+            raw_env=['%s=%s' % kv for kv in sorted(env.items())],
+        ),
+    )
 
 
 def db_secret(name):
@@ -49,13 +57,20 @@ def db_secret(name):
 
 
 def database_url(cloud, name):
-    """oslo.db's connection URL for database ``name`` (user ``name``), via PyMySQL."""
+    """oslo.db's connection URL for database ``name`` (user ``name``), via
+    PyMySQL."""
     return 'mysql+pymysql://%s:%s@%s:%d/%s?charset=utf8' % (
-        name, cloud.secret(db_secret(name)), cloud.host, cloud.port('mariadb'), name)
+        name,
+        cloud.secret(db_secret(name)),
+        cloud.host,
+        cloud.port('mariadb'),
+        name,
+    )
 
 
 def queue_exists(cloud, queue):
-    """Whether ``queue`` is declared on the cloud's broker (passive declare; main venv only)."""
+    """Whether ``queue`` is declared on the cloud's broker (passive declare;
+    main venv only)."""
     import kombu
     # kombu spells oslo.messaging's rabbit:// as amqp://
     url = 'amqp://' + cloud.transport_url.split('://', 1)[1]

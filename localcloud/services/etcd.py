@@ -10,13 +10,15 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""etcd 3.4 from Debian's etcd-server: one member on 127.0.0.1 for Qinling's locks."""
+"""etcd 3.4 from Debian's etcd-server: one member on 127.0.0.1 for Qinling's
+locks."""
+
 import json
 import os
 import urllib.request
 
-from localcloud import util
 from localcloud.services import base
+from localcloud import util
 
 ETCD = '/usr/bin/etcd'
 
@@ -48,7 +50,9 @@ class Etcd(base.Service):
 
     def healthy(self, cloud):
         try:
-            with urllib.request.urlopen(cloud.url('etcd', '/health'), timeout=2) as resp:
+            with urllib.request.urlopen(
+                cloud.url('etcd', '/health'), timeout=2
+            ) as resp:
                 return json.load(resp).get('health') == 'true'
         except (OSError, ValueError):
             return False

@@ -28,9 +28,9 @@ Horizon and from any stack without ``-e``.
 import os
 import shutil
 
-from localcloud import util
 from localcloud.services import base
 from localcloud.services import common
+from localcloud import util
 
 PLUGIN_MODULE = os.path.join('etc', 'heat-plugin', 'heat_qinling_plugin.py')
 TRIGGERS = os.path.join('templates', 'triggers')
@@ -69,48 +69,61 @@ class Heat(base.Service):
             'user_domain_name': cloud.domain,
         }
         keystone_root = cloud.url('keystone')
-        util.write_ini(self.conf_path(cloud), {
-            'DEFAULT': {
-                'transport_url': cloud.transport_url,
-                'auth_encryption_key': cloud.secret('heat_auth_encryption_key'),
-                'stack_user_domain_name': 'heat',
-                'stack_domain_admin': 'heat_domain_admin',
-                'stack_domain_admin_password': cloud.secret('heat_domain_admin'),
-                'plugin_dirs': self.plugin_dir(cloud),
-                'environment_dir': self.environment_dir(cloud),
-                'template_dir': self.template_dir(cloud),
-                # production runs several engines: stacks are shared between
-                # them
-                'num_engine_workers': 2,
-                'region_name_for_services': cloud.region,
-                # heat-api waits for the engine's answer to stack create
-                # (template validation, trust, store): oslo.messaging's 60 s
-                # ran out in a burst of 10 creates on the busy 2-core machine,
-                # and the API answered 500 while the engine went on and created
-                # the stack
-                'rpc_response_timeout': 180,
-                'use_stderr': True,
-                # Every update reads each resource's live state, so one update
-                # re-creates whatever was deleted outside Heat (the Aodh alarm
-                # too). ``stack update --converge`` alone does not do it in
-                # Heat 27's convergence engine: the flag reaches only the
-                # resources that nothing depends on.
-                'observe_on_update': True,
+        util.write_ini(
+            self.conf_path(cloud),
+            {
+                'DEFAULT': {
+                    'transport_url': cloud.transport_url,
+                    'auth_encryption_key': cloud.secret(
+                        'heat_auth_encryption_key'
+                    ),
+                    'stack_user_domain_name': 'heat',
+                    'stack_domain_admin': 'heat_domain_admin',
+                    'stack_domain_admin_password': cloud.secret(
+                        'heat_domain_admin'
+                    ),
+                    'plugin_dirs': self.plugin_dir(cloud),
+                    'environment_dir': self.environment_dir(cloud),
+                    'template_dir': self.template_dir(cloud),
+                    # production runs several engines: stacks are shared
+                    # between them
+                    'num_engine_workers': 2,
+                    'region_name_for_services': cloud.region,
+                    # heat-api waits for the engine's answer to stack create
+                    # (template validation, trust, store): oslo.messaging's 60
+                    # s ran out in a burst of 10 creates on the busy 2-core
+                    # machine, and the API answered 500 while the engine went
+                    # on and created the stack
+                    'rpc_response_timeout': 180,
+                    'use_stderr': True,
+                    # Every update reads each resource's live state, so one
+                    # update re-creates whatever was deleted outside Heat (the
+                    # Aodh alarm too). ``stack update --converge`` alone does
+                    # not do it in Heat 27's convergence engine: the flag
+                    # reaches only the resources that nothing depends on.
+                    'observe_on_update': True,
+                },
+                'database': {'connection': common.database_url(cloud, 'heat')},
+                'paste_deploy': {
+                    'api_paste_config': os.path.join(
+                        cloud.venv, 'etc', 'heat', 'api-paste.ini'
+                    )
+                },
+                'keystone_authtoken': dict(
+                    auth,
+                    www_authenticate_uri=cloud.keystone_url,
+                    project_name=cloud.service_project,
+                    project_domain_name=cloud.domain,
+                    region_name=cloud.region,
+                    service_token_roles_required=True,
+                ),
+                'trustee': auth,
+                'clients': {'endpoint_type': 'public'},
+                'clients_keystone': {'auth_uri': keystone_root},
+                'ec2authtoken': {'auth_uri': cloud.keystone_url},
+                'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
             },
-            'database': {'connection': common.database_url(cloud, 'heat')},
-            'paste_deploy': {'api_paste_config': os.path.join(cloud.venv, 'etc', 'heat',
-                                                              'api-paste.ini')},
-            'keystone_authtoken': dict(auth, www_authenticate_uri=cloud.keystone_url,
-                                       project_name=cloud.service_project,
-                                       project_domain_name=cloud.domain,
-                                       region_name=cloud.region,
-                                       service_token_roles_required=True),
-            'trustee': auth,
-            'clients': {'endpoint_type': 'public'},
-            'clients_keystone': {'auth_uri': keystone_root},
-            'ec2authtoken': {'auth_uri': cloud.keystone_url},
-            'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
-        })
+        )
         common.gunicorn_conf(cloud, d, cloud.port('heat-api'),
                              'heat.wsgi.api:application', {'HOME': d})
         self._install_trigger_catalog(cloud)
@@ -119,12 +132,21 @@ class Heat(base.Service):
         return ['heat']
 
     def init(self, cloud):
-        marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'db-ready'),
-                             common.database_url(cloud, 'heat'))
+        marker = util.Marker(
+            os.path.join(cloud.service_dir(self.name), 'db-ready'),
+            common.database_url(cloud, 'heat'),
+        )
         if not marker.done():
             with util.step('heat: heat-manage db_sync'):
-                util.run([cloud.venv_bin('heat-manage'), '--config-file', self.conf_path(cloud),
-                          'db_sync'], 'heat-manage db_sync')
+                util.run(
+                    [
+                        cloud.venv_bin('heat-manage'),
+                        '--config-file',
+                        self.conf_path(cloud),
+                        'db_sync',
+                    ],
+                    'heat-manage db_sync',
+                )
             marker.mark()
 
     def _install_trigger_catalog(self, cloud):
@@ -137,18 +159,28 @@ class Heat(base.Service):
         os.makedirs(target)
         urls = {}
         for type_name, path in sorted(registry.items()):
-            shutil.copyfile(os.path.join(source, path), os.path.join(target, path))
+            shutil.copyfile(
+                os.path.join(source, path), os.path.join(target, path)
+            )
             urls[type_name] = 'file://' + os.path.join(target, path)
         util.write_file(
             os.path.join(self.environment_dir(cloud), TRIGGER_ENV),
-            '# Written by tools/localcloud from templates/triggers/environment.yaml\n'
-            + yaml.safe_dump({'resource_registry': urls}, default_flow_style=False))
+            '# Written by tools/localcloud from'
+            ' templates/triggers/environment.yaml\n'
+            + yaml.safe_dump(
+                {'resource_registry': urls}, default_flow_style=False
+            ),
+        )
 
     def _install_plugin_module(self, cloud):
         source = os.path.join(cloud.repo_dir, PLUGIN_MODULE)
-        target = os.path.join(self.plugin_dir(cloud), os.path.basename(PLUGIN_MODULE))
+        target = os.path.join(
+            self.plugin_dir(cloud), os.path.basename(PLUGIN_MODULE)
+        )
         if not os.path.exists(source) or (
-                os.path.exists(target) and open(source).read() == open(target).read()):
+            os.path.exists(target)
+            and open(source).read() == open(target).read()
+        ):
             return
         os.makedirs(self.plugin_dir(cloud), exist_ok=True)
         shutil.copyfile(source, target)
@@ -158,8 +190,15 @@ class Heat(base.Service):
         d = cloud.service_dir(self.name)
         return [
             base.Process('heat-api', [cloud.venv_bin('gunicorn')], cwd=d),
-            base.Process('heat-engine', [cloud.venv_bin('heat-engine'),
-                                         '--config-file', self.conf_path(cloud)], cwd=d),
+            base.Process(
+                'heat-engine',
+                [
+                    cloud.venv_bin('heat-engine'),
+                    '--config-file',
+                    self.conf_path(cloud),
+                ],
+                cwd=d,
+            ),
         ]
 
     def healthy(self, cloud):

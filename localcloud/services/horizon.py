@@ -32,11 +32,16 @@ import os
 import shutil
 import sys
 
-from localcloud import util
 from localcloud.services import base
 from localcloud.services import common
+from localcloud import util
 
-REQUIREMENTS = ['horizon==27.*', 'heat-dashboard==16.*', 'gunicorn', 'whitenoise']
+REQUIREMENTS = [
+    'horizon==27.*',
+    'heat-dashboard==16.*',
+    'gunicorn',
+    'whitenoise',
+]
 WEBROOT = '/'
 WSGI_MODULE = 'localcloud_horizon_wsgi'
 
@@ -102,8 +107,12 @@ def url(cloud):
 
 def login_hint(cloud):
     """One line: where Horizon is and how to log in as the demo user."""
-    return ('Horizon: %s  (domain %s, user %s, password %s)'
-            % (url(cloud), cloud.domain, cloud.demo_user, cloud.secret(cloud.demo_user)))
+    return 'Horizon: %s  (domain %s, user %s, password %s)' % (
+        url(cloud),
+        cloud.domain,
+        cloud.demo_user,
+        cloud.secret(cloud.demo_user),
+    )
 
 
 class Horizon(base.Service):
@@ -122,10 +131,14 @@ class Horizon(base.Service):
         return os.path.join(self.venv(cloud), 'bin', exe)
 
     def site_packages(self, cloud):
-        found = glob.glob(os.path.join(self.venv(cloud), 'lib', 'python3*', 'site-packages'))
+        found = glob.glob(
+            os.path.join(self.venv(cloud), 'lib', 'python3*', 'site-packages')
+        )
         if not found:
-            raise RuntimeError('no site-packages in %s; run tools/localcloud install'
-                               % self.venv(cloud))
+            raise RuntimeError(
+                'no site-packages in %s; run tools/localcloud install'
+                % self.venv(cloud)
+            )
         return found[0]
 
     def static_root(self, cloud):
@@ -141,11 +154,26 @@ class Horizon(base.Service):
             return
         if not os.path.exists(python):
             with util.step('horizon: creating the venv %s' % venv):
-                base_python = getattr(sys, '_base_executable', None) or sys.executable
+                base_python = (
+                    getattr(sys, '_base_executable', None) or sys.executable
+                )
                 util.run([base_python, '-m', 'venv', venv], 'python -m venv')
-        with util.step('horizon: installing Horizon 27 and heat-dashboard 16 into its venv'):
-            util.run([python, '-m', 'pip', '--disable-pip-version-check', '-q', 'install']
-                     + REQUIREMENTS, 'pip install (horizon venv)')
+        with util.step(
+            'horizon: installing Horizon 27 and heat-dashboard 16 into its'
+            ' venv'
+        ):
+            util.run(
+                [
+                    python,
+                    '-m',
+                    'pip',
+                    '--disable-pip-version-check',
+                    '-q',
+                    'install',
+                ]
+                + REQUIREMENTS,
+                'pip install (horizon venv)',
+            )
         marker.mark()
 
     # -- configure ---------------------------------------------------------
@@ -158,24 +186,54 @@ class Horizon(base.Service):
         static_root = self.static_root(cloud)
         files = {
             os.path.join(local, 'local_settings.py'): LOCAL_SETTINGS.format(
-                host=cloud.host, secret_key=cloud.secret('horizon'), webroot=WEBROOT,
-                static_root=static_root, keystone_url=cloud.keystone_url,
-                domain=cloud.domain),
-            os.path.join(local, 'enabled', '_9001_localcloud_landing_stacks.py'):
-                LANDING_PANEL,
-            os.path.join(cloud.service_dir(self.name), WSGI_MODULE + '.py'): WSGI.format(
-                static_root=static_root, static_url=WEBROOT + 'static/'),
+                host=cloud.host,
+                secret_key=cloud.secret('horizon'),
+                webroot=WEBROOT,
+                static_root=static_root,
+                keystone_url=cloud.keystone_url,
+                domain=cloud.domain,
+            ),
+            os.path.join(
+                local, 'enabled', '_9001_localcloud_landing_stacks.py'
+            ): LANDING_PANEL,
+            os.path.join(
+                cloud.service_dir(self.name), WSGI_MODULE + '.py'
+            ): WSGI.format(
+                static_root=static_root, static_url=WEBROOT + 'static/'
+            ),
         }
         # heat-dashboard's own files, where its install guide puts them
-        copies = [(p, os.path.join(local, 'enabled', os.path.basename(p)))
-                  for p in glob.glob(os.path.join(heat_dashboard, 'enabled', '_16*.py'))]
+        copies = [
+            (p, os.path.join(local, 'enabled', os.path.basename(p)))
+            for p in glob.glob(
+                os.path.join(heat_dashboard, 'enabled', '_16*.py')
+            )
+        ]
         copies += [
-            (os.path.join(heat_dashboard, 'local_settings.d', '_1699_orchestration_settings.py'),
-             os.path.join(local, 'local_settings.d', '_1699_orchestration_settings.py')),
-            (os.path.join(heat_dashboard, 'conf', 'heat_policy.yaml'),
-             os.path.join(dashboard, 'conf', 'heat_policy.yaml')),
-            (os.path.join(heat_dashboard, 'conf', 'default_policies', 'heat.yaml'),
-             os.path.join(dashboard, 'conf', 'default_policies', 'heat.yaml')),
+            (
+                os.path.join(
+                    heat_dashboard,
+                    'local_settings.d',
+                    '_1699_orchestration_settings.py',
+                ),
+                os.path.join(
+                    local,
+                    'local_settings.d',
+                    '_1699_orchestration_settings.py',
+                ),
+            ),
+            (
+                os.path.join(heat_dashboard, 'conf', 'heat_policy.yaml'),
+                os.path.join(dashboard, 'conf', 'heat_policy.yaml'),
+            ),
+            (
+                os.path.join(
+                    heat_dashboard, 'conf', 'default_policies', 'heat.yaml'
+                ),
+                os.path.join(
+                    dashboard, 'conf', 'default_policies', 'heat.yaml'
+                ),
+            ),
         ]
         for source, target in copies:
             with open(source) as f:
@@ -187,28 +245,50 @@ class Horizon(base.Service):
         files = self.rendered_files(cloud)
         for path, text in sorted(files.items()):
             util.write_file(path, text)
-        common.gunicorn_conf(cloud, d, cloud.port(self.name), WSGI_MODULE + ':application',
-                             {'DJANGO_SETTINGS_MODULE': 'openstack_dashboard.settings'},
-                             workers=1, threads=4)
+        common.gunicorn_conf(
+            cloud,
+            d,
+            cloud.port(self.name),
+            WSGI_MODULE + ':application',
+            {'DJANGO_SETTINGS_MODULE': 'openstack_dashboard.settings'},
+            workers=1,
+            threads=4,
+        )
 
     def init(self, cloud):
-        """collectstatic + offline compress, only when the venv or the settings changed."""
+        """collectstatic + offline compress, only when the venv or the settings
+        changed."""
         files = self.rendered_files(cloud)
-        with open(os.path.join(self.venv(cloud), '.localcloud-requirements')) as f:
+        with open(
+            os.path.join(self.venv(cloud), '.localcloud-requirements')
+        ) as f:
             installed = f.read()
         marker = util.Marker(
             os.path.join(cloud.service_dir(self.name), 'static-ready'),
-            {'venv': installed, 'files': {p: hashlib.sha256(t.encode()).hexdigest()
-                                          for p, t in files.items()}})
+            {
+                'venv': installed,
+                'files': {
+                    p: hashlib.sha256(t.encode()).hexdigest()
+                    for p, t in files.items()
+                },
+            },
+        )
         if marker.done() and os.path.isdir(self.static_root(cloud)):
             return
         admin = [self.venv_bin(cloud, 'django-admin')]
         env = {'DJANGO_SETTINGS_MODULE': 'openstack_dashboard.settings'}
         with util.step('horizon: collecting and compressing static files'):
             shutil.rmtree(self.static_root(cloud), ignore_errors=True)
-            util.run(admin + ['collectstatic', '--noinput'], 'django-admin collectstatic',
-                     env=env)
-            util.run(admin + ['compress', '--force'], 'django-admin compress', env=env)
+            util.run(
+                admin + ['collectstatic', '--noinput'],
+                'django-admin collectstatic',
+                env=env,
+            )
+            util.run(
+                admin + ['compress', '--force'],
+                'django-admin compress',
+                env=env,
+            )
         marker.mark()
 
     def processes(self, cloud):
@@ -216,4 +296,7 @@ class Horizon(base.Service):
                              cwd=cloud.service_dir(self.name))]
 
     def healthy(self, cloud):
-        return util.http_status(cloud.url(self.name, WEBROOT + 'auth/login/')) == 200
+        return (
+            util.http_status(cloud.url(self.name, WEBROOT + 'auth/login/'))
+            == 200
+        )

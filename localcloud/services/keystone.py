@@ -22,9 +22,9 @@ import os
 import pwd
 
 from localcloud import clients
-from localcloud import util
 from localcloud.services import base
 from localcloud.services import common
+from localcloud import util
 
 # bcrypt cost of the password hashes Keystone stores. Keystone's default, 12,
 # costs 240-480 ms of CPU per password login here, and Qinling logs in with a
@@ -49,52 +49,99 @@ class Keystone(base.Service):
 
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
-        util.write_ini(self.conf_path(cloud), {
-            'DEFAULT': {'use_stderr': True},
-            'identity': {'password_hash_rounds': PASSWORD_HASH_ROUNDS},
-            'database': {'connection': common.database_url(cloud, 'keystone')},
-            'token': {'provider': 'fernet'},
-            'fernet_tokens': {'key_repository': os.path.join(d, 'fernet-keys')},
-            'fernet_receipts': {'key_repository': os.path.join(d, 'fernet-keys')},
-            'credential': {'key_repository': os.path.join(d, 'credential-keys')},
-            'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
-        })
+        util.write_ini(
+            self.conf_path(cloud),
+            {
+                'DEFAULT': {'use_stderr': True},
+                'identity': {'password_hash_rounds': PASSWORD_HASH_ROUNDS},
+                'database': {
+                    'connection': common.database_url(cloud, 'keystone')
+                },
+                'token': {'provider': 'fernet'},
+                'fernet_tokens': {
+                    'key_repository': os.path.join(d, 'fernet-keys')
+                },
+                'fernet_receipts': {
+                    'key_repository': os.path.join(d, 'fernet-keys')
+                },
+                'credential': {
+                    'key_repository': os.path.join(d, 'credential-keys')
+                },
+                'oslo_concurrency': {'lock_path': os.path.join(d, 'locks')},
+            },
+        )
         # Processes of one thread each, as devstack runs Keystone under uwsgi.
         # With one process of 4 threads, bursts of stack creates here got
         # "403 identity:create_trust ... request was made with domain scope"
         # now and then: a project-scoped request checked with the domain of a
         # concurrent domain-scoped one (Heat's stack-domain admin).
-        common.gunicorn_conf(cloud, d, cloud.port(self.name),
-                             'keystone.wsgi.api:application',
-                             {'OS_KEYSTONE_CONFIG_FILES': self.conf_path(cloud)},
-                             workers=2, threads=1)
+        common.gunicorn_conf(
+            cloud,
+            d,
+            cloud.port(self.name),
+            'keystone.wsgi.api:application',
+            {'OS_KEYSTONE_CONFIG_FILES': self.conf_path(cloud)},
+            workers=2,
+            threads=1,
+        )
 
     def databases(self, cloud):
         return ['keystone']
 
     def init(self, cloud):
-        """Schema, keys and the admin user/project/endpoint (once per database)."""
+        """Schema, keys and the admin user/project/endpoint (once per
+        database)."""
         d = cloud.service_dir(self.name)
-        marker = util.Marker(os.path.join(d, 'db-ready'),
-                             [cloud.keystone_url, common.database_url(cloud, 'keystone')])
+        marker = util.Marker(
+            os.path.join(d, 'db-ready'),
+            [cloud.keystone_url, common.database_url(cloud, 'keystone')],
+        )
         if marker.done():
             return
-        manage = [cloud.venv_bin('keystone-manage'), '--config-file', self.conf_path(cloud)]
+        manage = [
+            cloud.venv_bin('keystone-manage'),
+            '--config-file',
+            self.conf_path(cloud),
+        ]
         with util.step('keystone: db_sync, fernet/credential keys, bootstrap'):
             util.run(manage + ['db_sync'], 'keystone-manage db_sync')
             for setup in ('fernet_setup', 'credential_setup'):
-                util.run(manage + [setup, '--keystone-user', pwd.getpwuid(os.getuid()).pw_name,
-                                   '--keystone-group', grp.getgrgid(os.getgid()).gr_name],
-                         'keystone-manage ' + setup)
-            util.run(manage + [
-                'bootstrap', '--bootstrap-password', cloud.secret(cloud.admin_user),
-                '--bootstrap-username', cloud.admin_user,
-                '--bootstrap-project-name', cloud.admin_project,
-                '--bootstrap-role-name', 'admin', '--bootstrap-service-name', 'keystone',
-                '--bootstrap-admin-url', cloud.keystone_url,
-                '--bootstrap-internal-url', cloud.keystone_url,
-                '--bootstrap-public-url', cloud.keystone_url,
-                '--bootstrap-region-id', cloud.region], 'keystone-manage bootstrap')
+                util.run(
+                    manage
+                    + [
+                        setup,
+                        '--keystone-user',
+                        pwd.getpwuid(os.getuid()).pw_name,
+                        '--keystone-group',
+                        grp.getgrgid(os.getgid()).gr_name,
+                    ],
+                    'keystone-manage ' + setup,
+                )
+            util.run(
+                manage
+                + [
+                    'bootstrap',
+                    '--bootstrap-password',
+                    cloud.secret(cloud.admin_user),
+                    '--bootstrap-username',
+                    cloud.admin_user,
+                    '--bootstrap-project-name',
+                    cloud.admin_project,
+                    '--bootstrap-role-name',
+                    'admin',
+                    '--bootstrap-service-name',
+                    'keystone',
+                    '--bootstrap-admin-url',
+                    cloud.keystone_url,
+                    '--bootstrap-internal-url',
+                    cloud.keystone_url,
+                    '--bootstrap-public-url',
+                    cloud.keystone_url,
+                    '--bootstrap-region-id',
+                    cloud.region,
+                ],
+                'keystone-manage bootstrap',
+            )
         marker.mark()
 
     def processes(self, cloud):
@@ -109,41 +156,66 @@ class Keystone(base.Service):
 
     def bootstrap(self, cloud):
         spec = registration_spec(cloud)
-        marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'registered'),
-                             [spec, common.database_url(cloud, 'keystone')])
+        marker = util.Marker(
+            os.path.join(cloud.service_dir(self.name), 'registered'),
+            [spec, common.database_url(cloud, 'keystone')],
+        )
         if marker.done():
             return
-        with util.step('keystone: registering catalog, service users, demo project'):
+        with util.step(
+            'keystone: registering catalog, service users, demo project'
+        ):
             register(cloud, spec)
         marker.mark()
 
 
 def registration_spec(cloud):
-    """Everything bootstrap puts into Keystone, as plain data (its hash is the marker)."""
+    """Everything bootstrap puts into Keystone, as plain data (its hash is the
+    marker)."""
     catalog, users = [], []
     for service in cloud.services():
-        catalog += [(e.service_type, e.service_name, e.url) for e in service.catalog(cloud)]
+        catalog += [
+            (e.service_type, e.service_name, e.url)
+            for e in service.catalog(cloud)
+        ]
         users += [list(u) for u in service.service_users(cloud)]
-    return {'catalog': sorted(catalog), 'service_users': sorted(users),
-            'demo': [cloud.demo_user, cloud.demo_project, list(cloud.demo_roles),
-                     cloud.secret(cloud.demo_user)],
-            'heat_domain': ['heat', 'heat_domain_admin', cloud.secret('heat_domain_admin')],
-            'roles': list(ROLES),
-            'password_hash_rounds': PASSWORD_HASH_ROUNDS}
+    return {
+        'catalog': sorted(catalog),
+        'service_users': sorted(users),
+        'demo': [
+            cloud.demo_user,
+            cloud.demo_project,
+            list(cloud.demo_roles),
+            cloud.secret(cloud.demo_user),
+        ],
+        'heat_domain': [
+            'heat',
+            'heat_domain_admin',
+            cloud.secret('heat_domain_admin'),
+        ],
+        'roles': list(ROLES),
+        'password_hash_rounds': PASSWORD_HASH_ROUNDS,
+    }
 
 
 def register(cloud, spec):
     """Create what ``spec`` names unless it exists (main venv only)."""
     from keystoneclient.v3 import client
 
-    ks = client.Client(session=clients.session(cloud, 'admin'), interface='public')
+    ks = client.Client(
+        session=clients.session(cloud, 'admin'), interface='public'
+    )
 
     def find(manager, name, **filters):
-        found = [x for x in manager.list(name=name, **filters) if x.name == name]
+        found = [
+            x for x in manager.list(name=name, **filters) if x.name == name
+        ]
         return found[0] if found else None
 
     def ensure(manager, name, create=None, **filters):
-        return find(manager, name, **filters) or (create or manager.create)(name=name, **filters)
+        return find(manager, name, **filters) or (create or manager.create)(
+            name=name, **filters
+        )
 
     def ensure_user(name, password, domain, **extra):
         """The user, created, or with its password set again (re-hashed with
@@ -185,7 +257,11 @@ def register(cloud, spec):
 
     region = cloud.region
     for service_type, service_name, url in spec['catalog']:
-        services = [s for s in ks.services.list(type=service_type) if s.name == service_name]
+        services = [
+            s
+            for s in ks.services.list(type=service_type)
+            if s.name == service_name
+        ]
         service = services[0] if services else ks.services.create(
             name=service_name, type=service_type, enabled=True)
         existing = {e.interface: e for e in ks.endpoints.list(service=service)
@@ -193,7 +269,12 @@ def register(cloud, spec):
         for interface in ('public', 'internal', 'admin'):
             endpoint = existing.get(interface)
             if endpoint is None:
-                ks.endpoints.create(service=service, url=url, interface=interface,
-                                    region=region, enabled=True)
+                ks.endpoints.create(
+                    service=service,
+                    url=url,
+                    interface=interface,
+                    region=region,
+                    enabled=True,
+                )
             elif endpoint.url != url:
                 ks.endpoints.update(endpoint, url=url)

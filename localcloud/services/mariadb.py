@@ -22,9 +22,9 @@ its own migrations in its ``init`` step.
 """
 import os
 
-from localcloud import util
 from localcloud.services import base
 from localcloud.services import common
+from localcloud import util
 
 MARIADBD = '/usr/sbin/mariadbd'
 INSTALL_DB = '/usr/bin/mariadb-install-db'
@@ -66,68 +66,138 @@ class MariaDB(base.Service):
 
     def paths(self, cloud):
         d = cloud.service_dir(self.name)
-        return {'dir': d, 'data': os.path.join(d, 'data'), 'socket': os.path.join(d, 'sock'),
-                'pid': os.path.join(d, 'mariadbd.pid'), 'cnf': os.path.join(d, 'my.cnf')}
+        return {
+            'dir': d,
+            'data': os.path.join(d, 'data'),
+            'socket': os.path.join(d, 'sock'),
+            'pid': os.path.join(d, 'mariadbd.pid'),
+            'cnf': os.path.join(d, 'my.cnf'),
+        }
 
     def install(self, cloud):
         util.ensure_apt(['mariadb-server'], [MARIADBD, INSTALL_DB, CLIENT])
 
     def configure(self, cloud):
         p = self.paths(cloud)
-        util.write_file(p['cnf'], MY_CNF.format(
-            data=p['data'], socket=p['socket'], pid=p['pid'], port=cloud.port(self.name),
-            host=cloud.host))
+        util.write_file(
+            p['cnf'],
+            MY_CNF.format(
+                data=p['data'],
+                socket=p['socket'],
+                pid=p['pid'],
+                port=cloud.port(self.name),
+                host=cloud.host,
+            ),
+        )
 
     def init(self, cloud):
         """The data dir, once (``mariadb-install-db``)."""
         p = self.paths(cloud)
         if not os.path.isdir(os.path.join(p['data'], 'mysql')):
             with util.step('mariadb: mariadb-install-db'):
-                util.run([INSTALL_DB, '--defaults-file=' + p['cnf'], '--user=' + _os_user(),
-                          '--auth-root-authentication-method=normal', '--skip-test-db'],
-                         'mariadb-install-db')
+                util.run(
+                    [
+                        INSTALL_DB,
+                        '--defaults-file=' + p['cnf'],
+                        '--user=' + _os_user(),
+                        '--auth-root-authentication-method=normal',
+                        '--skip-test-db',
+                    ],
+                    'mariadb-install-db',
+                )
 
     def processes(self, cloud):
-        return [base.Process('mariadb', [MARIADBD, '--defaults-file=' + self.paths(cloud)['cnf'],
-                                         '--user=' + _os_user()])]
+        return [
+            base.Process(
+                'mariadb',
+                [
+                    MARIADBD,
+                    '--defaults-file=' + self.paths(cloud)['cnf'],
+                    '--user=' + _os_user(),
+                ],
+            )
+        ]
 
     def healthy(self, cloud):
-        return util.tcp_open(cloud.host, cloud.port(self.name)) and os.path.exists(
-            self.paths(cloud)['socket'])
+        return util.tcp_open(
+            cloud.host, cloud.port(self.name)
+        ) and os.path.exists(self.paths(cloud)['socket'])
 
     def sql(self, cloud, statements, root_password=True):
-        """Run SQL as root over the socket (the password goes in the environment)."""
-        env = {'MYSQL_PWD': cloud.secret('mariadb_root')} if root_password else {}
-        return util.run([CLIENT, '--no-defaults', '--socket=' + self.paths(cloud)['socket'],
-                         '-uroot', '--batch', '--skip-column-names', '-e', statements],
-                        'mariadb (SQL as root)', env=env)
+        """Run SQL as root over the socket (the password goes in the
+        environment)."""
+        env = (
+            {'MYSQL_PWD': cloud.secret('mariadb_root')}
+            if root_password
+            else {}
+        )
+        return util.run(
+            [
+                CLIENT,
+                '--no-defaults',
+                '--socket=' + self.paths(cloud)['socket'],
+                '-uroot',
+                '--batch',
+                '--skip-column-names',
+                '-e',
+                statements,
+            ],
+            'mariadb (SQL as root)',
+            env=env,
+        )
 
     def bootstrap(self, cloud):
-        """Root's password, then a database and a user for each name in ``databases``."""
-        names = sorted({n for s in cloud.services() for n in s.databases(cloud)})
+        """Root's password, then a database and a user for each name in
+        ``databases``."""
+        names = sorted(
+            {n for s in cloud.services() for n in s.databases(cloud)}
+        )
         d = self.paths(cloud)['dir']
-        spec = {'root': cloud.secret('mariadb_root'),
-                'databases': {n: cloud.secret(common.db_secret(n)) for n in names}}
-        root = util.Marker(os.path.join(d, 'data', 'localcloud-root'), spec['root'])
-        marker = util.Marker(os.path.join(d, 'data', 'localcloud-databases'), spec)
+        spec = {
+            'root': cloud.secret('mariadb_root'),
+            'databases': {n: cloud.secret(common.db_secret(n)) for n in names},
+        }
+        root = util.Marker(
+            os.path.join(d, 'data', 'localcloud-root'), spec['root']
+        )
+        marker = util.Marker(
+            os.path.join(d, 'data', 'localcloud-databases'), spec
+        )
         if marker.done():
             return
-        with util.step('mariadb: databases and users for %s' % ', '.join(names)):
+        with util.step(
+            'mariadb: databases and users for %s' % ', '.join(names)
+        ):
             if not root.done():
-                hosts = self.sql(cloud, "SELECT host FROM mysql.user WHERE user = 'root' "
-                                 "AND host <> 'localhost'", root_password=False).stdout.split()
-                self.sql(cloud, ''.join(
-                    ["ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';" % spec['root']]
-                    + ["DROP USER 'root'@'%s';" % h for h in hosts]), root_password=False)
+                hosts = self.sql(
+                    cloud,
+                    "SELECT host FROM mysql.user WHERE user = 'root' "
+                    "AND host <> 'localhost'",
+                    root_password=False,
+                ).stdout.split()
+                self.sql(
+                    cloud,
+                    ''.join(
+                        [
+                            "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';"
+                            % spec['root']
+                        ]
+                        + ["DROP USER 'root'@'%s';" % h for h in hosts]
+                    ),
+                    root_password=False,
+                )
                 root.mark()
             statements = []
             for name, password in spec['databases'].items():
                 user = "'%s'@'%s'" % (name, cloud.host)
                 statements += [
-                    'CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8;' % name,
-                    "CREATE USER IF NOT EXISTS %s IDENTIFIED BY '%s';" % (user, password),
+                    'CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8;'
+                    % name,
+                    "CREATE USER IF NOT EXISTS %s IDENTIFIED BY '%s';"
+                    % (user, password),
                     "ALTER USER %s IDENTIFIED BY '%s';" % (user, password),
-                    'GRANT ALL PRIVILEGES ON `%s`.* TO %s;' % (name, user)]
+                    'GRANT ALL PRIVILEGES ON `%s`.* TO %s;' % (name, user),
+                ]
             self.sql(cloud, ''.join(statements))
         marker.mark()
 

@@ -18,8 +18,8 @@ finds it and does not spawn a daemonised one that would outlive ``down``.
 """
 import os
 
-from localcloud import util
 from localcloud.services import base
+from localcloud import util
 
 RABBIT_LIB = '/usr/lib/rabbitmq/bin'
 EPMD = '/usr/bin/epmd'
@@ -50,14 +50,20 @@ class RabbitMQ(base.Service):
             'RABBITMQ_MNESIA_BASE': os.path.join(d, 'mnesia'),
             'RABBITMQ_LOG_BASE': os.path.join(d, 'log'),
             'RABBITMQ_PID_FILE': os.path.join(d, 'rabbitmq.pid'),
-            'RABBITMQ_ENABLED_PLUGINS_FILE': os.path.join(d, 'enabled_plugins'),
+            'RABBITMQ_ENABLED_PLUGINS_FILE': os.path.join(
+                d, 'enabled_plugins'
+            ),
             'RABBITMQ_CONFIG_FILE': os.path.join(d, 'rabbitmq.conf'),
-            'RABBITMQ_ADVANCED_CONFIG_FILE': os.path.join(d, 'advanced.config'),
+            'RABBITMQ_ADVANCED_CONFIG_FILE': os.path.join(
+                d, 'advanced.config'
+            ),
             'RABBITMQ_CONF_ENV_FILE': os.path.join(d, 'rabbitmq-env.conf'),
         }
 
     def install(self, cloud):
-        util.ensure_apt(['rabbitmq-server'], [RABBIT_LIB + '/rabbitmq-server', EPMD])
+        util.ensure_apt(
+            ['rabbitmq-server'], [RABBIT_LIB + '/rabbitmq-server', EPMD]
+        )
 
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
@@ -65,7 +71,10 @@ class RabbitMQ(base.Service):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         util.write_file(os.path.join(d, 'enabled_plugins'), '[].\n')
         util.write_file(os.path.join(d, 'advanced.config'), '[].\n')
-        util.write_file(os.path.join(d, 'rabbitmq-env.conf'), '# settings come from the environment\n')
+        util.write_file(
+            os.path.join(d, 'rabbitmq-env.conf'),
+            '# settings come from the environment\n',
+        )
         util.write_file(os.path.join(d, 'rabbitmq.conf'), '\n'.join([
             'log.console = true',
             'log.console.level = info',
@@ -77,34 +86,66 @@ class RabbitMQ(base.Service):
     def processes(self, cloud):
         env = self.env(cloud)
         return [
-            base.Process('epmd', [EPMD, '-port', str(cloud.port('epmd')), '-address', cloud.host],
-                         env=env),
-            base.Process('rabbitmq', [RABBIT_LIB + '/rabbitmq-server'], env=env,
-                         cwd=env['HOME']),
+            base.Process(
+                'epmd',
+                [
+                    EPMD,
+                    '-port',
+                    str(cloud.port('epmd')),
+                    '-address',
+                    cloud.host,
+                ],
+                env=env,
+            ),
+            base.Process(
+                'rabbitmq',
+                [RABBIT_LIB + '/rabbitmq-server'],
+                env=env,
+                cwd=env['HOME'],
+            ),
         ]
 
     def healthy(self, cloud):
         return util.tcp_open(cloud.host, cloud.port('rabbitmq'))
 
     def ctl(self, cloud, *args, check=True):
-        return util.run([RABBIT_LIB + '/rabbitmqctl', '-n', self.node(cloud)] + list(args),
-                        'rabbitmqctl ' + args[0], env=self.env(cloud), check=check)
+        return util.run(
+            [RABBIT_LIB + '/rabbitmqctl', '-n', self.node(cloud)] + list(args),
+            'rabbitmqctl ' + args[0],
+            env=self.env(cloud),
+            check=check,
+        )
 
     def bootstrap(self, cloud):
         """The cloud's user with full rights on '/'; guest removed."""
         password = cloud.secret('rabbit')
-        marker = util.Marker(os.path.join(cloud.service_dir(self.name), 'mnesia', 'localcloud-users'),
-                             [cloud.rabbit_user, password])
+        marker = util.Marker(
+            os.path.join(
+                cloud.service_dir(self.name), 'mnesia', 'localcloud-users'
+            ),
+            [cloud.rabbit_user, password],
+        )
         if marker.done():
             return
         with util.step('rabbitmq: creating user %s' % cloud.rabbit_user):
             self.ctl(cloud, 'await_startup')
-            users = self.ctl(cloud, 'list_users', '-q', '--formatter', 'json').stdout
+            users = self.ctl(
+                cloud, 'list_users', '-q', '--formatter', 'json'
+            ).stdout
             if '"%s"' % cloud.rabbit_user in users:
                 self.ctl(cloud, 'change_password', cloud.rabbit_user, password)
             else:
                 self.ctl(cloud, 'add_user', cloud.rabbit_user, password)
-            self.ctl(cloud, 'set_permissions', '-p', '/', cloud.rabbit_user, '.*', '.*', '.*')
+            self.ctl(
+                cloud,
+                'set_permissions',
+                '-p',
+                '/',
+                cloud.rabbit_user,
+                '.*',
+                '.*',
+                '.*',
+            )
             if '"guest"' in users:
                 self.ctl(cloud, 'delete_user', 'guest')
         marker.mark()

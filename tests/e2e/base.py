@@ -35,10 +35,14 @@ from localcloud import config
 from localcloud import events
 from localcloud import lifecycle
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
 TEMPLATES = os.path.join(REPO, 'templates')
 SEED_TEMPLATE = os.path.join(TEMPLATES, 'function-webhook-event-alarm.yaml')
-SEED_GET_FILE_TEMPLATE = os.path.join(TEMPLATES, 'function-webhook-event-alarm-get-file.yaml')
+SEED_GET_FILE_TEMPLATE = os.path.join(
+    TEMPLATES, 'function-webhook-event-alarm-get-file.yaml'
+)
 SEED_EVENT = 'compute.instance.create'
 STACK_TIMEOUT = 180
 EXECUTION_TIMEOUT = 60
@@ -51,7 +55,7 @@ _cloud_state = {}
 
 
 def running_cloud():
-    """The Cloud, checked once per test process: (cloud, None) or (None, reason)."""
+    """(cloud, None) or (None, reason), checked once per test process."""
     if 'result' not in _cloud_state:
         cloud = config.Cloud()
         reason = None
@@ -63,21 +67,29 @@ def running_cloud():
                 reason = 'no service is recorded'
             elif not ok:
                 reason = 'not healthy: ' + ', '.join(
-                    '%s %s' % (row[1], row[5]) for row in table if row[5] != 'healthy')
-        except Exception as exc:  # noqa: BLE001 - any failure means: not usable
+                    '%s %s' % (row[1], row[5])
+                    for row in table
+                    if row[5] != 'healthy'
+                )
+        except (
+            Exception
+        ) as exc:  # noqa: BLE001 - any failure means: not usable
             reason = '%s: %s' % (type(exc).__name__, exc)
         _cloud_state['result'] = (None if reason else cloud, reason, cloud)
     cloud, reason, probed = _cloud_state['result']
     if reason:
-        reason = ('the local cloud (state dir %s, base port %d) is not up (%s). Start it with '
-                  '`tools/localcloud up` (with the same LOCALCLOUD_STATE_DIR and '
-                  'LOCALCLOUD_BASE_PORT) before running the end-to-end tests.'
-                  % (probed.state_dir, probed.base_port, reason))
+        reason = (
+            'the local cloud (state dir %s, base port %d) is not up (%s).'
+            ' Start it with `tools/localcloud up` (with the same'
+            ' LOCALCLOUD_STATE_DIR and LOCALCLOUD_BASE_PORT) before running'
+            ' the end-to-end tests.'
+            % (probed.state_dir, probed.base_port, reason)
+        )
     return cloud, reason
 
 
 def decode(value):
-    """Qinling returns some JSON fields as strings (execution input and result)."""
+    """Qinling returns some JSON fields as strings (input, result)."""
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -87,7 +99,7 @@ def decode(value):
 
 
 class E2ETestCase(base.BaseTestCase):
-    """Talks to the local cloud as the demo user (and as admin where a test needs it)."""
+    """Talks to the local cloud as the demo user (as admin where needed)."""
 
     def setUp(self):
         super().setUp()
@@ -106,14 +118,23 @@ class E2ETestCase(base.BaseTestCase):
         return '%s-%s' % (prefix, uuid.uuid4().hex[:8])
 
     def template_contents(self, path=SEED_TEMPLATE):
-        """(template, files) as heatclient reads them for ``stack create -t path``."""
+        """(template, files) as heatclient reads them for ``-t path``."""
         from heatclient.common import template_utils
-        files, template = template_utils.get_template_contents(template_file=path)
+        files, template = template_utils.get_template_contents(
+            template_file=path
+        )
         return template, files
 
-    def create_stack(self, prefix='e2e', path=SEED_TEMPLATE, files=None, parameters=None,
-                     rollback=False, expected='CREATE_COMPLETE'):
-        """Create a stack, register its deletion, wait for ``expected``; return the stack."""
+    def create_stack(
+        self,
+        prefix='e2e',
+        path=SEED_TEMPLATE,
+        files=None,
+        parameters=None,
+        rollback=False,
+        expected='CREATE_COMPLETE',
+    ):
+        """Create a stack, delete it in cleanup, wait for ``expected``."""
         template, template_files = self.template_contents(path)
         template_files.update(files or {})
         name = self.unique_name(prefix)
@@ -124,21 +145,35 @@ class E2ETestCase(base.BaseTestCase):
         self.addCleanup(self.delete_stack, stack_id)
         return self.wait_stack(stack_id, expected)
 
-    def update_stack(self, stack, files=None, parameters=None, path=SEED_TEMPLATE):
+    def update_stack(
+        self, stack, files=None, parameters=None, path=SEED_TEMPLATE
+    ):
         template, template_files = self.template_contents(path)
         template_files.update(files or {})
-        self.heat.stacks.update(stack.id, template=template, files=template_files,
-                                parameters=parameters or {})
+        self.heat.stacks.update(
+            stack.id,
+            template=template,
+            files=template_files,
+            parameters=parameters or {},
+        )
         return self.wait_stack(stack.id, 'UPDATE_COMPLETE')
 
     def wait_stack(self, stack_id, expected, timeout=STACK_TIMEOUT):
-        """Wait until the stack leaves IN_PROGRESS; assert it reached ``expected``."""
+        """Wait until the stack leaves IN_PROGRESS; assert ``expected``."""
         def settled():
             stack = self.heat.stacks.get(stack_id)
-            return None if stack.stack_status.endswith('_IN_PROGRESS') else stack
-        stack = clients.wait_for(settled, timeout, 'stack %s to reach %s' % (stack_id, expected),
-                                 interval=0.5)
-        self.assertEqual(expected, stack.stack_status, stack.stack_status_reason)
+            return (
+                None if stack.stack_status.endswith('_IN_PROGRESS') else stack
+            )
+        stack = clients.wait_for(
+            settled,
+            timeout,
+            'stack %s to reach %s' % (stack_id, expected),
+            interval=0.5,
+        )
+        self.assertEqual(
+            expected, stack.stack_status, stack.stack_status_reason
+        )
         return stack
 
     def delete_stack(self, stack_id, timeout=STACK_TIMEOUT):
@@ -173,7 +208,9 @@ class E2ETestCase(base.BaseTestCase):
                 raise AssertionError('stack %s DELETE_FAILED: %s'
                                      % (stack_id, stack.stack_status_reason))
             return stack.stack_status == 'DELETE_COMPLETE'
-        clients.wait_for(gone, timeout, 'stack %s to be deleted' % stack_id, interval=0.5)
+        clients.wait_for(
+            gone, timeout, 'stack %s to be deleted' % stack_id, interval=0.5
+        )
 
     @staticmethod
     def outputs(stack):
@@ -182,17 +219,21 @@ class E2ETestCase(base.BaseTestCase):
     # -- faults: stop, kill and restart this cloud's own processes ---------
     def stop_process(self, name):
         """Stop one recorded process of this cloud (SIGTERM, then SIGKILL)."""
-        self.assertTrue(self.cloud.supervisor.stop(name), '%s was not running' % name)
+        self.assertTrue(
+            self.cloud.supervisor.stop(name), '%s was not running' % name
+        )
 
     def kill_process(self, name):
         """SIGKILL the recorded process group of ``name``, as a crash would."""
         sup = self.cloud.supervisor
         self.assertIsNotNone(sup.running(name), '%s is not running' % name)
         os.killpg(sup.record(name)['pgid'], signal.SIGKILL)
-        clients.wait_for(lambda: sup.running(name) is None, 30, '%s to die' % name)
+        clients.wait_for(
+            lambda: sup.running(name) is None, 30, '%s to die' % name
+        )
 
     def start_missing(self):
-        """``tools/localcloud up``: start what is not running, wait until healthy."""
+        """``tools/localcloud up``: start what is not running."""
         with contextlib.redirect_stdout(io.StringIO()):
             lifecycle.up(self.cloud)
 
@@ -210,13 +251,19 @@ class E2ETestCase(base.BaseTestCase):
         """Send a stack create and return its ID at once (no wait)."""
         template, files = self.template_contents(path)
         created = self.heat.stacks.create(
-            stack_name=self.unique_name(prefix), template=template, files=files,
-            parameters=parameters or {}, disable_rollback=True)
+            stack_name=self.unique_name(prefix),
+            template=template,
+            files=files,
+            parameters=parameters or {},
+            disable_rollback=True,
+        )
         stack_id = created['stack']['id']
         self.addCleanup(self.delete_stack, stack_id)
         return stack_id
 
-    def wait_resource_status(self, stack_id, resource, status, timeout=STACK_TIMEOUT):
+    def wait_resource_status(
+        self, stack_id, resource, status, timeout=STACK_TIMEOUT
+    ):
         """Wait until the stack's ``resource`` reports ``status``.
 
         ``status`` is one status (e.g. CREATE_IN_PROGRESS) or a tuple of them.
@@ -237,9 +284,12 @@ class E2ETestCase(base.BaseTestCase):
         """The stack once it is no longer IN_PROGRESS."""
         def settled():
             stack = self.heat.stacks.get(stack_id)
-            return None if stack.stack_status.endswith('_IN_PROGRESS') else stack
-        return clients.wait_for(settled, timeout, 'stack %s to settle' % stack_id,
-                                interval=0.5)
+            return (
+                None if stack.stack_status.endswith('_IN_PROGRESS') else stack
+            )
+        return clients.wait_for(
+            settled, timeout, 'stack %s to settle' % stack_id, interval=0.5
+        )
 
     # -- events and executions --------------------------------------------
     def wait_until_alarms_cached(self):
@@ -251,15 +301,27 @@ class E2ETestCase(base.BaseTestCase):
 
     def emit(self, event_type=SEED_EVENT, traits=(), project_id=None):
         """Emit a Ceilometer-style event (for the demo project by default)."""
-        return events.emit(self.cloud, event_type, list(traits), project_id or self.project_id)
+        return events.emit(
+            self.cloud, event_type, list(traits), project_id or self.project_id
+        )
 
-    def wait_for_executions(self, function_id, count=1, timeout=EXECUTION_TIMEOUT):
-        """The function's executions (oldest first) once ``count`` exist and have finished."""
+    def wait_for_executions(
+        self, function_id, count=1, timeout=EXECUTION_TIMEOUT
+    ):
+        """The function's executions (oldest first) once ``count`` finished."""
         return clients.wait_for(
-            lambda: clients.finished_executions(self.qinling, function_id, count),
-            timeout, '%d finished execution(s) of function %s' % (count, function_id))
+            lambda: clients.finished_executions(
+                self.qinling, function_id, count
+            ),
+            timeout,
+            '%d finished execution(s) of function %s' % (count, function_id),
+        )
 
     def assertSucceeded(self, execution, output):
         result = decode(execution.result) or {}
-        self.assertEqual('success', execution.status, 'execution %s: %s' % (execution.id, result))
+        self.assertEqual(
+            'success',
+            execution.status,
+            'execution %s: %s' % (execution.id, result),
+        )
         self.assertEqual(output, result.get('output'))

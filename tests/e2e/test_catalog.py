@@ -33,7 +33,7 @@ from tests.e2e import base
 
 
 class CatalogBase(base.E2ETestCase):
-    """Helpers: a function outside any stack, a stack made with the CLI, events."""
+    """Helpers: a function outside any stack, a CLI-made stack, events."""
 
     def make_function(self):
         """A function outside any stack, as a user has one already."""

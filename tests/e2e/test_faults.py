@@ -28,7 +28,7 @@ class EngineKilledTest(base.E2ETestCase):
     """heat-engine SIGKILLed while one resource is CREATE_IN_PROGRESS."""
 
     def owned(self, stack_id):
-        """What the stack's resources made, found by the names Heat gave them."""
+        """What the stack's resources made, by the names Heat gave them."""
         name = self.heat.stacks.get(stack_id).stack_name
         functions = [f.id for f in self.qinling.functions.list()
                      if f.name.startswith(name + '-')]
@@ -58,9 +58,13 @@ class EngineKilledTest(base.E2ETestCase):
         seen = self.wait_resource_status(
             stack_id, resource, ('CREATE_IN_PROGRESS', 'CREATE_COMPLETE'))
         self.kill_process('heat-engine')
-        self.addDetail('status-at-kill', content.text_content(seen.resource_status))
+        self.addDetail(
+            'status-at-kill', content.text_content(seen.resource_status)
+        )
         self.start_missing()
-        self.addDetail('left-after-kill', content.text_content(repr(self.owned(stack_id))))
+        self.addDetail(
+            'left-after-kill', content.text_content(repr(self.owned(stack_id)))
+        )
         self.delete_stack(stack_id)
         self.assertEqual(before, self.inventory())
 
@@ -84,7 +88,9 @@ class ServiceDownTest(base.E2ETestCase):
         self.wait_resource_status(stack_id, resource, 'CREATE_IN_PROGRESS')
         self.stop_process(process)
         stack = self.wait_settled(stack_id)
-        self.assertEqual('CREATE_FAILED', stack.stack_status, stack.stack_status_reason)
+        self.assertEqual(
+            'CREATE_FAILED', stack.stack_status, stack.stack_status_reason
+        )
         self.start_missing()
         self.delete_stack(stack_id)
         self.assertEqual(before, self.inventory())
@@ -112,7 +118,9 @@ class DeletedOutsideHeatTest(base.E2ETestCase):
         self.heat.actions.check(stack.id)
         checked = self.wait_stack(stack.id, 'CHECK_FAILED')
         reason = checked.stack_status_reason
-        self.assertIn('Qinling function %s is gone' % out['function_id'], reason)
+        self.assertIn(
+            'Qinling function %s is gone' % out['function_id'], reason
+        )
         self.assertIn('webhook: gone (%s)' % webhook_id, reason)
         self.assertIn('alarm: gone (%s)' % out['alarm_id'], reason)
 
@@ -154,10 +162,14 @@ class HeldFunctionTest(base.E2ETestCase):
         self.heat.stacks.delete(stack.id)
         failed = self.wait_stack(stack.id, 'DELETE_FAILED')
         self.assertIn(outside.id, failed.stack_status_reason)
-        self.assertEqual(function_id, self.qinling.functions.get(function_id).id)
+        self.assertEqual(
+            function_id, self.qinling.functions.get(function_id).id
+        )
         self.qinling.webhooks.delete(outside.id)
         self.delete_stack(stack.id)
-        self.assertNotIn(function_id, [f.id for f in self.qinling.functions.list()])
+        self.assertNotIn(
+            function_id, [f.id for f in self.qinling.functions.list()]
+        )
 
 
 class CloudRestartTest(base.E2ETestCase):

@@ -96,7 +96,7 @@ class JobsCLITest(base.E2ETestCase):
                                who=who, echo=False)[1]
 
     def cli_create(self, prefix, path, parameters, who='demo'):
-        """``openstack stack create --wait``; the stack (deleted in cleanup)."""
+        """``openstack stack create --wait``; the stack, deleted in cleanup."""
         heat = clients.heat(self.cloud, who)
         name = self.unique_name(prefix)
         argv = ['stack', 'create', '--wait', '-f', 'json', '-t', path]

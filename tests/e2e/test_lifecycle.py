@@ -52,24 +52,36 @@ class UpdateTest(base.E2ETestCase):
 
     def test_code_update_keeps_function_and_webhook(self):
         # the get_file twin of the seed: the one whose code a CLI user edits
-        stack = self.create_stack('e2e-update', path=base.SEED_GET_FILE_TEMPLATE)
+        stack = self.create_stack(
+            'e2e-update', path=base.SEED_GET_FILE_TEMPLATE
+        )
         before = self.outputs(stack)
-        md5_before = self.qinling.functions.get(before['function_id']).code['md5sum']
+        md5_before = self.qinling.functions.get(before['function_id']).code[
+            'md5sum'
+        ]
 
         # what a user does: edit a copy of the templates, then stack update -t
-        copy = os.path.join(self.useFixture(fixtures.TempDir()).path, 'templates')
+        copy = os.path.join(
+            self.useFixture(fixtures.TempDir()).path, 'templates'
+        )
         shutil.copytree(base.TEMPLATES, copy)
         with open(os.path.join(copy, 'functions', 'hello_world.py'), 'w') as f:
             f.write(NEW_CODE)
         stack = self.update_stack(
-            stack, path=os.path.join(copy, os.path.basename(base.SEED_GET_FILE_TEMPLATE)))
+            stack,
+            path=os.path.join(
+                copy, os.path.basename(base.SEED_GET_FILE_TEMPLATE)
+            ),
+        )
 
         after = self.outputs(stack)
         self.assertEqual(before['function_id'], after['function_id'])
         self.assertEqual(before['webhook_url'], after['webhook_url'])
         self.assertEqual(before['alarm_id'], after['alarm_id'])
-        self.assertNotEqual(md5_before,
-                            self.qinling.functions.get(after['function_id']).code['md5sum'])
+        self.assertNotEqual(
+            md5_before,
+            self.qinling.functions.get(after['function_id']).code['md5sum'],
+        )
 
         self.wait_until_alarms_cached()
         self.emit(traits=[('vm_name', 'after-update')])
@@ -90,25 +102,43 @@ class DeleteTest(base.E2ETestCase):
 
         self.assertRaises(qinling_exc.HTTPException,
                           self.qinling.functions.get, out['function_id'])
-        self.assertRaises(qinling_exc.HTTPException, self.qinling.webhooks.get, webhook_id)
-        self.assertRaises(aodh_exc.NotFound, self.aodh.alarm.get, out['alarm_id'])
-        self.assertNotIn(out['function_id'], [f.id for f in self.qinling.functions.list()])
-        self.assertNotIn(webhook_id, [w.id for w in self.qinling.webhooks.list()])
-        self.assertNotIn(out['alarm_id'], [a['alarm_id'] for a in self.aodh.alarm.list()])
+        self.assertRaises(
+            qinling_exc.HTTPException, self.qinling.webhooks.get, webhook_id
+        )
+        self.assertRaises(
+            aodh_exc.NotFound, self.aodh.alarm.get, out['alarm_id']
+        )
+        self.assertNotIn(
+            out['function_id'], [f.id for f in self.qinling.functions.list()]
+        )
+        self.assertNotIn(
+            webhook_id, [w.id for w in self.qinling.webhooks.list()]
+        )
+        self.assertNotIn(
+            out['alarm_id'], [a['alarm_id'] for a in self.aodh.alarm.list()]
+        )
 
 
 class RollbackTest(base.E2ETestCase):
 
     def unavailable_runtime(self):
-        """A public runtime that the test owns, in status ``error`` (as admin)."""
+        """A public runtime the test owns, in status ``error`` (as admin)."""
         admin = clients.qinling(self.cloud, 'admin')
-        runtime = admin.runtimes.create(image=UNAVAILABLE_IMAGE,
-                                        name=self.unique_name('e2e-unavailable'),
-                                        is_public=True)
+        runtime = admin.runtimes.create(
+            image=UNAVAILABLE_IMAGE,
+            name=self.unique_name('e2e-unavailable'),
+            is_public=True,
+        )
         self.addCleanup(admin.runtimes.delete, runtime.id)
         runtime = clients.wait_for(
-            lambda: [r for r in [admin.runtimes.get(runtime.id)] if r.status != 'creating'],
-            30, 'runtime %s to leave creating' % runtime.id)[0]
+            lambda: [
+                r
+                for r in [admin.runtimes.get(runtime.id)]
+                if r.status != 'creating'
+            ],
+            30,
+            'runtime %s to leave creating' % runtime.id,
+        )[0]
         self.assertEqual('error', runtime.status)
         return runtime
 

@@ -33,21 +33,32 @@ class SeedChainTest(base.E2ETestCase):
 
     def event_traits(self, execution):
         payload = base.decode(execution.input)
-        return payload, {t[0]: t[2] for t in payload['reason_data']['event']['traits']}
+        return payload, {
+            t[0]: t[2] for t in payload['reason_data']['event']['traits']
+        }
 
     def test_event_runs_function_with_alarm_payload(self):
         marker = uuid.uuid4().hex
-        event = self.emit(traits=[('service', 'nova'), ('vm_name', 'e2e-vm'),
-                                  ('vm_id', str(uuid.uuid4())), ('e2e_marker', marker)])
+        event = self.emit(
+            traits=[
+                ('service', 'nova'),
+                ('vm_name', 'e2e-vm'),
+                ('vm_id', str(uuid.uuid4())),
+                ('e2e_marker', marker),
+            ]
+        )
 
         [execution] = self.wait_for_executions(self.function_id)
         self.assertSucceeded(execution, 'Hello, World')
         webhook_id = self.webhook_url.rstrip('/').split('/')[-2]
-        self.assertIn(webhook_id, execution.description)   # "Created by Webhook <id>"
+        # "Created by Webhook <id>"
+        self.assertIn(webhook_id, execution.description)
         payload, traits = self.event_traits(execution)
         self.assertEqual(self.alarm_id, payload['alarm_id'])
         self.assertEqual('alarm', payload['current'])
-        self.assertEqual(event['message_id'], payload['reason_data']['event']['message_id'])
+        self.assertEqual(
+            event['message_id'], payload['reason_data']['event']['message_id']
+        )
         self.assertEqual(self.project_id, traits['project_id'])
         self.assertEqual(marker, traits['e2e_marker'])
         self.assertEqual('e2e-vm', traits['vm_name'])
@@ -60,8 +71,13 @@ class SeedChainTest(base.E2ETestCase):
     def test_no_firing_for_another_project_or_event_type(self):
         admin_project = clients.project_id(self.cloud, 'admin')
         self.assertNotEqual(self.project_id, admin_project)
-        self.emit(traits=[('vm_name', 'other-project')], project_id=admin_project)
-        self.emit(event_type='compute.instance.delete', traits=[('vm_name', 'other-type')])
+        self.emit(
+            traits=[('vm_name', 'other-project')], project_id=admin_project
+        )
+        self.emit(
+            event_type='compute.instance.delete',
+            traits=[('vm_name', 'other-type')],
+        )
         # Positive control, sent last: the listener takes events one at a time
         # in order, so once it has run the function, a decoy that fired would
         # have run it too.
@@ -70,7 +86,10 @@ class SeedChainTest(base.E2ETestCase):
         [execution] = self.wait_for_executions(self.function_id)
         self.assertSucceeded(execution, 'Hello, World')
         payload, traits = self.event_traits(execution)
-        self.assertEqual(control['message_id'], payload['reason_data']['event']['message_id'])
+        self.assertEqual(
+            control['message_id'],
+            payload['reason_data']['event']['message_id'],
+        )
         self.assertEqual('control', traits['vm_name'])
 
         # A few seconds more for anything late; still exactly the control's

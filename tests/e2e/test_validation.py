@@ -23,7 +23,11 @@ from tests.e2e import base
 BAD_FUNCTION_PROPERTIES = (
     # (property, value, what the message must say)
     ('files', None, 'exactly one code source'),
-    ('swift', {'container': 'c', 'object': 'o.zip'}, 'exactly one code source'),
+    (
+        'swift',
+        {'container': 'c', 'object': 'o.zip'},
+        'exactly one code source',
+    ),
     ('files', {}, '"files" is empty'),
     ('files', {'/srv/hello_world.py': 'x'}, 'is absolute'),
     ('files', {'../hello_world.py': 'x'}, 'contains ".."'),
@@ -35,8 +39,11 @@ BAD_FUNCTION_PROPERTIES = (
     ('runtime', 'no-such-runtime', 'no-such-runtime'),
     ('files', {'hello_world.py': 42}, 'is a number, not text'),
     ('files', {'hello_world.py': ['a', 'b']}, 'is a list, not text'),
-    ('files', {'hello_world.py': 'x', 'lib.so': '\x7fELF\x02\x01\x00'},
-     '"lib.so" is binary'),
+    (
+        'files',
+        {'hello_world.py': 'x', 'lib.so': '\x7fELF\x02\x01\x00'},
+        '"lib.so" is binary',
+    ),
     ('name', 'n' * 256, 'at most 255 characters'),
     ('name', 'two\nlines', 'control characters'),
     ('description', 'd' * 70000, 'at most 255 characters'),
@@ -98,15 +105,19 @@ class ValidationTest(base.E2ETestCase):
             'model.bin'] = {'get_file': 'functions/model.bin'}
         template, files = self.reload_with_files(template, path)
         before = self.inventory()
-        ex = self.assertRaises(heat_exc.HTTPBadRequest, self.heat.stacks.validate,
-                               template=template, files=files)
+        ex = self.assertRaises(
+            heat_exc.HTTPBadRequest,
+            self.heat.stacks.validate,
+            template=template,
+            files=files,
+        )
         self.assertIn('properties.files', str(ex))
         self.assertIn('"model.bin" is binary', str(ex))
         self.assertIn('Swift', str(ex))
         self.assertEqual(before, self.inventory())
 
     def reload_with_files(self, template, path):
-        """(template, files) as heatclient makes them from ``template`` at ``path``."""
+        """(template, files) as heatclient makes them from ``template``."""
         import yaml
         with open(path, 'w') as f:
             yaml.safe_dump(template, f)
@@ -115,7 +126,11 @@ class ValidationTest(base.E2ETestCase):
     def test_unknown_webhook_function(self):
         template, files = self.template_contents()
         template['resources']['webhook']['properties']['function'] = 'nope'
-        ex = self.assertRaises(heat_exc.HTTPBadRequest, self.heat.stacks.validate,
-                               template=template, files=files)
+        ex = self.assertRaises(
+            heat_exc.HTTPBadRequest,
+            self.heat.stacks.validate,
+            template=template,
+            files=files,
+        )
         self.assertIn('resources.webhook.properties.function', str(ex))
         self.assertIn('nope', str(ex))

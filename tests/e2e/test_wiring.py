@@ -63,7 +63,9 @@ class BareNameWiringTest(base.E2ETestCase):
 
     def test_bare_name_resolves_at_create_and_update(self):
         tmp = self.useFixture(fixtures.TempDir()).path
-        path, path2 = os.path.join(tmp, 'bare.yaml'), os.path.join(tmp, 'bare2.yaml')
+        path, path2 = os.path.join(tmp, 'bare.yaml'), os.path.join(
+            tmp, 'bare2.yaml'
+        )
         for name, text in ((path, BARE), (path2, BARE_TWO_HOOKS)):
             with open(name, 'w') as f:
                 f.write(text)

@@ -13,9 +13,12 @@
 """The local executor (Qinling orchestrator plugin): worker lifecycle, with
 etcd faked.
 
-Needs Qinling importable, so it runs in the Qinling venv and is skipped elsewhere:
-    .localcloud/qinling-venv/bin/python -m unittest tests.localcloud.test_qinling_orchestrator
+Needs Qinling importable, so it runs in the Qinling venv and is skipped
+elsewhere. ``tools/run-tests`` runs it with the Qinling venv's python::
+
+    python -m unittest tests.localcloud.test_qinling_orchestrator
 """
+
 import os
 import shutil
 import signal
@@ -55,15 +58,22 @@ class LocalProcessOrchestratorTest(unittest.TestCase):
     def setUp(self):
         self.work_dir = tempfile.mkdtemp(prefix='qinling-orchestrator-test-')
         self.addCleanup(shutil.rmtree, self.work_dir, True)
-        self.conf = types.SimpleNamespace(local_executor=types.SimpleNamespace(
-            work_dir=self.work_dir, worker_start_timeout=15.0, monitor_interval=0.1))
+        self.conf = types.SimpleNamespace(
+            local_executor=types.SimpleNamespace(
+                work_dir=self.work_dir,
+                worker_start_timeout=15.0,
+                monitor_interval=0.1,
+            )
+        )
         patcher = mock.patch.object(orchestrator.etcd_util, 'delete_function')
         self.etcd_delete = patcher.start()
         self.addCleanup(patcher.stop)
         self.executor = self.make_executor()
 
     def make_executor(self):
-        executor = orchestrator.LocalProcessOrchestrator(self.conf, 'http://127.0.0.1:9')
+        executor = orchestrator.LocalProcessOrchestrator(
+            self.conf, 'http://127.0.0.1:9'
+        )
         self.addCleanup(executor.shutdown)
         return executor
 
@@ -72,20 +82,38 @@ class LocalProcessOrchestratorTest(unittest.TestCase):
             return resp.read()
 
     def test_scale_up_starts_one_worker_per_function_version(self):
-        names, url = self.executor.scaleup_function(FUNCTION, 0, identifier='rt')
+        names, url = self.executor.scaleup_function(
+            FUNCTION, 0, identifier='rt'
+        )
         self.assertEqual(b'pong', self.ping(url))
-        self.assertEqual((names, url),
-                         self.executor.scaleup_function(FUNCTION, 0, identifier='rt', count=3))
-        self.assertEqual((names[0], url),
-                         self.executor.prepare_execution(FUNCTION, 0, identifier='rt'))
-        _, other_version = self.executor.scaleup_function(FUNCTION, 1, identifier='rt')
-        _, other_function = self.executor.scaleup_function(OTHER, 0, identifier='rt')
+        self.assertEqual(
+            (names, url),
+            self.executor.scaleup_function(
+                FUNCTION, 0, identifier='rt', count=3
+            ),
+        )
+        self.assertEqual(
+            (names[0], url),
+            self.executor.prepare_execution(FUNCTION, 0, identifier='rt'),
+        )
+        _, other_version = self.executor.scaleup_function(
+            FUNCTION, 1, identifier='rt'
+        )
+        _, other_function = self.executor.scaleup_function(
+            OTHER, 0, identifier='rt'
+        )
         self.assertEqual(3, len({url, other_version, other_function}))
-        self.assertEqual({'total': 3, 'available': 0}, self.executor.get_pool('rt'))
+        self.assertEqual(
+            {'total': 3, 'available': 0}, self.executor.get_pool('rt')
+        )
 
     def test_delete_function_stops_only_its_workers(self):
-        (name,), _ = self.executor.scaleup_function(FUNCTION, 0, identifier='rt')
-        _, other_url = self.executor.scaleup_function(OTHER, 0, identifier='rt')
+        (name,), _ = self.executor.scaleup_function(
+            FUNCTION, 0, identifier='rt'
+        )
+        _, other_url = self.executor.scaleup_function(
+            OTHER, 0, identifier='rt'
+        )
         worker = self.executor._workers[name]
         self.executor.delete_function(FUNCTION, 0)
         self.assertFalse(pid_alive(worker.pid))
@@ -93,8 +121,12 @@ class LocalProcessOrchestratorTest(unittest.TestCase):
         self.assertEqual(b'pong', self.ping(other_url))
 
     def test_delete_worker_and_pool(self):
-        (name,), _ = self.executor.scaleup_function(FUNCTION, 0, identifier='rt')
-        (other,), _ = self.executor.scaleup_function(OTHER, 0, identifier='rt2')
+        (name,), _ = self.executor.scaleup_function(
+            FUNCTION, 0, identifier='rt'
+        )
+        (other,), _ = self.executor.scaleup_function(
+            OTHER, 0, identifier='rt2'
+        )
         pids = {n: self.executor._workers[n].pid for n in (name, other)}
         self.executor.delete_worker(name)
         self.executor.delete_pool('rt2')
@@ -103,40 +135,59 @@ class LocalProcessOrchestratorTest(unittest.TestCase):
         self.assertEqual({}, self.executor._workers)
 
     def test_shutdown_stops_workers_and_forgets_service_urls(self):
-        (name,), _ = self.executor.scaleup_function(FUNCTION, 2, identifier='rt')
+        (name,), _ = self.executor.scaleup_function(
+            FUNCTION, 2, identifier='rt'
+        )
         pid = self.executor._workers[name].pid
         self.executor.shutdown()
         self.assertFalse(pid_alive(pid))
         self.etcd_delete.assert_called_once_with(FUNCTION, 2)
 
     def test_next_engine_cleans_up_leftovers(self):
-        (name,), _ = self.executor.scaleup_function(FUNCTION, 0, identifier='rt')
+        (name,), _ = self.executor.scaleup_function(
+            FUNCTION, 0, identifier='rt'
+        )
         worker = self.executor._workers[name]
-        self.executor._stopping.set()  # the old engine "dies": no monitor, no shutdown
+        # the old engine "dies": no monitor, no shutdown
+        self.executor._stopping.set()
         self.executor._workers.clear()
         self.make_executor()
         self.assertFalse(pid_alive(worker.pid))
-        worker.process.wait()  # reap it: the test process stands in for the old engine
+        # reap it: the test process stands in for the old engine
+        worker.process.wait()
         self.etcd_delete.assert_called_once_with(FUNCTION, 0)
         self.assertEqual(['logs'], os.listdir(self.work_dir))
 
     def test_a_worker_that_dies_is_forgotten(self):
-        (name,), url = self.executor.scaleup_function(FUNCTION, 0, identifier='rt')
+        (name,), url = self.executor.scaleup_function(
+            FUNCTION, 0, identifier='rt'
+        )
         os.kill(self.executor._workers[name].pid, signal.SIGKILL)
         self.assertTrue(wait_for(lambda: name not in self.executor._workers))
         self.etcd_delete.assert_called_once_with(FUNCTION, 0)
-        (new_name,), new_url = self.executor.scaleup_function(FUNCTION, 0, identifier='rt')
+        (new_name,), new_url = self.executor.scaleup_function(
+            FUNCTION, 0, identifier='rt'
+        )
         self.assertNotEqual(name, new_name)
         self.assertEqual(b'pong', self.ping(new_url))
 
     def test_only_python3_runtimes(self):
         self.executor.create_pool('rt', 'openstackqinling/python3-runtime')
-        self.assertRaises(qinling_exc.OrchestratorException,
-                          self.executor.create_pool, 'rt', 'openstackqinling/nodejs-runtime')
+        self.assertRaises(
+            qinling_exc.OrchestratorException,
+            self.executor.create_pool,
+            'rt',
+            'openstackqinling/nodejs-runtime',
+        )
         self.assertFalse(self.executor.update_pool('rt', image='nodejs'))
         self.assertTrue(self.executor.update_pool('rt', image='python3'))
-        self.assertRaises(qinling_exc.OrchestratorException,
-                          self.executor.prepare_execution, FUNCTION, 0, image='busybox')
+        self.assertRaises(
+            qinling_exc.OrchestratorException,
+            self.executor.prepare_execution,
+            FUNCTION,
+            0,
+            image='busybox',
+        )
 
 
 if __name__ == '__main__':

@@ -31,7 +31,9 @@ import unittest
 import urllib.request
 import zipfile
 
-REPO_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO_DIR = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
 
 HELLO = '''
 import os
@@ -78,7 +80,7 @@ def make_zip(files):
 
 
 class PackageServer(http.server.BaseHTTPRequestHandler):
-    """Serves the zip like qinling-api's ?download=true, recording auth tokens."""
+    """Serves the zip as qinling-api's ?download=true, records tokens."""
 
     package = make_zip({'hello_world.py': HELLO, 'pkg/__init__.py': '',
                         'pkg/mod.py': 'def run(**kw):\n    return "nested"\n'})
@@ -104,10 +106,14 @@ class WorkerTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.files = http.server.ThreadingHTTPServer(('127.0.0.1', 0), PackageServer)
+        cls.files = http.server.ThreadingHTTPServer(
+            ('127.0.0.1', 0), PackageServer
+        )
         threading.Thread(target=cls.files.serve_forever, daemon=True).start()
-        cls.download_url = 'http://127.0.0.1:%d/v1/functions/f1?download=true' % (
-            cls.files.server_address[1])
+        cls.download_url = (
+            'http://127.0.0.1:%d/v1/functions/f1?download=true'
+            % (cls.files.server_address[1])
+        )
         cls.work_dir = tempfile.mkdtemp(prefix='qinling-worker-test-')
         env = dict(os.environ, PYTHONPATH=REPO_DIR)
         cls.log = open(os.path.join(cls.work_dir, 'worker.log'), 'w')
@@ -135,10 +141,18 @@ class WorkerTest(unittest.TestCase):
 
     def execute(self, entry='hello_world.main', input=None, timeout=5,
                 memory_size=33554432, **extra):
-        body = {'execution_id': 'exec-%d' % time.monotonic_ns(), 'cpu': 100,
-                'memory_size': memory_size, 'input': input, 'function_id': 'f1',
-                'function_version': 0, 'entry': entry, 'request_id': 'req',
-                'download_url': self.download_url, 'timeout': timeout}
+        body = {
+            'execution_id': 'exec-%d' % time.monotonic_ns(),
+            'cpu': 100,
+            'memory_size': memory_size,
+            'input': input,
+            'function_id': 'f1',
+            'function_version': 0,
+            'entry': entry,
+            'request_id': 'req',
+            'download_url': self.download_url,
+            'timeout': timeout,
+        }
         body.update(extra)
         request = urllib.request.Request(
             self.url + '/execute', data=json.dumps(body).encode(),
@@ -159,12 +173,18 @@ class WorkerTest(unittest.TestCase):
         self.assertTrue(res['success'])
         self.assertIn('saying hello to World', res['logs'])
         self.assertIsInstance(res['duration'], float)
-        self.assertEqual('Hello, Heat', self.execute(input={'name': 'Heat'})['output'])
+        self.assertEqual(
+            'Hello, Heat', self.execute(input={'name': 'Heat'})['output']
+        )
 
     def test_positional_input_and_context(self):
-        res = self.execute('hello_world.echo', input={'__function_input': 'abc', 'x': 1})
-        self.assertEqual({'args': ['abc'], 'kwargs': {'x': 1, 'has_context': True}},
-                         res['output'])
+        res = self.execute(
+            'hello_world.echo', input={'__function_input': 'abc', 'x': 1}
+        )
+        self.assertEqual(
+            {'args': ['abc'], 'kwargs': {'x': 1, 'has_context': True}},
+            res['output'],
+        )
         self.assertTrue(self.execute('hello_world.session')['output'])
 
     def test_nested_module_entry(self):
@@ -214,9 +234,16 @@ class WorkerTest(unittest.TestCase):
 
     def test_concurrent_executions(self):
         results = []
-        threads = [threading.Thread(target=lambda: results.append(
-            self.execute('hello_world.sleep', input={'seconds': 1}, timeout=3)))
-            for _ in range(3)]
+        threads = [
+            threading.Thread(
+                target=lambda: results.append(
+                    self.execute(
+                        'hello_world.sleep', input={'seconds': 1}, timeout=3
+                    )
+                )
+            )
+            for _ in range(3)
+        ]
         started = time.monotonic()
         for t in threads:
             t.start()
@@ -287,8 +314,13 @@ class DownloadFailureTest(unittest.TestCase):
         work_dir = tempfile.mkdtemp(prefix='qinling-worker-test-')
         self.addCleanup(shutil.rmtree, work_dir, True)
         status, body = worker.execute(
-            {'execution_id': 'e', 'download_url': 'http://127.0.0.1:9/missing'},
-            worker.Package(work_dir), work_dir)
+            {
+                'execution_id': 'e',
+                'download_url': 'http://127.0.0.1:9/missing',
+            },
+            worker.Package(work_dir),
+            work_dir,
+        )
         self.assertEqual(500, status)
         self.assertFalse(body['success'])
         self.assertIn('Failed to download function package', body['output'])

@@ -38,7 +38,9 @@ def module_names(root=REPO_DIR, package=PACKAGE):
     """{dotted module name: path} of every Python file of ``package``."""
     found = {}
     for dirpath, dirnames, filenames in os.walk(os.path.join(root, package)):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(('.', '_')))
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(('.', '_'))
+        )
         rel = os.path.relpath(dirpath, root).split(os.sep)
         for filename in filenames:
             if not filename.endswith('.py'):
@@ -62,7 +64,9 @@ def imports_of(path, modules):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             # ``from a.b import c``: the module a.b.c if it is one, else a.b
-            names = ['%s.%s' % (node.module, alias.name) for alias in node.names]
+            names = [
+                '%s.%s' % (node.module, alias.name) for alias in node.names
+            ]
             names = [n if n in modules else node.module for n in names]
         else:
             continue
@@ -128,7 +132,9 @@ class ImportGraphTest(unittest.TestCase):
         self.assertEqual(cycle[0], cycle[-1])
 
     def test_no_service_imports_another(self):
-        service_modules = {'localcloud.services.' + m for m in services.MODULES}
+        service_modules = {
+            'localcloud.services.' + m for m in services.MODULES
+        }
         for module in sorted(service_modules):
             with self.subTest(module=module):
                 self.assertEqual(
