@@ -64,19 +64,22 @@ def process_port(cloud, name):
 
 
 def up(cloud):
-    """Install, then start in two waves: the bus, key-value store and database,
-    then every API service at once; bootstrap in start order once a wave is
-    healthy."""
+    """Install, then start every service as soon as the backing services it
+    ``requires`` are up (all at once, each in a thread of its own); the
+    backing services bootstrap as soon as they are healthy, the others in
+    start order once every service is healthy."""
     started = time.monotonic()
     services = install(cloud)
-    backing = [s for s in services if s.backing]
-    for wave in (backing, [s for s in services if s not in backing]):
-        with concurrent.futures.ThreadPoolExecutor(max(1, len(wave))) as pool:
-            for future in [
-                pool.submit(_start_service, cloud, s) for s in wave
-            ]:
-                future.result()
-        for service in wave:
+    with concurrent.futures.ThreadPoolExecutor(len(services)) as pool:
+        futures = {}
+        for service in services:  # in start order: requirements come first
+            needed = [futures[s.name] for s in requirements(service, services)]
+            futures[service.name] = pool.submit(
+                _bring_up, cloud, service, needed)
+        for future in futures.values():
+            future.result()
+    for service in services:
+        if not service.backing:
             service.bootstrap(cloud)
     print_table(cloud, services)
     util.say(
@@ -84,6 +87,31 @@ def up(cloud):
     )
     for line in access_hints(cloud, services):
         util.say(line)
+
+
+def requirements(service, services):
+    """The backing services that must be up before service starts."""
+    if service.backing:
+        return []
+    backing = [s for s in services if s.backing]
+    if service.requires is None:
+        return backing
+    unknown = set(service.requires) - {s.name for s in backing}
+    if unknown:
+        raise RuntimeError(
+            '%s requires %s: not a backing service of this cloud'
+            % (service.name, ', '.join(sorted(unknown))))
+    return [s for s in backing if s.name in service.requires]
+
+
+def _bring_up(cloud, service, needed):
+    """Wait for the required services (raising if one failed), then start
+    service; a backing service bootstraps as soon as it is healthy."""
+    for future in needed:
+        future.result()
+    _start_service(cloud, service)
+    if service.backing:
+        service.bootstrap(cloud)
 
 
 def access_hints(cloud, services):

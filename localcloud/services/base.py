@@ -15,9 +15,9 @@
 
 One module per service, one ``Service`` subclass in it. Its class attributes
 are everything the rest of the local cloud knows about the service: its start
-``order``, whether it is a ``backing`` service, its ``ports`` and its
-``start_timeout``. Its methods are the steps the lifecycle module
-(``localcloud.lifecycle``) runs, in this order:
+``order``, whether it is a ``backing`` service, which backing services it
+``requires``, its ``ports`` and its ``start_timeout``. Its methods are the
+steps the lifecycle module (``localcloud.lifecycle``) runs, in this order:
 
 - ``install``: packages and venvs (idempotent);
 - ``configure``: writes its files, nothing else;
@@ -63,9 +63,12 @@ class Service:
     name = None          # e.g. 'keystone'
     # start order: lower first; bootstrap runs in this order, down in reverse
     order = None
-    # the bus, the key-value store and the database: started in the first
-    # wave, before every other service, and stopped after all of them
+    # the bus, the key-value store and the database: stopped after every
+    # other service
     backing = False
+    # names of the backing services that must be up (healthy, bootstrapped)
+    # before this one is configured and started; None: all of them
+    requires = None
     # listener name -> offset from the cloud's base port (cloud.port(name))
     ports = {}
     # seconds from its processes' start until it must be healthy

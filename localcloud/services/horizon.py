@@ -120,6 +120,7 @@ class Horizon(base.Service):
 
     name = 'horizon'
     order = 80
+    requires = ()  # no database (signed-cookie sessions), no bus
     ports = {'horizon': 80}
     parallel_install = True  # a venv of its own
 

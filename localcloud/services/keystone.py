@@ -42,6 +42,7 @@ class Keystone(base.Service):
 
     name = 'keystone'
     order = 40
+    requires = ('mariadb',)  # starts while RabbitMQ boots
     ports = {'keystone': 0}
 
     def conf_path(self, cloud):

@@ -17,14 +17,17 @@ imported, nothing runs): ``python -m unittest
 tests.localcloud.test_structure``.
 """
 import ast
+import concurrent.futures
 import os
 import shutil
 import sys
 import tempfile
 import textwrap
 import unittest
+from unittest import mock
 import uuid
 
+from localcloud import lifecycle
 from localcloud import services
 
 REPO_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -231,3 +234,53 @@ class RegistryTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class StartOrderTest(unittest.TestCase):
+    """A service starts once the backing services it requires are up."""
+
+    def setUp(self):
+        super().setUp()
+        self.services = services.load_services()
+
+    def required(self, name):
+        service = next(s for s in self.services if s.name == name)
+        return [s.name for s in lifecycle.requirements(service, self.services)]
+
+    def test_keystone_needs_only_the_database(self):
+        self.assertEqual(['mariadb'], self.required('keystone'))
+
+    def test_horizon_needs_no_backing_service(self):
+        self.assertEqual([], self.required('horizon'))
+
+    def test_services_on_the_bus_wait_for_every_backing_service(self):
+        every = ['rabbitmq', 'etcd', 'mariadb']
+        self.assertEqual({'aodh': every, 'qinling': every, 'heat': every},
+                         {n: self.required(n)
+                          for n in ('aodh', 'qinling', 'heat')})
+
+    def test_backing_services_wait_for_nothing(self):
+        self.assertEqual({'rabbitmq': [], 'etcd': [], 'mariadb': []},
+                         {n: self.required(n)
+                          for n in ('rabbitmq', 'etcd', 'mariadb')})
+
+    def test_an_unknown_requirement_raises(self):
+        service = next(s for s in self.services if s.name == 'keystone')
+        service.requires = ('memcached',)
+        self.assertRaises(RuntimeError, lifecycle.requirements, service,
+                          self.services)
+
+    def test_nothing_starts_after_a_requirement_failed(self):
+        started = []
+
+        class Fake(object):
+            name = 'fake'
+            backing = False
+
+        failed = concurrent.futures.Future()
+        failed.set_exception(RuntimeError('mariadb did not start'))
+        with mock.patch.object(lifecycle, '_start_service',
+                               lambda cloud, s: started.append(s.name)):
+            self.assertRaises(RuntimeError, lifecycle._bring_up, None,
+                              Fake(), [failed])
+        self.assertEqual([], started)
