@@ -232,14 +232,8 @@ class Walkthrough:
                 '-f',
                 'yaml',
             )
-            self.openstack(
-                'openstack',
-                'function',
-                'execution',
-                'log',
-                'show',
-                execution.id,
-            )
+            # Not `execution log show`: the function prints nothing, so its
+            # log is "Start/Finished execution" (the hints name the command).
             result = execution.result
             if isinstance(result, str):
                 result = json.loads(result or '{}')
@@ -274,6 +268,7 @@ Explore it as the demo user:
     openstack stack show {stack}
     openstack stack resource list {stack}
     openstack function execution list
+    openstack function execution log show <execution ID>
     aodh alarm list
     {lc} emit-event compute.instance.create --trait vm_name=web2
       (each matching event runs the function again: the template's
