@@ -30,6 +30,8 @@ worker_class = "gthread"
 wsgi_app = "{app}"
 raw_env = {raw_env!r}
 accesslog = "-"
+# gunicorn's default format plus the time the request took (seconds)
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(L)s'
 errorlog = "-"
 timeout = 120
 '''
