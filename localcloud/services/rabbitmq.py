@@ -58,6 +58,11 @@ class RabbitMQ(base.Service):
                 d, 'advanced.config'
             ),
             'RABBITMQ_CONF_ENV_FILE': os.path.join(d, 'rabbitmq-env.conf'),
+            # Erlang's schedulers spin while they wait for work: on a shared
+            # 2-core machine that is CPU the other services need. RabbitMQ
+            # recommends turning it off on shared or virtualised hosts.
+            'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS': (
+                '+sbwt none +sbwtdcpu none +sbwtdio none'),
         }
 
     def install(self, cloud):
