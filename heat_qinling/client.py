@@ -315,20 +315,6 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                       for j in self.client().jobs.list()
                       if j.function_id == function_id)
 
-    def job_alias(self, name):
-        """The alias a job targets: {function_id, function_version, ...}.
-
-        Read straight from GET /v1/aliases/<name> (aliases are addressed by
-        name); EntityNotFound if there is none in the project.
-        """
-        try:
-            resp = self.client().http_client.request(
-                '/v1/aliases/%s' % parse.quote(name, safe=''), 'GET')
-        except qinling_exc.HTTPNotFound:
-            raise exception.EntityNotFound(entity='Qinling alias',
-                                           name=name)
-        return jsonutils.loads(resp.text)
-
     def update_job(self, job_id, **fields):
         """PUT the fields Qinling updates (name, input, pattern, status).
 
@@ -397,7 +383,10 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
     _NOT_CHANGED_RE = re.compile(r'not changed since the latest version')
 
     def get_alias(self, name):
-        return self.client().function_aliases.get(name)
+        # qinlingclient puts the name into the URL as it is: quoted, a name
+        # with "/", "?" or "#" still reads that alias and no other.
+        return self.client().function_aliases.get(
+            parse.quote(name, safe=''))
 
     def get_version(self, function_id, number):
         return self.client().function_versions.get(function_id, number)

@@ -305,8 +305,10 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
         alias = self._alias(props)
         if alias is not None:
             try:
-                self.client_plugin().job_alias(alias)
-            except exception.EntityNotFound:
+                self.client_plugin().get_alias(alias)
+            except Exception as ex:
+                if not self.client_plugin().is_not_found(ex):
+                    raise
                 raise self.property_error(
                     self.FUNCTION_ALIAS,
                     _('There is no function alias "%s" in this project. '
@@ -406,7 +408,7 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                 _('Job %s was cancelled outside Heat and will not run '
                   'again.') % job.id)
         if job.function_alias:
-            self.client_plugin().job_alias(job.function_alias)
+            self.client_plugin().get_alias(job.function_alias)
         else:
             self.client().functions.get(job.function_id)
 
@@ -420,8 +422,8 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
             return job.count
         if (name in (self.FUNCTION_ID_ATTR, self.FUNCTION_VERSION_ATTR) and
                 job.function_alias):
-            alias = self.client_plugin().job_alias(job.function_alias)
-            return alias.get(name)
+            alias = self.client_plugin().get_alias(job.function_alias)
+            return getattr(alias, name, None)
         return getattr(job, name, None)
 
     def _show_resource(self):

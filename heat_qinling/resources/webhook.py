@@ -342,7 +342,7 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
         alias_name = getattr(webhook, 'function_alias', None)
         if alias_name:
             alias = self._target_or_error(
-                lambda: self.client().function_aliases.get(alias_name),
+                lambda: self.client_plugin().get_alias(alias_name),
                 _('alias %s') % alias_name)
             function_id = alias.function_id
             version = alias.function_version
@@ -397,7 +397,7 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
         alias = getattr(webhook, 'function_alias', None)
         if alias and name in (self.FUNCTION_ID, self.FUNCTION_VERSION_ATTR):
             # Qinling stores neither for an alias-bound webhook.
-            return getattr(self.client().function_aliases.get(alias), name,
+            return getattr(self.client_plugin().get_alias(alias), name,
                            None)
         return getattr(webhook, name, None)
 
