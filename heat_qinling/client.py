@@ -81,6 +81,15 @@ class VersionError(exception.HeatException):
     msg_fmt = _('%(message)s')
 
 
+class VersionMissing(VersionError):
+    msg_fmt = _('Qinling function %(function)s has no version %(version)s '
+                '(its versions: %(numbers)s). Publish that version first '
+                '(OS::Qinling::Version, or "openstack function version '
+                'create"), give an existing version number, e.g. {get_attr: '
+                '[<version resource>, version_number]}, or 0 for the latest '
+                'code.')
+
+
 class VersionInUse(exception.HeatException):
     msg_fmt = _('Version %(version)s of Qinling function %(function)s is '
                 'still in use by %(holders)s, so it cannot be deleted. '
@@ -494,14 +503,9 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         except qinling_exc.HTTPNotFound:
             numbers = [v.version_number
                        for v in self.list_versions(function_id)]
-            raise VersionError(message=_(
-                'Qinling function %(function)s has no version %(version)s '
-                '(its versions: %(numbers)s). Give an existing version '
-                'number, e.g. {get_attr: [<version resource>, '
-                'version_number]}, or 0 for the latest code.') % {
-                    'function': function_id, 'version': version,
-                    'numbers': ', '.join(str(n) for n in numbers) or
-                    _('none')})
+            raise VersionMissing(
+                function=function_id, version=version,
+                numbers=', '.join(str(n) for n in numbers) or _('none'))
 
     def check_alias_free(self, function_id, version, alias_name=None):
         """Refuse a function version that another alias already holds.

@@ -22,6 +22,7 @@ from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
+from heat_qinling import client as qinling_client
 from heat_qinling.resources import recovery
 from heat_qinling.resources import validation
 
@@ -174,13 +175,14 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
                 # A new function has no versions, and nothing in this
                 # stack publishes one.
                 raise self.property_error(
-                    self.FUNCTION_VERSION, self._version_missing_message(
-                        version, made_here, 0))
+                    self.FUNCTION_VERSION, str(qinling_client.VersionMissing(
+                        function=made_here, version=version,
+                        numbers=_('none'))))
             # Otherwise checked again just before the webhook is written.
             return
         function = self.properties[self.FUNCTION]
         if function is not None:
-            self._check_version_exists(
+            self._check_version(
                 self.client_plugin().get_function_id(function), version)
 
     def _function_made_by_stack(self):
@@ -214,35 +216,19 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
             'description': props[self.DESCRIPTION],
         }
 
-    # Validation helpers ----------------------------------------------
-
-    def _version_missing_message(self, version, function, latest):
-        return _('Function %(function)s has no version %(version)s (its '
-                 'latest version is %(latest)s). Publish that version first '
-                 '(e.g. with "openstack function version create"), or use '
-                 '0 for the latest code.') % {
-            'function': function, 'version': version, 'latest': latest}
-
-    def _check_version_exists(self, function_id, version):
+    def _check_version(self, function_id, version):
         """Raise naming function_version if Qinling lacks that version."""
         try:
-            self.client().function_versions.get(function_id, version)
-        except Exception as ex:
-            if not self.client_plugin().is_not_found(ex):
-                raise
-            latest = getattr(self.client().functions.get(function_id),
-                             'latest_version', 0)
-            raise self.property_error(
-                self.FUNCTION_VERSION, self._version_missing_message(
-                    version, function_id, latest))
+            self.client_plugin().check_version_exists(function_id, version)
+        except qinling_client.VersionError as ex:
+            raise self.property_error(self.FUNCTION_VERSION, str(ex))
 
     # Create / update / delete ------------------------------------------
 
     def handle_create(self):
         body = self._body(self.properties)
-        if body.get('function_version'):
-            self._check_version_exists(body['function_id'],
-                                       body['function_version'])
+        self._check_version(body.get('function_id'),
+                            body.get('function_version'))
         # A webhook has no name: the marker is its fields and the webhooks
         # of the same target that exist before this one.
         known = sorted(w.id for w in self.client().webhooks.list()
@@ -291,9 +277,8 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
                         self.resource_id, alias, after[self.DESCRIPTION])
                     return
                 body = self._body(after)
-                if body.get('function_version'):
-                    self._check_version_exists(body['function_id'],
-                                               body['function_version'])
+                self._check_version(body.get('function_id'),
+                                    body.get('function_version'))
                 self.client().webhooks.update(self.resource_id, **body)
             except Exception as ex:
                 self.replace_if_gone(ex)

@@ -299,7 +299,8 @@ class BadInputTest(base.QinlingStackTestCase):
                                    'function_version': 3}}}}
         self.assertValidationFails(
             self.parse_stack(tmpl), 'properties.function_version',
-            'has no version 3', 'latest version is 0', 'use 0')
+            'has no version 3', 'its versions: none',
+            'or 0 for the latest code')
 
     def test_version_of_function_made_by_the_stack(self):
         self.assertValidationFails(
