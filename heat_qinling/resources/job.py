@@ -25,6 +25,7 @@ from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
+from heat_qinling import client as qinling_client
 from heat_qinling.resources import validation
 
 # Column sizes of Qinling's jobs table; sqlite does not enforce them, other
@@ -32,7 +33,6 @@ from heat_qinling.resources import validation
 INPUT_MAX, PATTERN_MAX, NAME_MAX = 255, 32, 255
 # Qinling refuses a first (or resumed one-shot) time less than this ahead.
 LEAD_SECONDS = 60
-FINISHED = ('done', 'cancelled')
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
@@ -347,7 +347,7 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
             return True
         job = self._live_job()
         # Qinling: "Can not update a finished job."
-        return job is None or job.status in FINISHED
+        return job is None or job.status in qinling_client.JOB_FINISHED
 
     def handle_update(self, json_snippet, tmpl_diff, prop_diff):
         if not prop_diff:
