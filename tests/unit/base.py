@@ -32,6 +32,21 @@ TEMPLATES = os.path.join(REPO, 'templates')
 PLUGIN_DIR = os.path.join(REPO, 'etc', 'heat-plugin')
 PROJECT_ID = 'test_tenant_id'
 
+# A stack of one function, for the tests to add to (copy it first).
+FUNCTION_ONLY = {
+    'heat_template_version': '2018-08-31',
+    'resources': {
+        'fn': {
+            'type': 'OS::Qinling::Function',
+            'properties': {
+                'runtime': 'python3',
+                'entry': 'hello_world.main',
+                'files': {'hello_world.py': 'def main(**kw):\n    pass\n'},
+            },
+        },
+    },
+}
+
 
 def _configure_heat_once():
     # The wheel installs Heat's environment and templates under

@@ -14,23 +14,9 @@ from tests.unit import base
 
 SEED = 'function-webhook-event-alarm.yaml'
 
-FUNCTION_ONLY = {
-    'heat_template_version': '2018-08-31',
-    'resources': {
-        'fn': {
-            'type': 'OS::Qinling::Function',
-            'properties': {
-                'runtime': 'python3',
-                'entry': 'hello_world.main',
-                'files': {'hello_world.py': 'def main(**kw):\n    pass\n'},
-            },
-        },
-    },
-}
-
 
 def with_webhook(**props):
-    tmpl = copy.deepcopy(FUNCTION_ONLY)
+    tmpl = copy.deepcopy(base.FUNCTION_ONLY)
     tmpl['resources']['hook'] = {
         'type': 'OS::Qinling::Webhook',
         'properties': dict({'function': {'get_resource': 'fn'}}, **props)}
@@ -138,7 +124,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
 
     def test_rejected_create_does_not_delete_a_namesake(self):
         self.add_function('taken')
-        tmpl = copy.deepcopy(FUNCTION_ONLY)
+        tmpl = copy.deepcopy(base.FUNCTION_ONLY)
         tmpl['resources']['fn']['properties']['name'] = 'taken'
         stk = self.parse_stack(tmpl)
         stk.store()
@@ -239,7 +225,7 @@ class BadInputTest(base.QinlingStackTestCase):
     """Every case fails validation naming the property; nothing written."""
 
     def fn(self, **props):
-        tmpl = copy.deepcopy(FUNCTION_ONLY)
+        tmpl = copy.deepcopy(base.FUNCTION_ONLY)
         tmpl['resources']['fn']['properties'].update(props)
         return self.parse_stack(tmpl)
 
