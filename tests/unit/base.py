@@ -141,9 +141,18 @@ class QinlingStackTestCase(common.HeatTestCase):
     def create(self, stk):
         stk.store()
         stk.create()
-        self.assertEqual((stk.CREATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.CREATE)
         return stk
+
+    def assertCompletes(self, stk, action):
+        self.assertEqual((action, stk.COMPLETE), stk.state,
+                         stk.status_reason)
+
+    def assertFailsWith(self, stk, action, *fragments):
+        """The action failed, and its reason names each fragment."""
+        self.assertEqual((action, stk.FAILED), stk.state)
+        for fragment in fragments:
+            self.assertIn(fragment, stk.status_reason)
 
     def assertValidationFails(self, stk, *fragments):
         """Validation fails naming each fragment, and writes nothing."""

@@ -54,8 +54,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
             stk = self.failed_seed('function')
         self.assertEqual(1, len(self.qinling.functions))
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual({}, self.qinling.leftovers())
         self.assertEqual({}, self.aodh.leftovers())
 
@@ -67,8 +66,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
             stk = self.failed_seed('webhook')
         self.assertEqual(1, len(self.qinling.webhooks))
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual({}, self.qinling.leftovers())
 
     def test_webhook_that_existed_before_is_not_taken_for_ours(self):
@@ -89,8 +87,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
                              'known': [outside.id]})
         stk.delete()
         # The outside webhook stays, and holds the function.
-        self.assertEqual((stk.DELETE, stk.FAILED), stk.state)
-        self.assertIn(outside.id, stk.status_reason)
+        self.assertFailsWith(stk, stk.DELETE, outside.id)
         self.assertEqual([outside.id], list(self.qinling.webhooks))
         self.assertNotIn(ours, self.qinling.webhooks)
 
@@ -104,8 +101,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
             'event_rule': {'event_type': 'x'},
             'alarm_actions': [stk.outputs['webhook_url'].get_value()]})
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual([outside['alarm_id']], list(self.aodh.alarms))
         self.assertEqual({}, self.qinling.leftovers())
 
@@ -116,8 +112,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
             stk = self.failed_seed('function')
         orphan = next(iter(self.qinling.functions))
         stk.update(self.seed_stack())
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         self.assertEqual([stk['function'].resource_id],
                          list(self.qinling.functions))
         self.assertNotIn(orphan, self.qinling.functions)
@@ -129,8 +124,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
         stk = self.parse_stack(tmpl)
         stk.store()
         stk.create()
-        self.assertEqual((stk.CREATE, stk.FAILED), stk.state)
-        self.assertIn('already exists', stk.status_reason)
+        self.assertFailsWith(stk, stk.CREATE, 'already exists')
         stk.delete()
         self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state)
         self.assertEqual(['taken'], [f['name'] for f in
@@ -145,8 +139,7 @@ class DeletedOutsideHeatTest(base.QinlingStackTestCase):
         self.qinling.webhooks.clear()
         self.qinling.functions.clear()
         stk.update(self.seed_stack())
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         [function] = self.qinling.functions.values()
         [webhook] = self.qinling.webhooks.values()
         self.assertNotEqual(old_function, function['id'])
@@ -167,8 +160,7 @@ class DeletedOutsideHeatTest(base.QinlingStackTestCase):
         updated.converge = True
         stk.converge = True
         stk.update(updated)
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         self.assertEqual(1, len(self.qinling.functions))
         self.assertEqual(1, len(self.qinling.webhooks))
         [alarm] = self.aodh.alarms.values()
@@ -179,8 +171,7 @@ class DeletedOutsideHeatTest(base.QinlingStackTestCase):
         stk = self.create(self.parse_stack(with_webhook()))
         self.qinling.webhooks.clear()
         stk.update(self.parse_stack(with_webhook(description='new')))
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         [webhook] = self.qinling.webhooks.values()
         self.assertEqual('new', webhook['description'])
 
@@ -217,8 +208,7 @@ class DeletedOutsideHeatTest(base.QinlingStackTestCase):
         stk = self.create(self.parse_stack(with_webhook()))
         del self.qinling.functions[stk['fn'].resource_id]
         stk.check()
-        self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
-        self.assertIn('their state: hook: present', stk.status_reason)
+        self.assertFailsWith(stk, stk.CHECK, 'their state: hook: present')
 
 
 class BadInputTest(base.QinlingStackTestCase):
@@ -307,6 +297,5 @@ class BadInputTest(base.QinlingStackTestCase):
         del self.qinling.versions[(function_id, 1)]
         stk.store()
         stk.create()
-        self.assertEqual((stk.CREATE, stk.FAILED), stk.state)
-        self.assertIn('has no version 1', stk.status_reason)
+        self.assertFailsWith(stk, stk.CREATE, 'has no version 1')
         self.assertEqual([], self.qinling.write_requests())
