@@ -251,13 +251,13 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
 
     def validate_values(self):
         props = self.properties
-        function, alias = props[self.FUNCTION] or None, self._alias(props)
-        if (function is None) == (alias is None):
+        by_alias = self.given(self.FUNCTION_ALIAS)
+        if self.given(self.FUNCTION) == by_alias:
             raise exception.StackValidationFailed(
                 resource=self,
                 message=_('Give exactly one of "function" or '
                           '"function_alias" for the job to run.'))
-        if alias is not None and props[self.FUNCTION_VERSION]:
+        if by_alias and props[self.FUNCTION_VERSION]:
             raise self.property_error(
                 self.FUNCTION_VERSION,
                 _('"function_version" is only used with "function": an '

@@ -151,8 +151,8 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
         ]
 
     def validate_values(self):
-        by_alias = self._given(self.FUNCTION_ALIAS)
-        if self._given(self.FUNCTION) == by_alias:
+        by_alias = self.given(self.FUNCTION_ALIAS)
+        if self.given(self.FUNCTION) == by_alias:
             raise exception.StackValidationFailed(
                 resource=self,
                 message=_('Give exactly one of "function" (with an optional '
@@ -198,11 +198,6 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
         return [r for r in self.stack.resources.values()
                 if r.type() == 'OS::Qinling::Version' and
                 function_name in r.t.required_resource_names()]
-
-    def _given(self, prop):
-        """Whether the template sets prop (its value may be unknown yet)."""
-        return self.t.properties(self.properties_schema,
-                                 self.context).data.get(prop) is not None
 
     def _body(self, props):
         if props[self.FUNCTION_ALIAS]:

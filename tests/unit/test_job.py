@@ -173,6 +173,21 @@ class JobLifecycleTest(JobTestCase):
                           job['function_version']))
         self.assertEqual(fn, stk['job'].FnGetAtt('function_id'))
 
+    def test_alias_of_the_same_stack_by_get_attr(self):
+        # Not known when the stack is validated: still a target.
+        tmpl = job_template(function=None,
+                            function_alias={'get_attr': ['live', 'name']})
+        tmpl['resources']['live'] = {
+            'type': 'OS::Qinling::Alias',
+            'properties': {'function': {'get_resource': 'fn'}}}
+        stk = self.parse_stack(tmpl, name='jobs')
+        stk.validate()
+        self.create(stk)
+        job = self.qinling.jobs[stk['job'].resource_id]
+        self.assertEqual(stk['live'].resource_id, job['function_alias'])
+        self.assertEqual(stk['fn'].resource_id,
+                         stk['job'].FnGetAtt('function_id'))
+
     def test_missing_alias_fails_before_any_job_is_written(self):
         stk = self.job_stack(function=None, function_alias='nope')
         stk.store()
