@@ -220,10 +220,6 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
             return alias.id
         return getattr(alias, name, None)
 
-    def _show_resource(self):
-        return self.client().function_aliases.get(
-            self.resource_id).to_dict()
-
     def parse_live_resource_data(self, resource_properties, resource_data):
         live = {
             self.FUNCTION: resource_data.get('function_id'),

@@ -394,13 +394,6 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                 self.properties[self.ENABLED]):
             self._put(status='running')
 
-    def handle_delete(self):
-        if self.resource_id is None:
-            return
-        # Finished jobs too: they still hold their function (d-6).
-        with self.client_plugin().ignore_not_found:
-            self.client().jobs.delete(self.resource_id)
-
     def handle_check(self):
         job = self.client().jobs.get(self.resource_id)
         if job.status == 'cancelled':
@@ -425,9 +418,6 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
             alias = self.client_plugin().get_alias(job.function_alias)
             return getattr(alias, name, None)
         return getattr(job, name, None)
-
-    def _show_resource(self):
-        return self.client().jobs.get(self.resource_id).to_dict()
 
     def parse_live_resource_data(self, resource_properties, resource_data):
         live = {
