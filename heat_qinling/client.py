@@ -50,6 +50,13 @@ def list_opts():
 
 _DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+)')
 
+# What a delete names as holding an object when Qinling refuses it but the
+# caller can list nothing that does (e.g. another project's webhook).
+UNSEEN = _('an object this user cannot see')
+
+# Job statuses after which a job never runs again.
+JOB_FINISHED = ('done', 'cancelled')
+
 # The python-qinlingclient releases whose internals this module was written
 # against (requirements.txt caps the library at the same bound).
 SUPPORTED_QINLINGCLIENT = '>=5.1.1,<5.2.0'
@@ -79,6 +86,15 @@ class RuntimeInUse(exception.HeatException):
 
 class VersionError(exception.HeatException):
     msg_fmt = _('%(message)s')
+
+
+class VersionMissing(VersionError):
+    msg_fmt = _('Qinling function %(function)s has no version %(version)s '
+                '(its versions: %(numbers)s). Publish that version first '
+                '(OS::Qinling::Version, or "openstack function version '
+                'create"), give an existing version number, e.g. {get_attr: '
+                '[<version resource>, version_number]}, or 0 for the latest '
+                'code.')
 
 
 class VersionInUse(exception.HeatException):
@@ -227,6 +243,51 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
     def get_function_id(self, name_or_id):
         return self.get_function(name_or_id).id
 
+    # What holds an object ------------------------------------------------
+
+    # The objects that run a function, a function version or an alias (and
+    # the functions on a runtime), the field that names each, and how a
+    # message lists them.
+    KINDS = (WEBHOOKS, ALIASES, JOBS, FUNCTIONS) = (
+        'webhooks', 'function_aliases', 'jobs', 'functions')
+    _NAMED_BY = {ALIASES: 'name'}
+    _LISTED_AS = {WEBHOOKS: _('webhook(s) %s'), ALIASES: _('alias(es) %s'),
+                  JOBS: _('job(s) %s'), FUNCTIONS: _('function(s) %s')}
+
+    def holding(self, kind, finished_jobs=True, **target):
+        """The objects of ``kind`` whose fields equal ``target``, sorted.
+
+        A job is listed as "<id> (<status>)": a finished job still blocks
+        the deletion of its function (with a 500), while only running and
+        paused ones block a code update or the deletion of a version or an
+        alias; ``finished_jobs=False`` leaves done and cancelled jobs out.
+        """
+        found = []
+        for obj in getattr(self.client(), kind).list():
+            if any(getattr(obj, field, None) != value
+                   for field, value in target.items()):
+                continue
+            if kind == self.JOBS:
+                if finished_jobs or obj.status not in JOB_FINISHED:
+                    found.append('%s (%s)' % (obj.id, obj.status))
+            else:
+                found.append(getattr(obj, self._NAMED_BY.get(kind, 'id')))
+        return sorted(found)
+
+    def holders(self, kinds=(WEBHOOKS, ALIASES, JOBS), finished_jobs=True,
+                **target):
+        """Describe what in Qinling refers to ``target``.
+
+        E.g. "webhook(s) W; job(s) J (running)", or '' if the caller sees
+        nothing of ``kinds`` that does.
+        """
+        parts = []
+        for kind in kinds:
+            found = self.holding(kind, finished_jobs, **target)
+            if found:
+                parts.append(self._LISTED_AS[kind] % ', '.join(found))
+        return '; '.join(parts)
+
     # Functions -------------------------------------------------------------
 
     def create_function(self, code, package=None, **fields):
@@ -254,8 +315,8 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
             resp = self.client().http_client.request(
                 '/v1/functions/%s' % function_id, 'PUT', **kwargs)
         except qinling_exc.HTTPForbidden as ex:
-            jobs = [j for j in self.function_jobs(function_id)
-                    if j.endswith(('(running)', '(paused)'))]
+            jobs = self.holding(self.JOBS, finished_jobs=False,
+                                function_id=function_id)
             if not jobs:
                 raise
             raise JobsBlockFunctionUpdate(function=function_id,
@@ -268,66 +329,25 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         resp = self.client().functions.get(function_id, download=True)
         return resp.content
 
-    def function_holders(self, function_id):
-        """Describe what in Qinling still refers to a function."""
-        client = self.client()
-        holders = []
-        webhooks = [w.id for w in client.webhooks.list()
-                    if w.function_id == function_id]
-        if webhooks:
-            holders.append(_('webhook(s) %s') % ', '.join(sorted(webhooks)))
-        aliases = [a.name for a in client.function_aliases.list()
-                   if a.function_id == function_id]
-        if aliases:
-            holders.append(_('alias(es) %s') % ', '.join(sorted(aliases)))
-        jobs = self.function_jobs(function_id)
-        if jobs:
-            holders.append(_('job(s) %s') % ', '.join(jobs))
-        return '; '.join(holders) or _('an object this user cannot see')
-
     def delete_function(self, function_id):
         try:
             self.client().functions.delete(function_id)
         except qinling_exc.HTTPForbidden as ex:
-            raise FunctionInUse(function=function_id,
-                                holders=self.function_holders(function_id),
-                                reason=ex.details)
+            raise FunctionInUse(
+                function=function_id, reason=ex.details,
+                holders=self.holders(function_id=function_id) or UNSEEN)
         except qinling_exc.HTTPException as ex:
             # A finished job keeps its foreign key to the function, and
             # Qinling answers that with a 500 from the database.
-            jobs = self.function_jobs(function_id) if ex.code == 500 else []
+            jobs = ''
+            if ex.code == 500:
+                jobs = self.holders((self.JOBS,), function_id=function_id)
             if not jobs:
                 raise
-            raise FunctionInUse(function=function_id,
-                                holders=_('job(s) %s') % ', '.join(jobs),
+            raise FunctionInUse(function=function_id, holders=jobs,
                                 reason=ex.details)
 
     # Jobs (OS::Qinling::Job) -------------------------------------------
-
-    def function_jobs(self, function_id):
-        """Jobs bound to a function by ID, finished ones included.
-
-        Each as "<id> (<status>)": a finished job blocks a function's
-        deletion as much as a running one (with a 500), while only running
-        and paused ones block code updates.
-        """
-        return sorted('%s (%s)' % (j.id, j.status)
-                      for j in self.client().jobs.list()
-                      if j.function_id == function_id)
-
-    def job_alias(self, name):
-        """The alias a job targets: {function_id, function_version, ...}.
-
-        Read straight from GET /v1/aliases/<name> (aliases are addressed by
-        name); EntityNotFound if there is none in the project.
-        """
-        try:
-            resp = self.client().http_client.request(
-                '/v1/aliases/%s' % parse.quote(name, safe=''), 'GET')
-        except qinling_exc.HTTPNotFound:
-            raise exception.EntityNotFound(entity='Qinling alias',
-                                           name=name)
-        return jsonutils.loads(resp.text)
 
     def update_job(self, job_id, **fields):
         """PUT the fields Qinling updates (name, input, pattern, status).
@@ -353,14 +373,6 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
 
     # Runtimes (OS::Qinling::Runtime) -----------------------------------
 
-    def runtime_functions(self, runtime_id):
-        """Describe the functions the caller can see on a runtime."""
-        functions = sorted(f.id for f in self.client().functions.list()
-                           if f.runtime_id == runtime_id)
-        if not functions:
-            return _('functions of other projects')
-        return _('function(s) %s') % ', '.join(functions)
-
     def update_runtime(self, runtime_id, **fields):
         """PUT name, description and image (qinlingclient has no update).
 
@@ -376,7 +388,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
             if 'image' not in fields or runtime_id in (ex.details or ''):
                 raise
             raise RuntimeInUse(runtime=runtime_id,
-                               holders=self.runtime_functions(runtime_id),
+                               holders=self._runtime_holders(runtime_id),
                                action=_('given a new image'),
                                reason=ex.details)
         return jsonutils.loads(resp.text)
@@ -386,8 +398,12 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
             self.client().runtimes.delete(runtime_id)
         except qinling_exc.HTTPForbidden as ex:
             raise RuntimeInUse(runtime=runtime_id,
-                               holders=self.runtime_functions(runtime_id),
+                               holders=self._runtime_holders(runtime_id),
                                action=_('deleted'), reason=ex.details)
+
+    def _runtime_holders(self, runtime_id):
+        return (self.holders((self.FUNCTIONS,), runtime_id=runtime_id) or
+                _('functions of other projects'))
 
     # Versions and aliases (issue 7) ----------------------------------------
 
@@ -397,7 +413,10 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
     _NOT_CHANGED_RE = re.compile(r'not changed since the latest version')
 
     def get_alias(self, name):
-        return self.client().function_aliases.get(name)
+        # qinlingclient puts the name into the URL as it is: quoted, a name
+        # with "/", "?" or "#" still reads that alias and no other.
+        return self.client().function_aliases.get(
+            parse.quote(name, safe=''))
 
     def get_version(self, function_id, number):
         return self.client().function_versions.get(function_id, number)
@@ -436,58 +455,22 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                                             'reason': ex.details})
             raise
 
-    def version_holders(self, function_id, number):
-        """Describe what in Qinling still refers to a function version."""
-        client = self.client()
-        holders = []
-        aliases = [a.name for a in client.function_aliases.list()
-                   if a.function_id == function_id and
-                   a.function_version == number]
-        if aliases:
-            holders.append(_('alias(es) %s') % ', '.join(sorted(aliases)))
-        webhooks = [w.id for w in client.webhooks.list()
-                    if w.function_id == function_id and
-                    w.function_version == number]
-        if webhooks:
-            holders.append(_('webhook(s) %s') % ', '.join(sorted(webhooks)))
-        jobs = [j.id for j in client.jobs.list()
-                if j.function_id == function_id and
-                j.function_version == number and
-                j.status not in ('done', 'cancelled')]
-        if jobs:
-            holders.append(_('job(s) %s') % ', '.join(sorted(jobs)))
-        return '; '.join(holders) or _('an object this user cannot see')
-
     def delete_version(self, function_id, number):
         try:
             self.client().function_versions.delete(function_id, number)
         except qinling_exc.HTTPForbidden as ex:
             raise VersionInUse(
                 function=function_id, version=number, reason=ex.details,
-                holders=self.version_holders(function_id, number))
-
-    def alias_holders(self, name):
-        """Webhooks and unfinished jobs that run through an alias.
-
-        Qinling deletes an alias even while they use it: the webhooks then
-        answer 404, and the job scheduler fails on such a job at every tick
-        before it reaches the jobs due after it.
-        """
-        client = self.client()
-        holders = []
-        webhooks = [w.id for w in client.webhooks.list()
-                    if getattr(w, 'function_alias', None) == name]
-        if webhooks:
-            holders.append(_('webhook(s) %s') % ', '.join(sorted(webhooks)))
-        jobs = [j.id for j in client.jobs.list()
-                if getattr(j, 'function_alias', None) == name and
-                j.status not in ('done', 'cancelled')]
-        if jobs:
-            holders.append(_('job(s) %s') % ', '.join(sorted(jobs)))
-        return '; '.join(holders)
+                holders=self.holders(
+                    finished_jobs=False, function_id=function_id,
+                    function_version=number) or UNSEEN)
 
     def delete_alias(self, name):
-        holders = self.alias_holders(name)
+        # Qinling deletes an alias even while webhooks or jobs use it: the
+        # webhooks then answer 404, and the job scheduler fails on such a
+        # job at every tick before it reaches the jobs due after it.
+        holders = self.holders((self.WEBHOOKS, self.JOBS),
+                               finished_jobs=False, function_alias=name)
         if holders:
             raise AliasInUse(alias=name, holders=holders)
         self.client().function_aliases.delete(name)
@@ -505,14 +488,9 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         except qinling_exc.HTTPNotFound:
             numbers = [v.version_number
                        for v in self.list_versions(function_id)]
-            raise VersionError(message=_(
-                'Qinling function %(function)s has no version %(version)s '
-                '(its versions: %(numbers)s). Give an existing version '
-                'number, e.g. {get_attr: [<version resource>, '
-                'version_number]}, or 0 for the latest code.') % {
-                    'function': function_id, 'version': version,
-                    'numbers': ', '.join(str(n) for n in numbers) or
-                    _('none')})
+            raise VersionMissing(
+                function=function_id, version=version,
+                numbers=', '.join(str(n) for n in numbers) or _('none'))
 
     def check_alias_free(self, function_id, version, alias_name=None):
         """Refuse a function version that another alias already holds.

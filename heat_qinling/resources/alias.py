@@ -206,7 +206,7 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
             self.client_plugin().delete_alias(self.resource_id)
 
     def handle_check(self):
-        alias = self.client().function_aliases.get(self.resource_id)
+        alias = self.client_plugin().get_alias(self.resource_id)
         self.client().functions.get(alias.function_id)
         if alias.function_version:
             self.client_plugin().get_version(alias.function_id,
@@ -215,14 +215,10 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
     def _resolve_attribute(self, name):
         if self.resource_id is None:
             return None
-        alias = self.client().function_aliases.get(self.resource_id)
+        alias = self.client_plugin().get_alias(self.resource_id)
         if name == self.ALIAS_ID:
             return alias.id
         return getattr(alias, name, None)
-
-    def _show_resource(self):
-        return self.client().function_aliases.get(
-            self.resource_id).to_dict()
 
     def parse_live_resource_data(self, resource_properties, resource_data):
         live = {

@@ -25,6 +25,7 @@ from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
+from heat_qinling import client as qinling_client
 from heat_qinling.resources import validation
 
 # Column sizes of Qinling's jobs table; sqlite does not enforce them, other
@@ -32,7 +33,6 @@ from heat_qinling.resources import validation
 INPUT_MAX, PATTERN_MAX, NAME_MAX = 255, 32, 255
 # Qinling refuses a first (or resumed one-shot) time less than this ahead.
 LEAD_SECONDS = 60
-FINISHED = ('done', 'cancelled')
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
@@ -251,13 +251,13 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
 
     def validate_values(self):
         props = self.properties
-        function, alias = props[self.FUNCTION] or None, self._alias(props)
-        if (function is None) == (alias is None):
+        by_alias = self.given(self.FUNCTION_ALIAS)
+        if self.given(self.FUNCTION) == by_alias:
             raise exception.StackValidationFailed(
                 resource=self,
                 message=_('Give exactly one of "function" or '
                           '"function_alias" for the job to run.'))
-        if alias is not None and props[self.FUNCTION_VERSION]:
+        if by_alias and props[self.FUNCTION_VERSION]:
             raise self.property_error(
                 self.FUNCTION_VERSION,
                 _('"function_version" is only used with "function": an '
@@ -305,8 +305,10 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
         alias = self._alias(props)
         if alias is not None:
             try:
-                self.client_plugin().job_alias(alias)
-            except exception.EntityNotFound:
+                self.client_plugin().get_alias(alias)
+            except Exception as ex:
+                if not self.client_plugin().is_not_found(ex):
+                    raise
                 raise self.property_error(
                     self.FUNCTION_ALIAS,
                     _('There is no function alias "%s" in this project. '
@@ -345,7 +347,7 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
             return True
         job = self._live_job()
         # Qinling: "Can not update a finished job."
-        return job is None or job.status in FINISHED
+        return job is None or job.status in qinling_client.JOB_FINISHED
 
     def handle_update(self, json_snippet, tmpl_diff, prop_diff):
         if not prop_diff:
@@ -392,13 +394,6 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                 self.properties[self.ENABLED]):
             self._put(status='running')
 
-    def handle_delete(self):
-        if self.resource_id is None:
-            return
-        # Finished jobs too: they still hold their function (d-6).
-        with self.client_plugin().ignore_not_found:
-            self.client().jobs.delete(self.resource_id)
-
     def handle_check(self):
         job = self.client().jobs.get(self.resource_id)
         if job.status == 'cancelled':
@@ -406,7 +401,7 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                 _('Job %s was cancelled outside Heat and will not run '
                   'again.') % job.id)
         if job.function_alias:
-            self.client_plugin().job_alias(job.function_alias)
+            self.client_plugin().get_alias(job.function_alias)
         else:
             self.client().functions.get(job.function_id)
 
@@ -420,12 +415,9 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
             return job.count
         if (name in (self.FUNCTION_ID_ATTR, self.FUNCTION_VERSION_ATTR) and
                 job.function_alias):
-            alias = self.client_plugin().job_alias(job.function_alias)
-            return alias.get(name)
+            alias = self.client_plugin().get_alias(job.function_alias)
+            return getattr(alias, name, None)
         return getattr(job, name, None)
-
-    def _show_resource(self):
-        return self.client().jobs.get(self.resource_id).to_dict()
 
     def parse_live_resource_data(self, resource_properties, resource_data):
         live = {

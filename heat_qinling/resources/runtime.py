@@ -231,9 +231,6 @@ class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
         return getattr(self.client().runtimes.get(self.resource_id), name,
                        None)
 
-    def _show_resource(self):
-        return self.client().runtimes.get(self.resource_id).to_dict()
-
     def parse_live_resource_data(self, resource_properties, resource_data):
         live = {
             self.DESCRIPTION: resource_data.get('description') or '',

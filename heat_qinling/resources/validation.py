@@ -23,6 +23,7 @@ as well, reading Qinling at most (never writing).
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import constraints
+from heat.engine import function
 from heat.engine import rsrc_defn
 
 # Qinling stores names and descriptions in VARCHAR(255) columns: a real
@@ -51,6 +52,20 @@ class ValuesValidatedEarly(object):
 
     def validate_values(self):
         """Resource-specific checks of the property values."""
+
+    def given(self, prop):
+        """Whether prop has a value, or one that is not known yet.
+
+        In validation, a get_attr of a resource this stack has not created
+        yet resolves to None; a property set to null (e.g. by an "if")
+        reaches the resource as None or ''.
+        """
+        if self.properties[prop] not in (None, ''):
+            return True
+        snippet = self.t.properties(self.properties_schema,
+                                    self.context).data.get(prop)
+        return any(rsrc.action == rsrc.INIT
+                   for rsrc in function.dependencies(snippet))
 
     def property_error(self, prop, message):
         return exception.StackValidationFailed(

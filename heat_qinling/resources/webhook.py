@@ -22,6 +22,7 @@ from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
+from heat_qinling import client as qinling_client
 from heat_qinling.resources import recovery
 from heat_qinling.resources import validation
 
@@ -150,8 +151,8 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
         ]
 
     def validate_values(self):
-        by_alias = self._given(self.FUNCTION_ALIAS)
-        if self._given(self.FUNCTION) == by_alias:
+        by_alias = self.given(self.FUNCTION_ALIAS)
+        if self.given(self.FUNCTION) == by_alias:
             raise exception.StackValidationFailed(
                 resource=self,
                 message=_('Give exactly one of "function" (with an optional '
@@ -174,13 +175,14 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
                 # A new function has no versions, and nothing in this
                 # stack publishes one.
                 raise self.property_error(
-                    self.FUNCTION_VERSION, self._version_missing_message(
-                        version, made_here, 0))
+                    self.FUNCTION_VERSION, str(qinling_client.VersionMissing(
+                        function=made_here, version=version,
+                        numbers=_('none'))))
             # Otherwise checked again just before the webhook is written.
             return
         function = self.properties[self.FUNCTION]
         if function is not None:
-            self._check_version_exists(
+            self._check_version(
                 self.client_plugin().get_function_id(function), version)
 
     def _function_made_by_stack(self):
@@ -197,11 +199,6 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
                 if r.type() == 'OS::Qinling::Version' and
                 function_name in r.t.required_resource_names()]
 
-    def _given(self, prop):
-        """Whether the template sets prop (its value may be unknown yet)."""
-        return self.t.properties(self.properties_schema,
-                                 self.context).data.get(prop) is not None
-
     def _body(self, props):
         if props[self.FUNCTION_ALIAS]:
             return {'function_alias': props[self.FUNCTION_ALIAS],
@@ -214,35 +211,19 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
             'description': props[self.DESCRIPTION],
         }
 
-    # Validation helpers ----------------------------------------------
-
-    def _version_missing_message(self, version, function, latest):
-        return _('Function %(function)s has no version %(version)s (its '
-                 'latest version is %(latest)s). Publish that version first '
-                 '(e.g. with "openstack function version create"), or use '
-                 '0 for the latest code.') % {
-            'function': function, 'version': version, 'latest': latest}
-
-    def _check_version_exists(self, function_id, version):
+    def _check_version(self, function_id, version):
         """Raise naming function_version if Qinling lacks that version."""
         try:
-            self.client().function_versions.get(function_id, version)
-        except Exception as ex:
-            if not self.client_plugin().is_not_found(ex):
-                raise
-            latest = getattr(self.client().functions.get(function_id),
-                             'latest_version', 0)
-            raise self.property_error(
-                self.FUNCTION_VERSION, self._version_missing_message(
-                    version, function_id, latest))
+            self.client_plugin().check_version_exists(function_id, version)
+        except qinling_client.VersionError as ex:
+            raise self.property_error(self.FUNCTION_VERSION, str(ex))
 
     # Create / update / delete ------------------------------------------
 
     def handle_create(self):
         body = self._body(self.properties)
-        if body.get('function_version'):
-            self._check_version_exists(body['function_id'],
-                                       body['function_version'])
+        self._check_version(body.get('function_id'),
+                            body.get('function_version'))
         # A webhook has no name: the marker is its fields and the webhooks
         # of the same target that exist before this one.
         known = sorted(w.id for w in self.client().webhooks.list()
@@ -291,9 +272,8 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
                         self.resource_id, alias, after[self.DESCRIPTION])
                     return
                 body = self._body(after)
-                if body.get('function_version'):
-                    self._check_version_exists(body['function_id'],
-                                               body['function_version'])
+                self._check_version(body.get('function_id'),
+                                    body.get('function_version'))
                 self.client().webhooks.update(self.resource_id, **body)
             except Exception as ex:
                 self.replace_if_gone(ex)
@@ -342,7 +322,7 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
         alias_name = getattr(webhook, 'function_alias', None)
         if alias_name:
             alias = self._target_or_error(
-                lambda: self.client().function_aliases.get(alias_name),
+                lambda: self.client_plugin().get_alias(alias_name),
                 _('alias %s') % alias_name)
             function_id = alias.function_id
             version = alias.function_version
@@ -397,7 +377,7 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
         alias = getattr(webhook, 'function_alias', None)
         if alias and name in (self.FUNCTION_ID, self.FUNCTION_VERSION_ATTR):
             # Qinling stores neither for an alias-bound webhook.
-            return getattr(self.client().function_aliases.get(alias), name,
+            return getattr(self.client_plugin().get_alias(alias), name,
                            None)
         return getattr(webhook, name, None)
 

@@ -14,8 +14,10 @@
 user types it: a cron job runs its function (again and again), stack suspend
 stops it and resume restarts it; a one-shot job made from the Schedule
 trigger template runs once; a runtime made by admin becomes available and a
-function on it runs; non-admins may not use the runtime type; deleting the
-stacks leaves nothing. A background job keeps running throughout, so the
+function on it runs; non-admins may not use the runtime type; a job on an
+alias reports the alias's function and passes stack check, and the alias is
+kept while a job outside the stack runs it; deleting the stacks leaves
+nothing. A background job keeps running throughout, so the
 job scheduler is shown to serve the other jobs meanwhile."""
 import datetime
 import json
@@ -29,12 +31,7 @@ from localcloud import clients
 from tests.e2e import base
 
 SCHEDULE = os.path.join(base.TEMPLATES, 'triggers', 'schedule.yaml')
-FUNCTION_AND_JOB = '''\
-heat_template_version: 2018-08-31
-parameters:
-  pattern: {type: string}
-  name: {type: string}
-resources:
+FUNCTION = '''\
   fn:
     type: OS::Qinling::Function
     properties:
@@ -44,6 +41,14 @@ resources:
         main.py: |
           def main(name='World', **kwargs):
               return 'Hello, %s' % name
+'''
+FUNCTION_AND_JOB = '''\
+heat_template_version: 2018-08-31
+parameters:
+  pattern: {type: string}
+  name: {type: string}
+resources:
+''' + FUNCTION + '''\
   job:
     type: OS::Qinling::Job
     properties:
@@ -76,6 +81,24 @@ outputs:
   runtime_id: {value: {get_resource: rt}}
   runtime_status: {value: {get_attr: [rt, status]}}
   function_id: {value: {get_resource: fn}}
+'''
+ALIAS_AND_JOB = '''\
+heat_template_version: 2018-08-31
+resources:
+''' + FUNCTION + '''\
+  live:
+    type: OS::Qinling::Alias
+    properties:
+      function: {get_resource: fn}
+  job:
+    type: OS::Qinling::Job
+    properties:
+      function_alias: {get_attr: [live, name]}
+      pattern: '0 0 1 1 *'
+outputs:
+  function_id: {value: {get_resource: fn}}
+  alias_name: {value: {get_attr: [live, name]}}
+  job_function_id: {value: {get_attr: [job, function_id]}}
 '''
 # a one-shot job must be at least 60 s ahead when heat-engine creates it;
 # the CLI took up to a minute to get there on a busy machine
@@ -208,6 +231,39 @@ class JobsCLITest(base.E2ETestCase):
         self.assertRaises(qinling_exc.HTTPNotFound,
                           self.qinling.functions.get, fn)
         background_keeps_running('after the cron stack is deleted')
+
+    def test_job_on_an_alias(self):
+        # The job reads its alias for its function_id and for stack check;
+        # the alias is kept while a job outside the stack still runs it.
+        stack = self.cli_create('e2e-job-alias', self.write(
+            ALIAS_AND_JOB, 'alias-and-job.yaml'), {})
+        out = self.outputs(stack)
+        self.assertEqual(out['function_id'], out['job_function_id'])
+        self.cli('stack', 'check', '--wait', stack.id)
+        checked = self.heat.stacks.get(stack.id)
+        self.assertEqual('CHECK_COMPLETE', checked.stack_status,
+                         checked.stack_status_reason)
+
+        outside = self.qinling.jobs.create(function_alias=out['alias_name'],
+                                           pattern='0 0 1 1 *')
+        self.addCleanup(self.delete_job_quietly, outside.id)
+        self.heat.stacks.delete(stack.id)
+        failed = self.wait_stack(stack.id, 'DELETE_FAILED')
+        self.assertIn('alias %s is still in use by job(s) %s (running)'
+                      % (out['alias_name'], outside.id),
+                      failed.stack_status_reason)
+        self.assertEqual(out['function_id'], self.qinling.function_aliases.get(
+            out['alias_name']).function_id)
+        self.qinling.jobs.delete(outside.id)
+        self.cli_delete(stack.id)
+        self.assertNotIn(out['alias_name'], [
+            a.name for a in self.qinling.function_aliases.list()])
+
+    def delete_job_quietly(self, job_id):
+        try:
+            self.qinling.jobs.delete(job_id)
+        except qinling_exc.HTTPNotFound:
+            pass
 
     def test_runtime_by_admin_runs_a_function(self):
         template = self.write(RUNTIME_AND_FUNCTION, 'runtime.yaml')

@@ -32,6 +32,21 @@ TEMPLATES = os.path.join(REPO, 'templates')
 PLUGIN_DIR = os.path.join(REPO, 'etc', 'heat-plugin')
 PROJECT_ID = 'test_tenant_id'
 
+# A stack of one function, for the tests to add to (copy it first).
+FUNCTION_ONLY = {
+    'heat_template_version': '2018-08-31',
+    'resources': {
+        'fn': {
+            'type': 'OS::Qinling::Function',
+            'properties': {
+                'runtime': 'python3',
+                'entry': 'hello_world.main',
+                'files': {'hello_world.py': 'def main(**kw):\n    pass\n'},
+            },
+        },
+    },
+}
+
 
 def _configure_heat_once():
     # The wheel installs Heat's environment and templates under
@@ -126,9 +141,18 @@ class QinlingStackTestCase(common.HeatTestCase):
     def create(self, stk):
         stk.store()
         stk.create()
-        self.assertEqual((stk.CREATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.CREATE)
         return stk
+
+    def assertCompletes(self, stk, action):
+        self.assertEqual((action, stk.COMPLETE), stk.state,
+                         stk.status_reason)
+
+    def assertFailsWith(self, stk, action, *fragments):
+        """The action failed, and its reason names each fragment."""
+        self.assertEqual((action, stk.FAILED), stk.state)
+        for fragment in fragments:
+            self.assertIn(fragment, stk.status_reason)
 
     def assertValidationFails(self, stk, *fragments):
         """Validation fails naming each fragment, and writes nothing."""

@@ -34,8 +34,7 @@ class BlueGreenTest(base.QinlingStackTestCase):
         if stk.action == stk.UPDATE:
             stk = heat_stack.Stack.load(self.ctx, stack_id=stk.id)
         stk.update(self.stack(params, code))
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         return stk
 
     def outputs(self, stk):
@@ -114,8 +113,7 @@ class BlueGreenTest(base.QinlingStackTestCase):
 
         stk = heat_stack.Stack.load(self.ctx, stack_id=stk.id)
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual({}, self.qinling.leftovers())
         self.assertEqual({}, self.qinling.versions)
         self.assertEqual({}, self.aodh.leftovers())

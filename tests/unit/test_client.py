@@ -115,6 +115,30 @@ class ClientPluginTest(PluginTestCase):
                       str(ex))
         self.assertIn(function_id, self.qinling.functions)
 
+    def test_delete_of_a_version_names_what_runs_that_version(self):
+        # Jobs that are done no longer hold a version, and objects on
+        # another version of the function are not named.
+        function_id = self.add_function('fn')
+        for number in (1, 2):
+            self.qinling.versions[(function_id, number)] = {
+                'id': 'v%d' % number, 'function_id': function_id,
+                'version_number': number}
+        webhook = self.plugin.client().webhooks.create(
+            function_id, function_version=1)
+        self.qinling.add_alias('prod', function_id, 1)
+        running = self.qinling.add_job(function_id, function_version=1)
+        done = self.qinling.add_job(function_id, status='done',
+                                    function_version=1)
+        other = self.qinling.add_job(function_id, function_version=2)
+        ex = self.assertRaises(qinling_plugin.VersionInUse,
+                               self.plugin.delete_version, function_id, 1)
+        self.assertIn('still in use by webhook(s) %s; alias(es) prod; '
+                      'job(s) %s (running), so' % (webhook.id, running),
+                      str(ex))
+        self.assertNotIn(done, str(ex))
+        self.assertNotIn(other, str(ex))
+        self.assertIn((function_id, 1), self.qinling.versions)
+
     def test_unsupported_qinlingclient_fails_loudly(self):
         # A release without the internals client.py relies on is refused by
         # name instead of failing later in obscure ways.

@@ -14,23 +14,9 @@ from tests.unit import base
 
 SEED = 'function-webhook-event-alarm.yaml'
 
-FUNCTION_ONLY = {
-    'heat_template_version': '2018-08-31',
-    'resources': {
-        'fn': {
-            'type': 'OS::Qinling::Function',
-            'properties': {
-                'runtime': 'python3',
-                'entry': 'hello_world.main',
-                'files': {'hello_world.py': 'def main(**kw):\n    pass\n'},
-            },
-        },
-    },
-}
-
 
 def with_webhook(**props):
-    tmpl = copy.deepcopy(FUNCTION_ONLY)
+    tmpl = copy.deepcopy(base.FUNCTION_ONLY)
     tmpl['resources']['hook'] = {
         'type': 'OS::Qinling::Webhook',
         'properties': dict({'function': {'get_resource': 'fn'}}, **props)}
@@ -68,8 +54,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
             stk = self.failed_seed('function')
         self.assertEqual(1, len(self.qinling.functions))
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual({}, self.qinling.leftovers())
         self.assertEqual({}, self.aodh.leftovers())
 
@@ -81,8 +66,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
             stk = self.failed_seed('webhook')
         self.assertEqual(1, len(self.qinling.webhooks))
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual({}, self.qinling.leftovers())
 
     def test_webhook_that_existed_before_is_not_taken_for_ours(self):
@@ -103,8 +87,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
                              'known': [outside.id]})
         stk.delete()
         # The outside webhook stays, and holds the function.
-        self.assertEqual((stk.DELETE, stk.FAILED), stk.state)
-        self.assertIn(outside.id, stk.status_reason)
+        self.assertFailsWith(stk, stk.DELETE, outside.id)
         self.assertEqual([outside.id], list(self.qinling.webhooks))
         self.assertNotIn(ours, self.qinling.webhooks)
 
@@ -118,8 +101,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
             'event_rule': {'event_type': 'x'},
             'alarm_actions': [stk.outputs['webhook_url'].get_value()]})
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual([outside['alarm_id']], list(self.aodh.alarms))
         self.assertEqual({}, self.qinling.leftovers())
 
@@ -130,21 +112,19 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
             stk = self.failed_seed('function')
         orphan = next(iter(self.qinling.functions))
         stk.update(self.seed_stack())
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         self.assertEqual([stk['function'].resource_id],
                          list(self.qinling.functions))
         self.assertNotIn(orphan, self.qinling.functions)
 
     def test_rejected_create_does_not_delete_a_namesake(self):
         self.add_function('taken')
-        tmpl = copy.deepcopy(FUNCTION_ONLY)
+        tmpl = copy.deepcopy(base.FUNCTION_ONLY)
         tmpl['resources']['fn']['properties']['name'] = 'taken'
         stk = self.parse_stack(tmpl)
         stk.store()
         stk.create()
-        self.assertEqual((stk.CREATE, stk.FAILED), stk.state)
-        self.assertIn('already exists', stk.status_reason)
+        self.assertFailsWith(stk, stk.CREATE, 'already exists')
         stk.delete()
         self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state)
         self.assertEqual(['taken'], [f['name'] for f in
@@ -159,8 +139,7 @@ class DeletedOutsideHeatTest(base.QinlingStackTestCase):
         self.qinling.webhooks.clear()
         self.qinling.functions.clear()
         stk.update(self.seed_stack())
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         [function] = self.qinling.functions.values()
         [webhook] = self.qinling.webhooks.values()
         self.assertNotEqual(old_function, function['id'])
@@ -181,8 +160,7 @@ class DeletedOutsideHeatTest(base.QinlingStackTestCase):
         updated.converge = True
         stk.converge = True
         stk.update(updated)
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         self.assertEqual(1, len(self.qinling.functions))
         self.assertEqual(1, len(self.qinling.webhooks))
         [alarm] = self.aodh.alarms.values()
@@ -193,8 +171,7 @@ class DeletedOutsideHeatTest(base.QinlingStackTestCase):
         stk = self.create(self.parse_stack(with_webhook()))
         self.qinling.webhooks.clear()
         stk.update(self.parse_stack(with_webhook(description='new')))
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         [webhook] = self.qinling.webhooks.values()
         self.assertEqual('new', webhook['description'])
 
@@ -231,15 +208,14 @@ class DeletedOutsideHeatTest(base.QinlingStackTestCase):
         stk = self.create(self.parse_stack(with_webhook()))
         del self.qinling.functions[stk['fn'].resource_id]
         stk.check()
-        self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
-        self.assertIn('their state: hook: present', stk.status_reason)
+        self.assertFailsWith(stk, stk.CHECK, 'their state: hook: present')
 
 
 class BadInputTest(base.QinlingStackTestCase):
     """Every case fails validation naming the property; nothing written."""
 
     def fn(self, **props):
-        tmpl = copy.deepcopy(FUNCTION_ONLY)
+        tmpl = copy.deepcopy(base.FUNCTION_ONLY)
         tmpl['resources']['fn']['properties'].update(props)
         return self.parse_stack(tmpl)
 
@@ -299,7 +275,8 @@ class BadInputTest(base.QinlingStackTestCase):
                                    'function_version': 3}}}}
         self.assertValidationFails(
             self.parse_stack(tmpl), 'properties.function_version',
-            'has no version 3', 'latest version is 0', 'use 0')
+            'has no version 3', 'its versions: none',
+            'or 0 for the latest code')
 
     def test_version_of_function_made_by_the_stack(self):
         self.assertValidationFails(
@@ -320,6 +297,5 @@ class BadInputTest(base.QinlingStackTestCase):
         del self.qinling.versions[(function_id, 1)]
         stk.store()
         stk.create()
-        self.assertEqual((stk.CREATE, stk.FAILED), stk.state)
-        self.assertIn('has no version 1', stk.status_reason)
+        self.assertFailsWith(stk, stk.CREATE, 'has no version 1')
         self.assertEqual([], self.qinling.write_requests())

@@ -54,8 +54,7 @@ class RuntimeTest(base.QinlingStackTestCase):
         fn = self.qinling.functions[stk['fn'].resource_id]
         self.assertEqual(stk['rt'].resource_id, fn['runtime_id'])
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual([self.runtime_id], list(self.qinling.runtimes))
 
     def test_create_fails_when_runtime_goes_to_error(self):
@@ -71,8 +70,7 @@ class RuntimeTest(base.QinlingStackTestCase):
         stk = self.create(self.rt_stack())
         runtime_id = stk['rt'].resource_id
         stk.update(self.rt_stack(image='other/python3', name='renamed'))
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         self.assertEqual(runtime_id, stk['rt'].resource_id)
         self.assertEqual(('other/python3', 'renamed', 'available'),
                          (self.runtime(stk)['image'],
@@ -107,8 +105,7 @@ class RuntimeTest(base.QinlingStackTestCase):
         stk = self.create(self.rt_stack())
         old = stk['rt'].resource_id
         stk.update(self.rt_stack(is_public=False))
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         self.assertNotEqual(old, stk['rt'].resource_id)
         self.assertNotIn(old, self.qinling.runtimes)
 
@@ -123,8 +120,7 @@ class RuntimeTest(base.QinlingStackTestCase):
                       stk.status_reason)
         del self.qinling.functions[fn]
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual([self.runtime_id], list(self.qinling.runtimes))
 
     def test_check_and_live_state(self):
@@ -137,8 +133,7 @@ class RuntimeTest(base.QinlingStackTestCase):
         self.assertEqual((stk.CHECK, stk.COMPLETE), stk.state)
         self.runtime(stk)['status'] = 'error'
         stk.check()
-        self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
-        self.assertIn('"error", not "available"', stk.status_reason)
+        self.assertFailsWith(stk, stk.CHECK, '"error", not "available"')
 
 
 class RuntimePolicyTest(oslotest_base.BaseTestCase):

@@ -66,8 +66,7 @@ class SeedStackTest(base.QinlingStackTestCase):
         # One log for both services keeps the order across them.
         self.qinling.requests = self.aodh.requests = log = []
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual(['alarms', 'webhooks', 'functions'],
                          [path.split('/')[2] for method, path, status in log
                           if method == 'DELETE'])
@@ -81,8 +80,7 @@ class SeedStackTest(base.QinlingStackTestCase):
         updated = self.seed_stack(template_name=SEED_GET_FILE)
         updated.t.files['functions/hello_world.py'] = NEW_CODE
         stk.update(updated)
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         self.assertEqual(function_id, stk['function'].resource_id)
         self.assertEqual(url, stk.outputs['webhook_url'].get_value())
         self.assertEqual({'hello_world.py': NEW_CODE}, package.read_zip(
@@ -95,8 +93,7 @@ class SeedStackTest(base.QinlingStackTestCase):
         md5 = self.only(self.qinling.functions)['code']['md5sum']
         del self.qinling.requests[:]
         stk.update(self.seed_stack(params={'function_timeout': 30}))
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         function = self.only(self.qinling.functions)
         self.assertEqual(30, function['timeout'])
         self.assertEqual(md5, function['code']['md5sum'])
@@ -110,8 +107,7 @@ class SeedStackTest(base.QinlingStackTestCase):
         url = stk.outputs['webhook_url'].get_value()
         new_runtime = self.qinling.add_runtime(name='python3-new')
         stk.update(self.seed_stack(params={'runtime': 'python3-new'}))
-        self.assertEqual((stk.UPDATE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.UPDATE)
         function = self.only(self.qinling.functions)
         self.assertNotEqual(old_id, function['id'])
         self.assertEqual(new_runtime, function['runtime_id'])
@@ -122,12 +118,10 @@ class SeedStackTest(base.QinlingStackTestCase):
     def test_check_passes_then_fails_when_runtime_is_unavailable(self):
         stk = self.create(self.seed_stack())
         stk.check()
-        self.assertEqual((stk.CHECK, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.CHECK)
         self.qinling.runtimes[self.runtime_id]['status'] = 'error'
         stk.check()
-        self.assertEqual((stk.CHECK, stk.FAILED), stk.state)
-        self.assertIn('"error", not "available"', stk.status_reason)
+        self.assertFailsWith(stk, stk.CHECK, '"error", not "available"')
 
     def test_check_fails_when_webhook_deleted_outside_heat(self):
         stk = self.create(self.seed_stack())
@@ -140,12 +134,10 @@ class SeedStackTest(base.QinlingStackTestCase):
     def test_suspend_disables_alarm_and_resume_enables_it(self):
         stk = self.create(self.seed_stack())
         stk.suspend()
-        self.assertEqual((stk.SUSPEND, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.SUSPEND)
         self.assertFalse(self.only(self.aodh.alarms)['enabled'])
         stk.resume()
-        self.assertEqual((stk.RESUME, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.RESUME)
         self.assertTrue(self.only(self.aodh.alarms)['enabled'])
 
     def test_failed_create_rolls_back_and_leaves_nothing(self):
@@ -155,8 +147,7 @@ class SeedStackTest(base.QinlingStackTestCase):
         stk = self.seed_stack(disable_rollback=False)
         stk.store()
         stk.create()
-        self.assertEqual((stk.ROLLBACK, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.ROLLBACK)
         self.assertEqual({}, self.qinling.leftovers())
         self.assertEqual({}, self.aodh.leftovers())
         self.assertIn(('DELETE', '/v1/webhooks/'),
@@ -178,14 +169,12 @@ class SeedStackTest(base.QinlingStackTestCase):
         function_id = stk['function'].resource_id
         self.qinling.add_alias('prod', function_id)
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.FAILED), stk.state)
-        self.assertIn('still in use by alias(es) prod', stk.status_reason)
+        self.assertFailsWith(stk, stk.DELETE, 'still in use by alias(es) prod')
         self.assertIn(function_id, self.qinling.functions)
         # Once the user removes what holds it, delete goes through.
         self.qinling.aliases.clear()
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
         self.assertEqual({}, self.qinling.leftovers())
 
     def test_delete_when_everything_is_already_gone(self):
@@ -194,8 +183,7 @@ class SeedStackTest(base.QinlingStackTestCase):
         self.qinling.functions.clear()
         self.aodh.alarms.clear()
         stk.delete()
-        self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state,
-                         stk.status_reason)
+        self.assertCompletes(stk, stk.DELETE)
 
     def test_function_attributes(self):
         stk = self.create(self.seed_stack())

@@ -6,25 +6,11 @@ from heat.common import exception
 
 from tests.unit import base
 
-FUNCTION_ONLY = {
-    'heat_template_version': '2018-08-31',
-    'resources': {
-        'fn': {
-            'type': 'OS::Qinling::Function',
-            'properties': {
-                'runtime': 'python3',
-                'entry': 'hello_world.main',
-                'files': {'hello_world.py': 'def main(**kw):\n    pass\n'},
-            },
-        },
-    },
-}
-
 
 class FunctionTestCase(base.QinlingStackTestCase):
 
     def validate(self, *fragments, **props):
-        tmpl = copy.deepcopy(FUNCTION_ONLY)
+        tmpl = copy.deepcopy(base.FUNCTION_ONLY)
         fn_props = tmpl['resources']['fn']['properties']
         for key, value in props.items():
             if value is None:
@@ -59,7 +45,7 @@ class LimitValidationTest(FunctionTestCase):
 class FunctionValidationTest(FunctionTestCase):
 
     def test_valid_function_passes(self):
-        self.parse_stack(copy.deepcopy(FUNCTION_ONLY)).validate()
+        self.parse_stack(copy.deepcopy(base.FUNCTION_ONLY)).validate()
         self.assertEqual([], self.qinling.write_requests())
 
     def test_no_code_source(self):
@@ -111,7 +97,7 @@ class FunctionValidationTest(FunctionTestCase):
                       'python3')
 
     def test_runtime_by_id(self):
-        tmpl = copy.deepcopy(FUNCTION_ONLY)
+        tmpl = copy.deepcopy(base.FUNCTION_ONLY)
         tmpl['resources']['fn']['properties']['runtime'] = self.runtime_id
         self.parse_stack(tmpl).validate()
 

@@ -57,15 +57,6 @@ class VersionsTestCase(base.QinlingStackTestCase):
             self.assertEqual(expected, stk.state, stk.status_reason)
         return stk
 
-    def assertCompletes(self, stk, action):
-        self.assertEqual((action, stk.COMPLETE), stk.state,
-                         stk.status_reason)
-
-    def assertFailsWith(self, stk, action, *fragments):
-        self.assertEqual((action, stk.FAILED), stk.state)
-        for fragment in fragments:
-            self.assertIn(fragment, stk.status_reason)
-
     def version_posts(self):
         return [r for r in self.qinling.write_requests()
                 if r[0] == 'POST' and r[1].endswith('/versions')]
