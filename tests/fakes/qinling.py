@@ -1,6 +1,19 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """An in-memory Qinling v1 API that answers like the 5.0.0 server.
 
-It follows /work/shared/reference/qinling-api.md: the same status codes,
+It answers as the real 5.0.0 server was seen to answer (the fakes'
+self-tests in this directory pin each behaviour): the same status codes,
 messages and both error body formats (WSME endpoints answer
 {"faultcode", "faultstring", "debuginfo"}, pecan endpoints {"faultstring"} and
 an empty text/plain 500 for a crash). One project, no auth, no engine:

@@ -1,7 +1,18 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Self-tests of the fake Qinling's jobs and runtime updates, through the
 real python-qinlingclient: what Qinling 5.0.0's job.py, utils/jobs.py,
-runtime.py and function.py answer (qinling-lifecycle.md b4, b5, d-5 to d-8,
-d-15, d-16)."""
+runtime.py and function.py answer."""
 import datetime
 import io
 import json

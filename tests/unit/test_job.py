@@ -1,6 +1,18 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """OS::Qinling::Job on Heat's engine against the fake Qinling: its schema
-rules, Qinling's job traps (qinling-lifecycle.md b4, d-5 to d-9, d-16), and
-the function errors that jobs cause."""
+rules, Qinling 5.0.0's job traps, and the function errors that jobs
+cause."""
 import copy
 import datetime
 

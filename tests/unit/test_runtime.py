@@ -1,5 +1,17 @@
-"""OS::Qinling::Runtime on Heat's engine against the fake Qinling
-(qinling-lifecycle.md b5, d-15)."""
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""OS::Qinling::Runtime on Heat's engine against the fake Qinling: its
+lifecycle and the traps of Qinling 5.0.0's runtime API."""
 import fixtures
 from oslo_config import fixture as config_fixture
 from oslotest import base as oslotest_base

@@ -1,6 +1,18 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """OS::Qinling::Version and OS::Qinling::Alias, and webhooks on an alias,
 on Heat's engine against the fake Qinling: the schema rules, and the traps
-of the real server (qinling-lifecycle.md part d) caught before any write."""
+of the real server (Qinling 5.0.0) caught before any write."""
 import copy
 
 from heat_qinling import package
