@@ -110,7 +110,8 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
             properties.Schema.STRING,
             _('Name of the function alias the job runs, resolved at each '
               'run. Give this or "function". Changing it replaces the job.'),
-            constraints=[constraints.Length(max=255)],
+            constraints=[constraints.Length(max=255),
+                         constraints.CustomConstraint('qinling.alias')],
         ),
         PATTERN: properties.Schema(
             properties.Schema.STRING,

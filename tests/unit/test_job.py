@@ -79,13 +79,18 @@ class JobValidationTest(JobTestCase):
             self.job_stack(**props).validate()
         self.assertEqual([], self.qinling.write_requests())
 
+    def add_live_alias(self):
+        self.qinling.add_alias('live', self.add_function('outside'))
+
     def test_neither_or_both_targets(self):
+        self.add_live_alias()
         self.validate('exactly one of "function" or "function_alias"',
                       function=None)
         self.validate('exactly one of "function" or "function_alias"',
                       function_alias='live')
 
     def test_version_with_alias(self):
+        self.add_live_alias()
         self.validate('properties.function_version', 'only used with',
                       function=None, function_alias='live',
                       function_version=2)
@@ -200,11 +205,17 @@ class JobLifecycleTest(JobTestCase):
         self.assertEqual(stk['fn'].resource_id,
                          stk['job'].FnGetAtt('function_id'))
 
+    def test_missing_alias_fails_validation(self):
+        stk = self.job_stack(function=None, function_alias='nope')
+        self.assertValidationFails(stk, 'function_alias', 'nope')
+        self.assertEqual({}, self.qinling.jobs)
+
     def test_missing_alias_fails_before_any_job_is_written(self):
         stk = self.job_stack(function=None, function_alias='nope')
         stk.store()
         stk.create()
-        self.assertFailsWith(stk, stk.CREATE, 'no function alias "nope"')
+        self.assertFailsWith(stk, stk.CREATE, 'function_alias',
+                             'FunctionAlias not found [name=nope]')
         self.assertEqual({}, self.qinling.jobs)
 
     def test_attributes(self):
