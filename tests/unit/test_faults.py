@@ -223,21 +223,65 @@ class DeletedOutsideHeatTest(base.QinlingStackTestCase):
         self.assertFailsWith(stk, stk.CHECK, 'their state: hook: present')
 
 
-class BadInputTest(base.QinlingStackTestCase):
-    """Every case fails validation naming the property; nothing written."""
+class BadInputTestCase(base.QinlingStackTestCase):
 
     def fn(self, **props):
         tmpl = copy.deepcopy(base.FUNCTION_ONLY)
         tmpl['resources']['fn']['properties'].update(props)
         return self.parse_stack(tmpl)
 
+
+class FileContentNotTextTest(BadInputTestCase):
+    """Fails validation saying what the content is; nothing written."""
+
+    scenarios = [
+        ('number', dict(value=42, kind='a number')),
+        ('list', dict(value=['a', 'b'], kind='a list')),
+        ('map', dict(value={'a': 1}, kind='a map')),
+        ('boolean', dict(value=True, kind='a boolean')),
+    ]
+
     def test_file_content_not_text(self):
-        for value, kind in ((42, 'a number'), (['a', 'b'], 'a list'),
-                            ({'a': 1}, 'a map'), (True, 'a boolean')):
-            self.assertValidationFails(
-                self.fn(files={'hello_world.py': value}),
-                'properties.files', 'file "hello_world.py" is %s' % kind,
-                'get_file')
+        self.assertValidationFails(
+            self.fn(files={'hello_world.py': self.value}),
+            'properties.files', 'file "hello_world.py" is %s' % self.kind,
+            'get_file')
+
+
+class FunctionNameAndDescriptionTest(BadInputTestCase):
+    """Qinling's columns: 255 characters, no control characters."""
+
+    scenarios = [
+        ('name_of_256', dict(prop='name', value='n' * 256,
+                             fragment='at most 255 characters')),
+        ('description_of_70000', dict(prop='description', value='d' * 70000,
+                                      fragment='at most 255 characters')),
+        ('name_with_newline', dict(prop='name', value='bad\nname',
+                                   fragment='control characters')),
+        ('description_with_tab', dict(prop='description', value='tab\there',
+                                      fragment='control characters')),
+    ]
+
+    def test_fails_validation_naming_the_property(self):
+        self.assertValidationFails(self.fn(**{self.prop: self.value}),
+                                   'properties.%s' % self.prop, self.fragment)
+
+
+class WebhookDescriptionTest(base.QinlingStackTestCase):
+
+    scenarios = [
+        ('of_256', dict(value='d' * 256, fragment='at most 255')),
+        ('with_escape', dict(value='a\x1bb', fragment='control characters')),
+    ]
+
+    def test_webhook_description(self):
+        self.assertValidationFails(
+            self.parse_stack(with_webhook(description=self.value)),
+            'properties.description', self.fragment)
+
+
+class BadInputTest(BadInputTestCase):
+    """Every case fails validation naming the property; nothing written."""
 
     def test_binary_file_as_heatclient_sends_it(self):
         data = bytes(range(256)) * 4
@@ -260,23 +304,8 @@ class BadInputTest(base.QinlingStackTestCase):
         self.fn(files=files).validate()
         self.assertEqual([], self.qinling.write_requests())
 
-    def test_names_and_descriptions_fit_qinling_columns(self):
-        for props, fragment in (
-                ({'name': 'n' * 256}, 'at most 255 characters'),
-                ({'description': 'd' * 70000}, 'at most 255 characters'),
-                ({'name': 'bad\nname'}, 'control characters'),
-                ({'description': 'tab\there'}, 'control characters')):
-            prop = list(props)[0]
-            self.assertValidationFails(self.fn(**props),
-                                       'properties.%s' % prop, fragment)
+    def test_name_and_description_of_255_pass(self):
         self.fn(name='n' * 255, description='d' * 255).validate()
-
-    def test_webhook_description(self):
-        for value, fragment in (('d' * 256, 'at most 255'),
-                                ('a\x1bb', 'control characters')):
-            self.assertValidationFails(
-                self.parse_stack(with_webhook(description=value)),
-                'properties.description', fragment)
 
     def test_version_of_existing_function_must_exist(self):
         function_id = self.add_function('existing')
