@@ -65,19 +65,32 @@ class JobTestCase(base.QinlingStackTestCase):
         return stk
 
 
+class ValidJobTest(JobTestCase):
+    """Passes validation; nothing written."""
+
+    # first_execution_time is taken when the scenario runs, an hour ahead.
+    scenarios = [
+        ('pattern', dict(props={})),
+        ('pattern_with_seconds', dict(props={'pattern': '* * * * * */10'})),
+        ('first_time_only', dict(props={'pattern': None}, first_time=True)),
+        ('first_time_and_count', dict(props={'count': 3}, first_time=True)),
+        ('input_of_200', dict(props={'input': {'name': 'x' * 200}})),
+    ]
+    first_time = False
+
+    def test_valid_job_passes(self):
+        props = dict(self.props)
+        if self.first_time:
+            props['first_execution_time'] = _in(3600)
+        self.job_stack(**props).validate()
+        self.assertEqual([], self.qinling.write_requests())
+
+
 class JobValidationTest(JobTestCase):
 
     def validate(self, *fragments, **props):
         return self.assertValidationFails(self.job_stack(**props),
                                           *fragments)
-
-    def test_valid_jobs_pass(self):
-        for props in ({}, {'pattern': '* * * * * */10'},
-                      {'pattern': None, 'first_execution_time': _in(3600)},
-                      {'first_execution_time': _in(3600), 'count': 3},
-                      {'input': {'name': 'x' * 200}}):
-            self.job_stack(**props).validate()
-        self.assertEqual([], self.qinling.write_requests())
 
     def add_live_alias(self):
         self.qinling.add_alias('live', self.add_function('outside'))
