@@ -261,7 +261,7 @@ ALIAS = {'type': 'OS::Qinling::Alias',
                             'ver', 'version_number']}}}
 
 
-class AliasTest(VersionsTestCase):
+class AliasTestCase(VersionsTestCase):
 
     def setUp(self):
         super().setUp()
@@ -275,6 +275,22 @@ class AliasTest(VersionsTestCase):
         props.setdefault('function', self.function_id)
         return stack_template({'alias': {'type': 'OS::Qinling::Alias',
                                          'properties': props}})
+
+
+class AliasNameRulesTest(AliasTestCase):
+
+    scenarios = [
+        ('slash', dict(alias_name='a/b', fragment='letters, digits')),
+        ('of_256', dict(alias_name='x' * 256, fragment='255')),
+        ('empty', dict(alias_name='', fragment='min: 1')),
+    ]
+
+    def test_name_rules(self):
+        stk = self.parse_stack(self.alias_template(name=self.alias_name))
+        self.assertValidationFails(stk, 'properties.name', self.fragment)
+
+
+class AliasTest(AliasTestCase):
 
     def test_create_with_generated_name_and_attributes(self):
         stk = self.create(self.parse_stack(self.alias_template(
@@ -364,12 +380,6 @@ class AliasTest(VersionsTestCase):
         self.assertFailsWith(stk, stk.UPDATE, 'Alias prod already points')
         self.assertEqual([], self.qinling.write_requests())
 
-    def test_name_rules(self):
-        for name, fragment in (('a/b', 'letters, digits'),
-                               ('x' * 256, '255'), ('', 'min: 1')):
-            stk = self.parse_stack(self.alias_template(name=name))
-            self.assertValidationFails(stk, 'properties.name', fragment)
-
     def test_version_must_be_at_least_0(self):
         stk = self.parse_stack(self.alias_template(function_version=-1))
         self.assertValidationFails(stk, 'properties.function_version',
@@ -422,7 +432,7 @@ class AliasTest(VersionsTestCase):
                           live['description']))
 
 
-class AliasWebhookTest(VersionsTestCase):
+class AliasWebhookTestCase(VersionsTestCase):
 
     def setUp(self):
         super().setUp()
@@ -435,6 +445,28 @@ class AliasWebhookTest(VersionsTestCase):
     def hook_template(self, **props):
         return stack_template({'hook': {'type': 'OS::Qinling::Webhook',
                                         'properties': props}})
+
+
+class WebhookTargetTest(AliasWebhookTestCase):
+    """A webhook names exactly one of function or function_alias."""
+
+    scenarios = [
+        ('neither', dict(with_function=False, with_alias=False)),
+        ('function_and_alias', dict(with_function=True, with_alias=True)),
+    ]
+
+    def test_exactly_one_target(self):
+        props = {}
+        if self.with_function:
+            props['function'] = self.function_id
+        if self.with_alias:
+            props['function_alias'] = 'live'
+        stk = self.parse_stack(self.hook_template(**props))
+        self.assertValidationFails(stk, 'exactly one of "function"',
+                                   '"function_alias"')
+
+
+class AliasWebhookTest(AliasWebhookTestCase):
 
     def test_webhook_on_alias_and_its_attributes(self):
         stk = self.create(self.parse_stack(self.hook_template(
@@ -482,13 +514,6 @@ class AliasWebhookTest(VersionsTestCase):
         requests.post(url, json={})
         self.assertEqual([1, 2], [e['function_version'] for e in
                                   self.qinling.executions.values()])
-
-    def test_exactly_one_target(self):
-        for props in ({}, {'function': self.function_id,
-                           'function_alias': 'live'}):
-            stk = self.parse_stack(self.hook_template(**props))
-            self.assertValidationFails(stk, 'exactly one of "function"',
-                                       '"function_alias"')
 
     def test_version_only_with_function(self):
         stk = self.parse_stack(self.hook_template(function_alias='live',
