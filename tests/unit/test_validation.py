@@ -142,18 +142,27 @@ class WebhookVersionValidationTest(WebhookTestCase):
             stk, 'properties.function_version', self.fragment)
 
 
+class WebhookExistingFunctionTest(WebhookTestCase):
+    """An existing function, named by its name or its ID, passes."""
+
+    scenarios = [
+        ('by_name', dict(by_id=False)),
+        ('by_id', dict(by_id=True)),
+    ]
+
+    def test_existing_function_passes(self):
+        function_id = self.add_function('existing')
+        ref = function_id if self.by_id else 'existing'
+        self.parse_stack(self.webhook_template(function=ref)).validate()
+        self.assertEqual([], self.qinling.write_requests())
+
+
 class WebhookValidationTest(WebhookTestCase):
 
     def test_unknown_function(self):
         stk = self.parse_stack(self.webhook_template(function='no-such-fn'))
         self.assertValidationFails(stk, 'properties.function', 'no-such-fn',
                                    'could not be found')
-
-    def test_existing_function_by_name_and_id(self):
-        function_id = self.add_function('existing')
-        for ref in ('existing', function_id):
-            self.parse_stack(self.webhook_template(function=ref)).validate()
-        self.assertEqual([], self.qinling.write_requests())
 
 
 class SeedTemplateValidationTest(base.QinlingStackTestCase):
