@@ -54,51 +54,12 @@ def environment_and_files():
     return {'resource_registry': env}, files
 
 
-class CatalogTest(base.QinlingStackTestCase):
+class CatalogTestCase(base.QinlingStackTestCase):
 
     def setUp(self):
         super().setUp()
         self.function_id = self.add_function('existing-fn')
         self.env, self.files = environment_and_files()
-
-    def test_every_trigger_is_registered_as_a_named_type(self):
-        types = registry()
-        triggers = sorted(name for name in os.listdir(TRIGGERS)
-                          if name != 'environment.yaml')
-        self.assertEqual(triggers, sorted(types.values()))
-        for type_name in types:
-            self.assertTrue(type_name.startswith('Qinling::Trigger::'),
-                            type_name)
-
-    def test_every_trigger_sets_its_stack_id(self):
-        # so that get_resource on a trigger returns a real ID
-        for name in registry().values():
-            outputs = read(os.path.join('templates', 'triggers', name))[
-                'outputs']
-            self.assertIn('OS::stack_id', outputs, name)
-
-    def test_every_template_validates_in_the_engine(self):
-        engine = service.EngineService('a-host', 'a-topic')
-        for case in catalog_cases.CASES:
-            params = dict(case.parameters)
-            if case.function_parameter:
-                params[case.function_parameter] = 'existing-fn'
-            env = dict(self.env, parameters=params)
-            result = engine.validate_template(
-                self.ctx, read(case.template), params=env,
-                files=self.files)
-            self.assertNotIn('Error', result, case.name)
-        self.assertEqual([], self.qinling.write_requests())
-        self.assertEqual([], self.aodh.write_requests())
-
-    def test_composed_stacks_validate_as_stack_create_does(self):
-        # Before creating anything, {get_resource: function} passed to a
-        # trigger is the name "function"; the trigger's webhook must not
-        # look that name up in Qinling then.
-        for case in catalog_cases.CASES:
-            if case.environment:
-                self.stack(case).validate()
-        self.assertEqual([], self.qinling.write_requests())
 
     def stack(self, case, function='existing-fn', name=None):
         params = dict(case.parameters)
@@ -117,40 +78,97 @@ class CatalogTest(base.QinlingStackTestCase):
         [shown] = engine.show_stack(self.ctx, stk.identifier())
         return {o['output_key']: o['output_value'] for o in shown['outputs']}
 
+
+def case_scenarios(keep=lambda case: True):
+    return [(case.name, dict(case=case))
+            for case in catalog_cases.CASES if keep(case)]
+
+
+class CaseValidatesTest(CatalogTestCase):
+    """Every template of the catalog validates in the engine."""
+
+    scenarios = case_scenarios()
+
+    def test_validates_in_the_engine(self):
+        engine = service.EngineService('a-host', 'a-topic')
+        params = dict(self.case.parameters)
+        if self.case.function_parameter:
+            params[self.case.function_parameter] = 'existing-fn'
+        env = dict(self.env, parameters=params)
+        result = engine.validate_template(
+            self.ctx, read(self.case.template), params=env, files=self.files)
+        self.assertNotIn('Error', result)
+        self.assertEqual([], self.qinling.write_requests())
+        self.assertEqual([], self.aodh.write_requests())
+
+
+class ComposedCaseValidatesTest(CatalogTestCase):
+    """A stack that composes triggers validates as stack create does."""
+
+    scenarios = case_scenarios(lambda case: case.environment)
+
+    def test_validates_as_stack_create_does(self):
+        # Before creating anything, {get_resource: function} passed to a
+        # trigger is the name "function"; the trigger's webhook must not
+        # look that name up in Qinling then.
+        self.stack(self.case).validate()
+        self.assertEqual([], self.qinling.write_requests())
+
+
+class CaseCreatesAlarmTest(CatalogTestCase):
+    """Each trigger creates alarms on its events, and its outputs."""
+
+    # Nested stacks (the examples) need an RPC engine: the end-to-end
+    # tests create those.
+    scenarios = case_scenarios(lambda case: not case.environment)
+
+    def test_creates_an_alarm_on_its_events(self):
+        case = self.case
+        stk = self.create(self.stack(case))
+        alarms = list(self.aodh.alarms.values())
+        self.assertEqual(len(case.fires), len(alarms))
+        for alarm in alarms:
+            self.assertTrue(alarm['repeat_actions'])
+            self.assertEqual('event', alarm['type'])
+        outputs = self.outputs(stk)
+        for name in case.outputs:
+            self.assertIsNotNone(outputs[name], name)
+        if case.function_parameter:
+            self.assertEqual(self.function_id, outputs['function_id'])
+            self.assertEqual(alarms[0]['alarm_id'], outputs['alarm_id'])
+            # OS::stack_id: get_resource on the trigger is the alarm ID
+            self.assertEqual(alarms[0]['alarm_id'], outputs['OS::stack_id'])
+        for value in case.parameters.values():
+            if value.startswith('['):
+                for cond in json.loads(value):
+                    self.assertIn(cond, [a['event_rule']['query']
+                                         for a in alarms][0])
+        stk.delete()
+        self.assertCompletes(stk, stk.DELETE)
+        self.assertEqual({}, self.aodh.leftovers())
+
+
+class CatalogTest(CatalogTestCase):
+
+    def test_every_trigger_is_registered_as_a_named_type(self):
+        types = registry()
+        triggers = sorted(name for name in os.listdir(TRIGGERS)
+                          if name != 'environment.yaml')
+        self.assertEqual(triggers, sorted(types.values()))
+        for type_name in types:
+            self.assertTrue(type_name.startswith('Qinling::Trigger::'),
+                            type_name)
+
+    def test_every_trigger_sets_its_stack_id(self):
+        # so that get_resource on a trigger returns a real ID
+        for name in registry().values():
+            outputs = read(os.path.join('templates', 'triggers', name))[
+                'outputs']
+            self.assertIn('OS::stack_id', outputs, name)
+
     def alarms_by_event_type(self):
         return {a['event_rule']['event_type']: a
                 for a in self.aodh.alarms.values()}
-
-    def test_each_case_creates_an_alarm_on_its_events(self):
-        # Nested stacks (the examples) need an RPC engine: the end-to-end
-        # tests create those.
-        for case in catalog_cases.CASES:
-            if case.environment:
-                continue
-            self.aodh.alarms.clear()
-            stk = self.create(self.stack(case))
-            alarms = list(self.aodh.alarms.values())
-            self.assertEqual(len(case.fires), len(alarms), case.name)
-            for alarm in alarms:
-                self.assertTrue(alarm['repeat_actions'], case.name)
-                self.assertEqual('event', alarm['type'])
-            outputs = self.outputs(stk)
-            for name in case.outputs:
-                self.assertIsNotNone(outputs[name], case.name)
-            if case.function_parameter:
-                self.assertEqual(self.function_id, outputs['function_id'])
-                self.assertEqual(alarms[0]['alarm_id'], outputs['alarm_id'])
-                # OS::stack_id: get_resource on the trigger is the alarm ID
-                self.assertEqual(alarms[0]['alarm_id'],
-                                 outputs['OS::stack_id'])
-            for value in case.parameters.values():
-                if value.startswith('['):
-                    for cond in json.loads(value):
-                        self.assertIn(cond, [a['event_rule']['query']
-                                             for a in alarms][0])
-            stk.delete()
-            self.assertCompletes(stk, stk.DELETE)
-            self.assertEqual({}, self.aodh.leftovers(), case.name)
 
     def test_trigger_on_existing_function_leaves_it(self):
         [case] = [c for c in catalog_cases.CASES if c.name == 'event']
