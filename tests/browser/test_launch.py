@@ -38,6 +38,14 @@ BAD_EVENT_TYPE = 'compute instance!'
 BAD_EVENT_MESSAGE = 'The event type is dotted words'  # its constraint's text
 
 
+def event_of(execution):
+    """The message ID of the event an alarm's execution ran for."""
+    payload = base.e2e.decode(execution.input)
+    if not isinstance(payload, dict):
+        return None
+    return payload.get('reason_data', {}).get('event', {}).get('message_id')
+
+
 class LaunchStackTest(base.BrowserTestCase):
 
     scenarios = [(case.name, {'case': case}) for case in cases.CASES]
@@ -58,6 +66,28 @@ class LaunchStackTest(base.BrowserTestCase):
         if event.project == cases.OWN:
             return self.project_id
         return clients.project_id(self.cloud, 'admin')
+
+    def executions_for(self, function_id, message_ids):
+        """The function's executions for these events (message IDs).
+
+        Once there is one for each event and none of them is running.
+
+        Other tests of this class run at the same time in the same project,
+        and triggers of the catalog watch the same event types (two-triggers
+        and volume-created both watch volume.create.end): the function may
+        also run for their events, which are not this test's to count.
+        """
+        def ours():
+            found = [e for e in clients.executions(self.qinling, function_id)
+                     if event_of(e) in message_ids]
+            if (len(found) >= len(message_ids) and
+                    all(e.status != 'running' for e in found)):
+                return found
+            return None
+        return clients.wait_for(
+            ours, base.e2e.EXECUTION_TIMEOUT,
+            'an execution of function %s for each of the events %s'
+            % (function_id, ', '.join(message_ids)))
 
     def test_launch_fire_delete(self):
         case = self.case
@@ -80,10 +110,12 @@ class LaunchStackTest(base.BrowserTestCase):
             self.assertIn(str(outputs[key]), shown)
 
         self.wait_until_alarms_cached()
-        for event in case.fires:
-            self.emit(event.event_type, event.traits, self.project_of(event))
-        executions = self.wait_for_executions(outputs['function_id'],
-                                              len(case.fires))
+        emitted = [self.emit(event.event_type, event.traits,
+                             self.project_of(event))['message_id']
+                   for event in case.fires]
+        executions = self.executions_for(outputs['function_id'], emitted)
+        self.assertEqual(sorted(emitted),
+                         sorted(event_of(e) for e in executions))
         results = [base.e2e.decode(e.result) or {} for e in executions]
         self.assertEqual(['success'] * len(case.fires),
                          [e.status for e in executions], results)
