@@ -27,7 +27,6 @@ import time
 from localcloud import clients
 from localcloud import events
 from localcloud import services as services_mod
-from localcloud.services import base
 from localcloud.services import horizon
 from localcloud import util
 
@@ -66,43 +65,28 @@ def process_port(cloud, name):
 
 def up(cloud):
     """Install, then start every service as soon as the backing services it
-    ``requires`` are up (all at once, each in a thread of its own). A backing
-    service bootstraps as soon as it is healthy; any other one once it is
-    healthy and the bootstraps of the services before it in start order are
-    done (Keystone registers the catalog and the service users first)."""
+    ``requires`` are up (all at once, each in a thread of its own); the
+    backing services bootstrap as soon as they are healthy, the others in
+    start order once every service is healthy."""
     started = time.monotonic()
     services = install(cloud)
-    with concurrent.futures.ThreadPoolExecutor(2 * len(services)) as pool:
-        running, bootstrapped = {}, []
+    with concurrent.futures.ThreadPoolExecutor(len(services)) as pool:
+        futures = {}
         for service in services:  # in start order: requirements come first
-            needed = [running[s.name] for s in requirements(service, services)]
-            running[service.name] = pool.submit(
+            needed = [futures[s.name] for s in requirements(service, services)]
+            futures[service.name] = pool.submit(
                 _bring_up, cloud, service, needed)
-            if not service.backing and has_bootstrap(service):
-                bootstrapped.append(pool.submit(
-                    _bootstrap, cloud, service, running[service.name],
-                    list(bootstrapped)))
-        for future in list(running.values()) + bootstrapped:
+        for future in futures.values():
             future.result()
+    for service in services:
+        if not service.backing:
+            service.bootstrap(cloud)
     print_table(cloud, services)
     util.say(
         'up: all services healthy after %.1f s' % (time.monotonic() - started)
     )
     for line in access_hints(cloud, services):
         util.say(line)
-
-
-def has_bootstrap(service):
-    """Whether the service has a bootstrap step of its own."""
-    return type(service).bootstrap is not base.Service.bootstrap
-
-
-def _bootstrap(cloud, service, healthy, earlier):
-    """Bootstrap service once it is healthy and the earlier bootstraps are
-    done (raising if one of them failed)."""
-    for future in [healthy] + earlier:
-        future.result()
-    service.bootstrap(cloud)
 
 
 def requirements(service, services):

@@ -284,30 +284,3 @@ class StartOrderTest(unittest.TestCase):
             self.assertRaises(RuntimeError, lifecycle._bring_up, None,
                               Fake(), [failed])
         self.assertEqual([], started)
-
-
-class BootstrapOrderTest(unittest.TestCase):
-    """A service bootstraps once healthy and after the earlier bootstraps."""
-
-    def test_which_services_bootstrap(self):
-        loaded = services.load_services()
-        self.assertEqual(
-            ['rabbitmq', 'mariadb', 'keystone', 'qinling'],
-            [s.name for s in loaded if lifecycle.has_bootstrap(s)])
-
-    def test_no_bootstrap_after_an_earlier_one_failed(self):
-        done = []
-
-        class Fake(object):
-            def bootstrap(self, cloud):
-                done.append('fake')
-
-        healthy = concurrent.futures.Future()
-        healthy.set_result(None)
-        failed = concurrent.futures.Future()
-        failed.set_exception(RuntimeError('keystone bootstrap failed'))
-        self.assertRaises(RuntimeError, lifecycle._bootstrap, None, Fake(),
-                          healthy, [failed])
-        self.assertEqual([], done)
-        lifecycle._bootstrap(None, Fake(), healthy, [healthy])
-        self.assertEqual(['fake'], done)
