@@ -166,10 +166,11 @@ def executions(qinling_client, function_id):
     return sorted(found, key=lambda e: (e.created_at or '', e.id))
 
 
-def finished_executions(qinling_client, function_id, count=1):
-    """The function's executions once at least ``count`` exist and none is
-    running, else None."""
-    found = executions(qinling_client, function_id)
+def finished_executions(qinling_client, function_id, count=1, keep=None):
+    """The function's executions (those ``keep`` accepts, if given) once at
+    least ``count`` exist and none is running, else None."""
+    found = [e for e in executions(qinling_client, function_id)
+             if keep is None or keep(e)]
     if len(found) >= count and all(e.status != 'running' for e in found):
         return found
     return None

@@ -77,15 +77,11 @@ class LaunchStackTest(base.BrowserTestCase):
         and volume-created both watch volume.create.end): the function may
         also run for their events, which are not this test's to count.
         """
-        def ours():
-            found = [e for e in clients.executions(self.qinling, function_id)
-                     if event_of(e) in message_ids]
-            if (len(found) >= len(message_ids) and
-                    all(e.status != 'running' for e in found)):
-                return found
-            return None
         return clients.wait_for(
-            ours, base.e2e.EXECUTION_TIMEOUT,
+            lambda: clients.finished_executions(
+                self.qinling, function_id, len(message_ids),
+                keep=lambda e: event_of(e) in message_ids),
+            base.e2e.EXECUTION_TIMEOUT,
             'an execution of function %s for each of the events %s'
             % (function_id, ', '.join(message_ids)))
 
