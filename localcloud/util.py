@@ -48,6 +48,7 @@ MAIN_VENV_REQUIREMENTS = [
     'selenium',
     'testscenarios',
     'PyMySQL',  # Keystone, Heat and Aodh reach MariaDB through it
+    'pymemcache',  # Keystone's cache (oslo.cache's dogpile.cache.pymemcache)
 ]
 
 # The `openstack` CLI users get from `tools/localcloud env`: only the clients

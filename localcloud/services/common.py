@@ -12,7 +12,7 @@
 
 """What several service modules share (devstack's ``functions-common``):
 the gunicorn configuration of the WSGI services, the database URL of a service,
-and whether a queue exists on the cloud's broker.
+the cache servers, and whether a queue exists on the cloud's broker.
 
 Service modules import this module, never each other. Keystone sessions (as
 admin or demo) come from ``localcloud.clients.session``.
@@ -34,12 +34,16 @@ accesslog = "-"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(L)s'
 errorlog = "-"
 timeout = 120
+preload_app = {preload}
 '''
 
 
-def gunicorn_conf(cloud, service_dir, port, app, env, workers=1, threads=4):
+def gunicorn_conf(cloud, service_dir, port, app, env, workers=1, threads=4,
+                  preload=False):
     """Render ``<service_dir>/gunicorn.conf.py``; gunicorn, started in
-    ``service_dir``, reads it from there."""
+    ``service_dir``, reads it from there. ``preload``: the master loads the
+    app once and forks the workers from it (their start costs one load of
+    CPU, not one each)."""
     util.write_file(
         os.path.join(service_dir, 'gunicorn.conf.py'),
         GUNICORN_CONF.format(
@@ -48,6 +52,7 @@ def gunicorn_conf(cloud, service_dir, port, app, env, workers=1, threads=4):
             app=app,
             workers=workers,
             threads=threads,
+            preload=preload,
             raw_env=['%s=%s' % kv for kv in sorted(env.items())],
         ),
     )
@@ -68,6 +73,11 @@ def database_url(cloud, name):
         cloud.port('mariadb'),
         name,
     )
+
+
+def memcache_servers(cloud):
+    """oslo.cache's ``memcache_servers``: the cloud's memcached."""
+    return '%s:%d' % (cloud.host, cloud.port('memcached'))
 
 
 def queue_exists(cloud, queue):

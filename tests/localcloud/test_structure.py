@@ -197,7 +197,7 @@ class RegistryTest(unittest.TestCase):
                          sorted(s.name for s in loaded))
         orders = [s.order for s in loaded]
         self.assertEqual(sorted(orders), orders)
-        self.assertEqual(['rabbitmq', 'etcd', 'mariadb'],
+        self.assertEqual(['rabbitmq', 'etcd', 'mariadb', 'memcached'],
                          [s.name for s in loaded if s.backing])
 
     def test_a_broken_module_raises(self):
@@ -247,26 +247,26 @@ class StartOrderTest(unittest.TestCase):
         service = next(s for s in self.services if s.name == name)
         return [s.name for s in lifecycle.requirements(service, self.services)]
 
-    def test_keystone_needs_only_the_database(self):
-        self.assertEqual(['mariadb'], self.required('keystone'))
+    def test_keystone_needs_only_the_database_and_its_cache(self):
+        self.assertEqual(['mariadb', 'memcached'], self.required('keystone'))
 
     def test_horizon_needs_no_backing_service(self):
         self.assertEqual([], self.required('horizon'))
 
     def test_services_on_the_bus_wait_for_every_backing_service(self):
-        every = ['rabbitmq', 'etcd', 'mariadb']
+        every = ['rabbitmq', 'etcd', 'mariadb', 'memcached']
         self.assertEqual({'aodh': every, 'qinling': every, 'heat': every},
                          {n: self.required(n)
                           for n in ('aodh', 'qinling', 'heat')})
 
     def test_backing_services_wait_for_nothing(self):
-        self.assertEqual({'rabbitmq': [], 'etcd': [], 'mariadb': []},
-                         {n: self.required(n)
-                          for n in ('rabbitmq', 'etcd', 'mariadb')})
+        backing = ('rabbitmq', 'etcd', 'mariadb', 'memcached')
+        self.assertEqual({n: [] for n in backing},
+                         {n: self.required(n) for n in backing})
 
     def test_an_unknown_requirement_raises(self):
         service = next(s for s in self.services if s.name == 'keystone')
-        service.requires = ('memcached',)
+        service.requires = ('redis',)
         self.assertRaises(RuntimeError, lifecycle.requirements, service,
                           self.services)
 
