@@ -247,17 +247,40 @@ def ensure_venv(path, what):
             run([base, '-m', 'venv', path], 'python -m venv')
 
 
+# The client venv's ``openstack``: the console script pip writes, but with the
+# cyclic garbage collector's first threshold raised. The CLI imports about 1500
+# modules on every call, and at Python's default threshold (700 allocations)
+# the collector walks the growing heap again and again while it does. Twelve
+# interleaved runs of ``openstack --version`` here: median 1.86 s with this
+# launcher, 2.07 s with pip's script. Cycles are still collected, after 50000
+# allocations instead of 700.
+CLI_LAUNCHER = """\
+#!{python}
+# Written by localcloud (localcloud/util.py, CLI_LAUNCHER), not by pip.
+import gc
+import sys
+
+gc.set_threshold(50000, 20, 20)
+
+from openstackclient.shell import main  # noqa: E402
+
+if __name__ == '__main__':
+    sys.exit(main())
+"""
+
+
 def ensure_client_venv(cloud):
     """``<state>/client-venv``: the openstack CLI with the clients users
-    need."""
+    need, started by ``CLI_LAUNCHER``."""
     ensure_venv(cloud.client_venv, 'client')
+    python = os.path.join(cloud.client_venv, 'bin', 'python')
+    launcher = CLI_LAUNCHER.format(python=python)
     marker = Marker(
         os.path.join(cloud.client_venv, '.localcloud-requirements'),
-        {'requirements': CLIENT_VENV_REQUIREMENTS},
+        {'requirements': CLIENT_VENV_REQUIREMENTS, 'launcher': launcher},
     )
     if marker.done():
         return
-    python = os.path.join(cloud.client_venv, 'bin', 'python')
     with step('installing the openstack CLI and clients into the client venv'):
         run(
             [
@@ -271,6 +294,8 @@ def ensure_client_venv(cloud):
             + CLIENT_VENV_REQUIREMENTS,
             'pip install (client venv)',
         )
+    write_file(os.path.join(cloud.client_venv, 'bin', 'openstack'), launcher,
+               mode=0o755)
     marker.mark()
 
 
