@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -154,6 +155,12 @@ def write_file(path, text, mode=0o644, writer=None):
             f.write(text)
     os.chmod(tmp, mode)
     os.replace(tmp, path)
+
+
+def os_user():
+    """The name of the user the cloud runs as (the services' processes and
+    files belong to it)."""
+    return pwd.getpwuid(os.getuid()).pw_name
 
 
 ProcStat = collections.namedtuple('ProcStat', 'state ppid pgrp starttime')

@@ -19,7 +19,6 @@ and Heat's stack-user domain.
 """
 import grp
 import os
-import pwd
 
 from localcloud import clients
 from localcloud.services import base
@@ -120,7 +119,7 @@ class Keystone(base.Service):
                     + [
                         setup,
                         '--keystone-user',
-                        pwd.getpwuid(os.getuid()).pw_name,
+                        util.os_user(),
                         '--keystone-group',
                         grp.getgrgid(os.getgid()).gr_name,
                     ],

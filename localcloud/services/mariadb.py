@@ -99,7 +99,7 @@ class MariaDB(base.Service):
                     [
                         INSTALL_DB,
                         '--defaults-file=' + p['cnf'],
-                        '--user=' + _os_user(),
+                        '--user=' + util.os_user(),
                         '--auth-root-authentication-method=normal',
                         '--skip-test-db',
                     ],
@@ -113,7 +113,7 @@ class MariaDB(base.Service):
                 [
                     MARIADBD,
                     '--defaults-file=' + self.paths(cloud)['cnf'],
-                    '--user=' + _os_user(),
+                    '--user=' + util.os_user(),
                 ],
             )
         ]
@@ -200,8 +200,3 @@ class MariaDB(base.Service):
                 ]
             self.sql(cloud, ''.join(statements))
         marker.mark()
-
-
-def _os_user():
-    import pwd
-    return pwd.getpwuid(os.getuid()).pw_name

@@ -18,7 +18,6 @@ user, the project, the role assignments and the catalog from MariaDB: 0.1-0.4 s
 a request on two cores, and a stack of one seed chain makes a dozen.
 """
 import os
-import pwd
 import socket
 
 from localcloud.services import base
@@ -44,7 +43,7 @@ class Memcached(base.Service):
         argv = [MEMCACHED, '-l', cloud.host, '-p', str(cloud.port(self.name)),
                 '-U', '0', '-m', str(MEMORY_MB)]
         if os.geteuid() == 0:  # memcached refuses root without -u
-            argv += ['-u', pwd.getpwuid(os.getuid()).pw_name]
+            argv += ['-u', util.os_user()]
         return [base.Process('memcached', argv)]
 
     def healthy(self, cloud):
