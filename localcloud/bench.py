@@ -517,12 +517,12 @@ def stacks(cloud, workdir, sizes, results):
     for n in sizes:
         # one chain is a 1-3 s operation: its ratio is the median of three
         runs = [measure(n) for _ in range(REPEATS.get(n, 1))]
-        for run in runs if len(runs) > 1 else []:
-            show(run, 'run')
         done = [r for r in runs if 'create_ratio' in r]
         row = (sorted(done, key=lambda r: r['create_ratio'])[len(done) // 2]
                if done else runs[-1])
         if len(runs) > 1:
+            for run in runs:
+                show(run, 'run')
             row = dict(row, runs=[
                 {k: r.get(k) for k in ('create_ratio', 'delete_ratio')}
                 for r in runs])
