@@ -34,6 +34,11 @@ accesslog = "-"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(L)s'
 errorlog = "-"
 timeout = 120
+# one request per connection: a kept-alive connection that gunicorn closes
+# after its idle timeout races the client's next request on it, which then
+# fails with "Remote end closed connection without response" (requests and
+# keystoneauth do not retry it)
+keepalive = 0
 preload_app = {preload}
 '''
 
