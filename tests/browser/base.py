@@ -44,6 +44,9 @@ PAGE_TIMEOUT = 60
 # Stacks is the project dashboard's default panel, served at its root
 STACKS = '/project/'
 UI_WAIT = 30
+# a click in the Stacks table that led nowhere is tried again after this
+CLICK_SETTLE = 10
+CLICK_TRIES = 3
 
 
 def ensure_browser():
@@ -148,6 +151,24 @@ class BrowserTestCase(e2e.E2ETestCase):
         element.click()
         return element
 
+    def click_in_stacks_table(self, css, arrived, what):
+        """Click ``css`` in the Stacks table until ``arrived`` holds.
+
+        Horizon refreshes the row of a stack in progress in place, and renders
+        the refreshed row with a checkbox cell the rest of the table lacks, so
+        the table reflows while other tests' stacks change: a click aimed
+        before the reflow lands beside its target and nothing happens. A
+        user clicks again; so does this, three times at most.
+        """
+        from selenium.common import exceptions
+        for attempt in range(CLICK_TRIES):
+            self.click(css)
+            try:
+                return self.wait(arrived, what, timeout=CLICK_SETTLE)
+            except exceptions.TimeoutException:
+                if attempt == CLICK_TRIES - 1:
+                    raise
+
     def page_text(self):
         return self.driver.find_element('tag name', 'body').text
 
@@ -211,11 +232,14 @@ class BrowserTestCase(e2e.E2ETestCase):
 
     def open_stack(self, stack):
         """The stack's detail page (Overview tab), by its link in the table."""
-        self.open(STACKS)
-        self.click('a[href$="/stack/%s/"]' % stack.id)
-        # Topology is the first tab; tabs switch by their link, not by URL
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as ec
+        self.open(STACKS)
+        detail = '/stack/%s/' % stack.id
+        self.click_in_stacks_table(
+            'a[href$="%s"]' % detail, ec.url_contains(detail),
+            'the page of stack %s' % stack.stack_name)
+        # Topology is the first tab; tabs switch by their link, not by URL
         self.wait(ec.element_to_be_clickable((By.LINK_TEXT, 'Overview')),
                   'the Overview tab').click()
         self.wait_for_text('Outputs')
@@ -223,10 +247,20 @@ class BrowserTestCase(e2e.E2ETestCase):
     def delete_stack_in_ui(self, stack):
         """Row actions > Delete Stack, confirm; wait until Heat deleted it."""
         from heatclient import exc as heat_exc
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
         self.open(STACKS)
         row = '#stacks__row__%s' % stack.id
-        self.click(row + ' .dropdown-toggle')
-        self.click(row + ' [id$="__action_delete"]')
+        delete = row + ' [id$="__action_delete"]'
+        self.click_in_stacks_table(
+            row + ' .dropdown-toggle',
+            ec.element_to_be_clickable((By.CSS_SELECTOR, delete)),
+            'the Delete Stack action')
+        self.click_in_stacks_table(
+            delete,
+            ec.element_to_be_clickable(
+                (By.CSS_SELECTOR, '.modal-footer .btn-danger')),
+            'the confirmation dialog')
         self.click('.modal-footer .btn-danger')
 
         def gone():
