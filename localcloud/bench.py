@@ -62,6 +62,11 @@ from localcloud import util
 PARTS = ('cold-up', 'warm-up', 'demo', 'cli', 'stacks', 'latency', 'memory')
 CLOUD_PARTS = ('cli', 'stacks', 'latency', 'memory')
 DEFAULT_BASE_PORT = 19000
+# not under /tmp: stevedore keeps no entry-point cache for an interpreter there
+# (localcloud/README.rst, "State dir"), and a user's cloud lives in the repo
+DEFAULT_STATE_DIR = os.path.join(
+    os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'),
+    'heat-qinling-benchmark')
 DEFAULT_SIZES = (1, 10, 30)
 DEFAULT_EVENTS = 50
 LAUNCHER = os.path.join(config.REPO_DIR, 'tools', 'localcloud')
@@ -934,8 +939,8 @@ def parse_args(argv):
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument('--state-dir', default=os.path.join(
-        tempfile.gettempdir(), 'heat-qinling-benchmark'),
+    parser.add_argument(
+        '--state-dir', default=DEFAULT_STATE_DIR,
         help='cloud to measure (default: %(default)s; cold-up needs it empty)')
     parser.add_argument('--base-port', type=int, default=DEFAULT_BASE_PORT,
                         help='default: %(default)s')

@@ -69,6 +69,11 @@ def up(cloud):
     backing services bootstrap as soon as they are healthy, the others in
     start order once every service is healthy."""
     started = time.monotonic()
+    if cloud.venv.startswith('/tmp'):
+        util.say('note: the state dir is under /tmp, where stevedore keeps no '
+                 'entry-point cache: each service and each openstack command '
+                 'scans every installed package when it starts. A state dir '
+                 'elsewhere starts faster (localcloud/README.rst, State dir).')
     services = install(cloud)
     with concurrent.futures.ThreadPoolExecutor(len(services)) as pool:
         futures = {}
