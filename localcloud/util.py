@@ -22,11 +22,13 @@ import configparser
 import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -144,15 +146,31 @@ def write_ini(path, sections):
 
 
 def write_file(path, text, mode=0o644, writer=None):
-    """Write atomically (tmp + rename) with ``mode``."""
+    """Write atomically (tmp + rename) with ``mode``; ``writer(f)``, if
+    given, writes the text instead.
+
+    A file that already has this text and mode is left alone: rewriting it
+    would change its directory's mtime on every ``up``, and stevedore keys
+    its entry-point cache on the mtimes of ``sys.path``, where gunicorn and
+    ``python -m`` put the service's directory.
+    """
+    if writer:
+        buf = io.StringIO()
+        writer(buf)
+        text = buf.getvalue()
+    try:
+        with open(path) as f:
+            unchanged = (f.read() == text and
+                         stat.S_IMODE(os.fstat(f.fileno()).st_mode) == mode)
+    except (FileNotFoundError, UnicodeDecodeError):
+        unchanged = False
+    if unchanged:
+        return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = path + '.tmp'
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, 'w') as f:
-        if writer:
-            writer(f)
-        else:
-            f.write(text)
+        f.write(text)
     os.chmod(tmp, mode)
     os.replace(tmp, path)
 

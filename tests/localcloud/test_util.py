@@ -1,0 +1,65 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""localcloud.util.write_file: what ``configure`` relies on at every ``up``.
+
+Standard library only: ``python -m unittest tests.localcloud.test_util``.
+"""
+import os
+import stat
+import tempfile
+import unittest
+
+from localcloud import util
+
+
+class WriteFileTest(unittest.TestCase):
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = tmp.name
+        self.path = os.path.join(self.dir, 'service.conf')
+        util.write_file(self.path, '[DEFAULT]\ndebug = true\n', mode=0o600)
+        # an mtime the next write would visibly change
+        os.utime(self.dir, (1, 1))
+        os.utime(self.path, (1, 1))
+
+    def test_same_text_and_mode_leave_file_and_directory_alone(self):
+        util.write_file(self.path, '[DEFAULT]\ndebug = true\n', mode=0o600)
+        self.assertEqual(1, os.stat(self.dir).st_mtime)
+        self.assertEqual(1, os.stat(self.path).st_mtime)
+
+    def test_new_text_is_written(self):
+        util.write_file(self.path, '[DEFAULT]\ndebug = false\n', mode=0o600)
+        with open(self.path) as f:
+            self.assertEqual('[DEFAULT]\ndebug = false\n', f.read())
+        self.assertEqual([], [n for n in os.listdir(self.dir)
+                              if n.endswith('.tmp')])
+
+    def test_new_mode_is_applied(self):
+        util.write_file(self.path, '[DEFAULT]\ndebug = true\n', mode=0o644)
+        self.assertEqual(0o644, stat.S_IMODE(os.stat(self.path).st_mode))
+
+    def test_ini_sections_unchanged_leave_file_alone(self):
+        ini = os.path.join(self.dir, 'other.conf')
+        sections = {'DEFAULT': {'debug': True}, 'api': {'port': 17000}}
+        util.write_ini(ini, sections)
+        os.utime(self.dir, (1, 1))
+        util.write_ini(ini, sections)
+        self.assertEqual(1, os.stat(self.dir).st_mtime)
+        with open(ini) as f:
+            self.assertIn('port = 17000', f.read())
+
+
+if __name__ == '__main__':
+    unittest.main()
