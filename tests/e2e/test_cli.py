@@ -23,20 +23,22 @@ from tests.e2e import base
 
 class CliTest(base.E2ETestCase):
 
-    def openstack(self, *argv):
+    def openstack(self, *argv, stdin=None, exe='openstack', check=True):
         """(stdout, stderr) of the CLI as a shell runs it.
 
         The shell runs it after ``eval "$(tools/localcloud env)"``; fails if
-        it exits non-0.
+        it exits non-0 and ``check`` is set. ``stdin``, if given, is typed
+        into it.
         """
         env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
         env.update(clients.cli_env(self.cloud))
         env['PATH'] = (os.path.dirname(self.cloud.client_bin('openstack'))
                        + os.pathsep + env.get('PATH', ''))
-        proc = subprocess.run(['openstack'] + list(argv), env=env,
-                              stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=120)
-        self.assertEqual(0, proc.returncode, proc.stderr)
+        proc = subprocess.run([exe] + list(argv), env=env, input=stdin,
+                              stdin=None if stdin else subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=120)
+        if check:
+            self.assertEqual(0, proc.returncode, proc.stderr)
         return proc.stdout, proc.stderr
 
     def test_env_puts_the_client_venv_first_on_path(self):
@@ -63,3 +65,32 @@ class CliTest(base.E2ETestCase):
         self.assertIn('qinlingclient', modules)
         self.assertIn('aodhclient', modules)
         self.assertNotIn('blazarclient', modules)
+
+    def test_interactive_mode_runs_commands(self):
+        # the launcher loads cliff.interactive (and cmd2) lazily: the shell
+        # must still come up when the CLI is started without a command. At
+        # the end of its input it exits 1, with pip's script too.
+        stdout, stderr = self.openstack(
+            stdin='stack list -f json\nfunction list -f json\n', check=False)
+        self.assertNotIn('Traceback', stderr)
+        decoder = json.JSONDecoder()
+        lists, rest = [], stdout.strip()
+        while rest:
+            value, end = decoder.raw_decode(rest)
+            lists.append(value)
+            rest = rest[end:].strip()
+        self.assertEqual(2, len(lists), stdout)
+        self.assertTrue(all(isinstance(v, list) for v in lists), stdout)
+
+    def test_a_command_does_not_load_the_interactive_shell(self):
+        python = self.cloud.client_bin('python')
+        script = ('import runpy, sys\n'
+                  'sys.argv = ["openstack", "stack", "list"]\n'
+                  'try:\n'
+                  '    runpy.run_path(%r, run_name="__main__")\n'
+                  'except SystemExit:\n'
+                  '    pass\n'
+                  'print("cmd2" in sys.modules, file=sys.stderr)\n'
+                  % self.cloud.client_bin('openstack'))
+        _, stderr = self.openstack('-c', script, exe=python)
+        self.assertEqual('False', stderr.strip().splitlines()[-1])
