@@ -15,14 +15,70 @@
 Own HOME (Erlang cookie), node name, AMQP/dist/epmd ports, mnesia and log dirs,
 and no plugins. epmd is started by us in the foreground first, so the broker
 finds it and does not spawn a daemonised one that would outlive ``down``.
+
+The broker's own applications (``rabbit``, ``ra``, ``osiris``...) live in the
+same directory as its 40 optional plugins, and at every boot RabbitMQ reads
+them all, the plugins' configuration schemas included, although it enables
+none here. Its ``RABBITMQ_PLUGINS_DIR`` is a directory of links to the
+applications ``rabbit`` requires (transitively, from their ``.app`` files)
+instead: in six interleaved pairs its boot took 0.4-1.3 s less CPU (4.4-5.9 s
+against 5.2-6.3 s here), and every service of the bus waits for that boot.
 """
+import glob
 import os
+import re
 
 from localcloud.services import base
 from localcloud import util
 
 RABBIT_LIB = '/usr/lib/rabbitmq/bin'
 EPMD = '/usr/bin/epmd'
+# Debian's rabbitmq-server: the broker's applications and the plugins
+PLUGINS_GLOB = '/usr/lib/rabbitmq/lib/rabbitmq_server-*/plugins'
+
+_APP_ENTRY = re.compile(r'^(?P<app>[a-z][a-z0-9_]*)-[0-9][^/]*$')
+_REQUIRED_APPS = re.compile(r'\{\s*applications\s*,\s*\[([^\]]*)\]')
+
+
+def broker_entries(plugins_dir, root='rabbit'):
+    """The entries of ``plugins_dir`` (``<app>-<version>`` directories) that
+    application ``root`` needs: itself and the applications its ``.app``
+    file requires, transitively. Applications that are not there (Erlang's
+    own: kernel, ssl...) are Erlang's, not the plugins dir's."""
+    entries = {}
+    for entry in os.listdir(plugins_dir):
+        match = _APP_ENTRY.match(entry)
+        if match and os.path.isdir(os.path.join(plugins_dir, entry)):
+            entries[match.group('app')] = entry
+    if root not in entries:
+        raise RuntimeError('no %s application in %s' % (root, plugins_dir))
+    needed, todo = set(), [root]
+    while todo:
+        app = todo.pop()
+        if app in needed or app not in entries:
+            continue
+        needed.add(app)
+        app_file = os.path.join(plugins_dir, entries[app], 'ebin',
+                                app + '.app')
+        with open(app_file) as f:
+            required = _REQUIRED_APPS.search(f.read())
+        if required:
+            todo += [a.strip() for a in required.group(1).split(',')
+                     if a.strip()]
+    return sorted(entries[app] for app in needed)
+
+
+def link_dir(path, targets):
+    """Make ``path`` a directory of exactly these symlinks
+    (``{name: target}``), leaving links that are already right alone."""
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        link = os.path.join(path, name)
+        if name not in targets or os.readlink(link) != targets[name]:
+            os.unlink(link)
+    for name, target in targets.items():
+        if not os.path.lexists(os.path.join(path, name)):
+            os.symlink(target, os.path.join(path, name))
 
 
 class RabbitMQ(base.Service):
@@ -58,6 +114,7 @@ class RabbitMQ(base.Service):
                 d, 'advanced.config'
             ),
             'RABBITMQ_CONF_ENV_FILE': os.path.join(d, 'rabbitmq-env.conf'),
+            'RABBITMQ_PLUGINS_DIR': os.path.join(d, 'plugins'),
             # Erlang's schedulers spin while they wait for work: on a shared
             # 2-core machine that is CPU the other services need. RabbitMQ
             # recommends turning it off on shared or virtualised hosts.
@@ -74,6 +131,13 @@ class RabbitMQ(base.Service):
         d = cloud.service_dir(self.name)
         for sub in ('home', 'mnesia', 'log'):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
+        plugins = sorted(glob.glob(PLUGINS_GLOB))
+        if not plugins:
+            raise RuntimeError('no RabbitMQ plugins dir (%s): is '
+                               'rabbitmq-server installed?' % PLUGINS_GLOB)
+        link_dir(os.path.join(d, 'plugins'),
+                 {entry: os.path.join(plugins[-1], entry)
+                  for entry in broker_entries(plugins[-1])})
         util.write_file(os.path.join(d, 'enabled_plugins'), '[].\n')
         util.write_file(os.path.join(d, 'advanced.config'), '[].\n')
         util.write_file(
