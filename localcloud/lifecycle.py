@@ -65,9 +65,10 @@ def process_port(cloud, name):
 
 def up(cloud):
     """Install, then start every service as soon as the backing services it
-    ``requires`` are up (all at once, each in a thread of its own); the
-    backing services bootstrap as soon as they are healthy, the others in
-    start order once every service is healthy."""
+    ``requires`` are up (all at once, each in a thread of its own). Each
+    service bootstraps as soon as it is healthy, the others than Keystone
+    once Keystone has bootstrapped too: their bootstraps use the service
+    users and the catalog Keystone's registers."""
     started = time.monotonic()
     if cloud.venv.startswith('/tmp'):
         util.say('note: the state dir is under /tmp, where stevedore keeps no '
@@ -79,13 +80,12 @@ def up(cloud):
         futures = {}
         for service in services:  # in start order: requirements come first
             needed = [futures[s.name] for s in requirements(service, services)]
+            identity = (None if service.backing or service.name == 'keystone'
+                        else futures.get('keystone'))
             futures[service.name] = pool.submit(
-                _bring_up, cloud, service, needed)
+                _bring_up, cloud, service, needed, identity)
         for future in futures.values():
             future.result()
-    for service in services:
-        if not service.backing:
-            service.bootstrap(cloud)
     print_table(cloud, services)
     util.say(
         'up: all services healthy after %.1f s' % (time.monotonic() - started)
@@ -109,14 +109,16 @@ def requirements(service, services):
     return [s for s in backing if s.name in service.requires]
 
 
-def _bring_up(cloud, service, needed):
+def _bring_up(cloud, service, needed, identity=None):
     """Wait for the required services (raising if one failed), then start
-    service; a backing service bootstraps as soon as it is healthy."""
+    service; once it is healthy and ``identity`` (Keystone's future, if
+    given) is done, bootstrap it."""
     for future in needed:
         future.result()
     _start_service(cloud, service)
-    if service.backing:
-        service.bootstrap(cloud)
+    if identity is not None:
+        identity.result()
+    service.bootstrap(cloud)
 
 
 def access_hints(cloud, services):
