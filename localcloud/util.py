@@ -295,7 +295,12 @@ gc.set_threshold(50000, 20, 20)
 
 
 def import_lazily(name):
-    spec = importlib.util.find_spec(name)
+    try:
+        spec = importlib.util.find_spec(name)
+    except ImportError:  # its package is gone: nothing to defer
+        return
+    if spec is None or spec.loader is None:
+        return
     spec.loader = importlib.util.LazyLoader(spec.loader)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

@@ -10,13 +10,16 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""localcloud.util.write_file: what ``configure`` relies on at every ``up``.
+"""localcloud.util: ``write_file``, what ``configure`` relies on at every
+``up``, and the prelude of the CLI's launcher.
 
 Standard library only: ``python -m unittest tests.localcloud.test_util``.
 """
 import os
 import stat
+import sys
 import tempfile
+import textwrap
 import unittest
 
 from localcloud import util
@@ -59,6 +62,45 @@ class WriteFileTest(unittest.TestCase):
         self.assertEqual(1, os.stat(self.dir).st_mtime)
         with open(ini) as f:
             self.assertIn('port = 17000', f.read())
+
+
+class CliLauncherTest(unittest.TestCase):
+    """The launcher's ``import_lazily``, run from the launcher's own text."""
+
+    def setUp(self):
+        prelude = util.CLI_LAUNCHER.split('\nimport_lazily(')[0]
+        self.namespace = {'__name__': 'launcher'}
+        exec(prelude.format(python=sys.executable), self.namespace)
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        package = os.path.join(tmp.name, 'lazy_pkg')
+        os.mkdir(package)
+        open(os.path.join(package, '__init__.py'), 'w').close()
+        with open(os.path.join(package, 'slow.py'), 'w') as f:
+            f.write(textwrap.dedent('''
+                import lazy_pkg
+                lazy_pkg.executed = True
+                ANSWER = 42
+            '''))
+        sys.path.insert(0, tmp.name)
+        self.addCleanup(sys.path.remove, tmp.name)
+        self.addCleanup(sys.modules.pop, 'lazy_pkg', None)
+        self.addCleanup(sys.modules.pop, 'lazy_pkg.slow', None)
+
+    def test_module_runs_on_first_use_not_on_import(self):
+        import_lazily = self.namespace['import_lazily']
+        import_lazily('lazy_pkg.slow')
+        import lazy_pkg
+        from lazy_pkg import slow  # what osc-lib's shell does
+        self.assertFalse(getattr(lazy_pkg, 'executed', False))
+        self.assertEqual(42, slow.ANSWER)
+        self.assertTrue(lazy_pkg.executed)
+
+    def test_a_missing_module_is_left_alone(self):
+        import_lazily = self.namespace['import_lazily']
+        import_lazily('lazy_pkg.no_such_module')
+        import_lazily('no_such_package_at_all.interactive')
+        self.assertNotIn('lazy_pkg.no_such_module', sys.modules)
 
 
 if __name__ == '__main__':
