@@ -25,6 +25,14 @@ qinling-api (``apply_api_patches``):
 - ``reuse_service_client``: each function create logs the service user in with
   its password only to learn its own user ID (the trustee of the function's
   trust); that client is now kept while its token is fresh.
+- ``trusts_with_the_callers_token``: each function create and delete makes a
+  Keystone client from the caller's token (``keystone.get_user_client``),
+  which first trades that token for a new one scoped to the same project
+  (``POST /v3/auth/tokens``, 50-70 ms here, about a third of a function's
+  create) before it creates or deletes the function's trust. The caller's
+  token is already scoped to that project and Keystone has just validated it,
+  so the trust calls now send it as it is. A real deployment saves the same
+  round trip.
 - ``start_workers_early``: a worker starts when the first execution of a
   function version needs it, and that event pays the start (0.5-1 s). Once a
   package function or a new version of one is created, the API now asks the
@@ -107,6 +115,23 @@ def reuse_service_client():
         return client
 
     keystone.get_service_client = get_service_client
+
+
+def trusts_with_the_callers_token():
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1 import token_endpoint
+    from keystoneclient.v3 import client as ks_client
+    from oslo_config import cfg
+    from qinling import context
+    from qinling.utils.openstack import keystone
+
+    def get_user_client():
+        auth = token_endpoint.Token(
+            cfg.CONF.keystone_authtoken.www_authenticate_uri,
+            context.get_ctx().auth_token)
+        return ks_client.Client(session=ks_session.Session(auth=auth))
+
+    keystone.get_user_client = get_user_client
 
 
 def start_workers_early():
@@ -202,6 +227,7 @@ def log_api_requests():
 def apply_api_patches():
     reuse_trust_clients()
     reuse_service_client()
+    trusts_with_the_callers_token()
     start_workers_early()
     log_webhook_timing()
 

@@ -17,6 +17,9 @@ Needs Qinling importable, so it runs in the Qinling venv (skipped elsewhere):
         tests.localcloud.test_qinling_patches
 """
 import datetime
+import http.server
+import json
+import threading
 import unittest
 from unittest import mock
 
@@ -24,6 +27,7 @@ try:
     from keystoneauth1 import access
     from oslo_config import cfg
     from qinling import config
+    from qinling import context
     from qinling.engine import default_engine
     from qinling.utils import etcd_util
     from qinling.utils.openstack import keystone
@@ -74,6 +78,72 @@ class TrustClientReuseTest(unittest.TestCase):
         keystone.get_trust_client('trust-a')
         keystone.get_trust_client('trust-a')
         self.assertEqual(['trust-a', 'trust-a'], made)
+
+
+class KeystoneRecorder(http.server.BaseHTTPRequestHandler):
+    """A Keystone that records each request and answers trust calls."""
+
+    def _answer(self, status, body=None):
+        self.server.requests.append(
+            (self.command, self.path, self.headers.get('X-Auth-Token')))
+        data = json.dumps(body).encode() if body is not None else b''
+        self.send_response(status)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        length = int(self.headers.get('Content-Length') or 0)
+        trust = json.loads(self.rfile.read(length) or b'{}').get('trust', {})
+        self._answer(201, {'trust': dict(trust, id='trust-1')})
+
+    def do_DELETE(self):
+        self._answer(204)
+
+    def log_message(self, *args):
+        pass
+
+
+@unittest.skipIf(patches is None, 'needs the Qinling venv')
+class TrustsWithTheCallersTokenTest(unittest.TestCase):
+
+    def setUp(self):
+        server = http.server.HTTPServer(('127.0.0.1', 0), KeystoneRecorder)
+        server.requests = []
+        self.requests = server.requests
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        cfg.CONF.set_override(
+            'www_authenticate_uri',
+            'http://127.0.0.1:%d/v3' % server.server_address[1],
+            'keystone_authtoken')
+        self.addCleanup(cfg.CONF.clear_override, 'www_authenticate_uri',
+                        'keystone_authtoken')
+        original = keystone.get_user_client
+        self.addCleanup(setattr, keystone, 'get_user_client', original)
+        patches.trusts_with_the_callers_token()
+        context.set_ctx(context.Context(
+            auth_token='callers-token', user_id='u1', project_id='p1',
+            roles=['member']))
+        self.addCleanup(context.set_ctx, None)
+
+    def test_trust_create_sends_the_callers_token_and_nothing_else(self):
+        with mock.patch.object(keystone, 'get_service_client',
+                               return_value=mock.Mock(user_id='qinling')):
+            trust = keystone.create_trust()
+        self.assertEqual('trust-1', trust.id)
+        self.assertEqual(
+            [('POST', '/v3/OS-TRUST/trusts', 'callers-token')],
+            self.requests)
+
+    def test_trust_delete_sends_the_callers_token_and_nothing_else(self):
+        keystone.delete_trust('trust-1')
+        self.assertEqual(
+            [('DELETE', '/v3/OS-TRUST/trusts/trust-1', 'callers-token')],
+            self.requests)
 
 
 @unittest.skipIf(patches is None, 'needs the Qinling venv')
