@@ -66,9 +66,9 @@ def process_port(cloud, name):
 def up(cloud):
     """Install, then start every service as soon as the backing services it
     ``requires`` are up (all at once, each in a thread of its own). Each
-    service bootstraps as soon as it is healthy, the others than Keystone
-    once Keystone has bootstrapped too: their bootstraps use the service
-    users and the catalog Keystone's registers."""
+    service bootstraps as soon as it is healthy; all but Keystone also wait
+    for Keystone's bootstrap, which registers the service users and the
+    catalog theirs use."""
     started = time.monotonic()
     if cloud.venv.startswith('/tmp'):
         util.say('note: the state dir is under /tmp, where stevedore keeps no '
