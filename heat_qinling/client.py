@@ -179,6 +179,14 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
 
     service_types = [FUNCTION_ENGINE] = ['function-engine']
 
+    def __init__(self, context):
+        super().__init__(context)
+        # Runtimes and functions found by name or ID with this plugin, that
+        # is within one request context: one resource action in the
+        # convergence engine. A property's constraint and its translation
+        # into an ID look up the same value; they share one GET.
+        self._found = {}
+
     def _create(self, version=None):
         interface = self._get_client_option(CLIENT_NAME, 'endpoint_type')
         client = qinling_client.Client(
@@ -223,14 +231,30 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
             raise exception.PhysicalResourceNameAmbiguity(name=name_or_id)
         return matches[0]
 
+    def _find_once(self, kind, name_or_id, find):
+        """``find()``, or what it returned for the same lookup before.
+
+        What is found by name is also found by its ID: Heat checks a
+        property's constraint on the value translated into an ID.
+        """
+        key = (kind, name_or_id)
+        if key not in self._found:
+            found = find()
+            self._found[key] = self._found[(kind, found.id)] = found
+        return self._found[key]
+
     def get_runtime(self, name_or_id):
-        return self._match('runtime', name_or_id,
-                           self.client().runtimes.list())
+        return self._find_once('runtime', name_or_id, lambda: self._match(
+            'runtime', name_or_id, self.client().runtimes.list()))
 
     def get_runtime_id(self, name_or_id):
         return self.get_runtime(name_or_id).id
 
     def get_function(self, name_or_id):
+        return self._find_once('function', name_or_id,
+                               lambda: self._find_function(name_or_id))
+
+    def _find_function(self, name_or_id):
         if uuidutils.is_uuid_like(name_or_id):
             try:
                 return self.client().functions.get(name_or_id)

@@ -236,6 +236,7 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
             self.create_rejected(ex)
             raise
         self.resource_id_set(webhook.id)
+        self._written = webhook
 
     @staticmethod
     def _same_target(webhook, body):
@@ -268,13 +269,15 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
             alias = after[self.FUNCTION_ALIAS]
             try:
                 if alias and alias == self.properties[self.FUNCTION_ALIAS]:
-                    self.client_plugin().update_alias_bound_webhook(
-                        self.resource_id, alias, after[self.DESCRIPTION])
+                    self._written = (
+                        self.client_plugin().update_alias_bound_webhook(
+                            self.resource_id, alias, after[self.DESCRIPTION]))
                     return
                 body = self._body(after)
                 self._check_version(body.get('function_id'),
                                     body.get('function_version'))
-                self.client().webhooks.update(self.resource_id, **body)
+                self._written = self.client().webhooks.update(
+                    self.resource_id, **body)
             except Exception as ex:
                 self.replace_if_gone(ex)
                 raise
@@ -367,11 +370,23 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
             return None
         return proxy.FnGetRefId()
 
+    def _read_webhook(self, webhook_id):
+        """The webhook, from the answer to this action's write if any.
+
+        Heat resolves the attributes that later resources use right after
+        the create or update, on the same resource object: the answer to
+        the write already holds them (``webhook_url`` too).
+        """
+        written = getattr(self, '_written', None)
+        if getattr(written, 'id', None) == webhook_id:
+            return written
+        return self.client().webhooks.get(webhook_id)
+
     def _resolve_attribute(self, name):
         webhook_id = self._webhook_id()
         if webhook_id is None:
             return None
-        webhook = self.client().webhooks.get(webhook_id)
+        webhook = self._read_webhook(webhook_id)
         if name == self.ALARM_URL:
             return webhook.webhook_url
         alias = getattr(webhook, 'function_alias', None)

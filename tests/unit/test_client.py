@@ -213,6 +213,26 @@ class ClientPluginTest(PluginTestCase):
         self.assertEqual(self.runtime_id,
                          self.plugin.get_runtime_id(self.runtime_id))
 
+    def test_a_context_looks_each_object_up_once(self):
+        function_id = self.add_function('fn')
+        # A name, then the ID it was translated into (as Heat checks a
+        # constraint), of a runtime and of a function: one GET each.
+        self.assertEqual(self.runtime_id,
+                         self.plugin.get_runtime_id('python3'))
+        self.assertEqual(self.runtime_id,
+                         self.plugin.get_runtime_id(self.runtime_id))
+        self.assertEqual(function_id, self.plugin.get_function_id('fn'))
+        self.assertEqual(function_id, self.plugin.get_function_id(function_id))
+        self.assertEqual(['/v1/runtimes', '/v1/functions'],
+                         [path for method, path, status
+                          in self.qinling.requests])
+        # The next action has a context of its own: it sees the function
+        # gone.
+        self.qinling.functions.clear()
+        plugin = self.make_context().clients.client_plugin('qinling')
+        self.assertRaises(exception.EntityNotFound,
+                          plugin.get_function_id, function_id)
+
     # Endpoint selection -----------------------------------------------------
 
     def test_endpoint_follows_configured_interface_and_region(self):

@@ -62,6 +62,26 @@ class SeedStackTest(base.QinlingStackTestCase):
                           for o in ('function_id', 'webhook_url',
                                     'alarm_id')})
 
+    def test_create_reads_only_what_it_cannot_know(self):
+        stk = self.seed_stack()
+        stk.store()
+        stk.create()
+        self.assertCompletes(stk, stk.CREATE)
+        function_id = stk['function'].resource_id
+        # The runtime's name is looked up once for its constraint and its
+        # translation into an ID, the function once for the webhook's; the
+        # listing is the webhook's create marker; the alarm's URL comes from
+        # the answer to the webhook's POST.
+        self.assertEqual(
+            [('GET', '/v1/runtimes'), ('POST', '/v1/functions'),
+             ('GET', '/v1/functions/%s' % function_id),
+             ('GET', '/v1/webhooks'), ('POST', '/v1/webhooks')],
+            [(method, path) for method, path, status
+             in self.qinling.requests])
+        self.assertEqual(
+            [stk['webhook'].FnGetAtt('webhook_url')],
+            self.only(self.aodh.alarms)['alarm_actions'])
+
     def test_event_type_parameter_reaches_the_alarm(self):
         self.create(self.seed_stack(
             params={'event_type': 'compute.instance.delete.end'}))
