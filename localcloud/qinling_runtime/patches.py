@@ -41,6 +41,12 @@ qinling-api (``apply_api_patches``):
   option: it trades idle pods for the first event's latency. The trust's token
   is fetched then too, and the engine has the worker download the package with
   the creating request's token (``LocalProcessOrchestrator.scaleup_function``).
+- ``cache_controller_argspecs``: pecan 1.8 routes each request by reading
+  the argument specs of the controller methods, and builds a new namedtuple
+  class for every spec it reads (``pecan.compat.getargspec``): about a fifth
+  of qinling-api's CPU per request. A method's spec does not change, so each
+  is now read once. Any deployment of Qinling on pecan 1.8 would save the
+  same.
 - ``log_api_requests``: the access log Qinling hides (eventlet.wsgi.server at
   WARN), back at INFO.
 - ``log_webhook_timing``: one INFO line per webhook invoke with wall-clock
@@ -68,6 +74,7 @@ LOG = logging.getLogger('localcloud.qinling_runtime.patches')
 
 TRUST_TOKEN_STALE = 300  # seconds before expiry when a new token is fetched
 TRUST_CACHE_SIZE = 1024
+ARGSPEC_CACHE_SIZE = 1024
 START_WORKER_DELAY = 0.2     # the create's transaction has committed by then
 TIMING = 'localcloud-timing'
 
@@ -215,6 +222,31 @@ def log_webhook_timing():
     keystone.create_trust_context = timed_create_trust_context
 
 
+def cache_controller_argspecs():
+    import functools
+    import inspect
+
+    from pecan import util as pecan_util
+
+    argspec_type = collections.namedtuple(
+        'ArgSpec', 'args varargs keywords defaults')
+
+    def read_argspec(func):
+        args, varargs, keywords, defaults = inspect.getfullargspec(func)[:4]
+        return argspec_type(args, varargs, keywords, defaults)
+
+    cached = functools.lru_cache(maxsize=ARGSPEC_CACHE_SIZE)(read_argspec)
+
+    def getargspec(func):
+        try:
+            return cached(func)
+        except TypeError:  # an unhashable callable
+            return read_argspec(func)
+
+    # pecan.util.getargspec, which every router calls, reads specs with this
+    pecan_util._getargspec = getargspec
+
+
 def log_api_requests():
     """Qinling sets eventlet.wsgi.server to WARN, which hides the access log:
     one INFO line per request (method, path, status, time), for operators and
@@ -229,6 +261,7 @@ def apply_api_patches():
     reuse_service_client()
     trusts_with_the_callers_token()
     start_workers_early()
+    cache_controller_argspecs()
     log_webhook_timing()
 
 

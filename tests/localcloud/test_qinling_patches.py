@@ -18,6 +18,7 @@ Needs Qinling importable, so it runs in the Qinling venv (skipped elsewhere):
 """
 import datetime
 import http.server
+import inspect
 import json
 import threading
 import unittest
@@ -26,11 +27,15 @@ from unittest import mock
 try:
     from keystoneauth1 import access
     from oslo_config import cfg
+    import pecan
+    from pecan import rest as pecan_rest
+    from pecan import util as pecan_util
     from qinling import config
     from qinling import context
     from qinling.engine import default_engine
     from qinling.utils import etcd_util
     from qinling.utils.openstack import keystone
+    import webob
 
     from localcloud.qinling_runtime import patches
 except ImportError:  # not the Qinling venv
@@ -179,6 +184,50 @@ class LiveWorkerShortcutTest(unittest.TestCase):
                 mock.Mock(), FUNCTION, 0, 'runtime')
         self.assertIsNone(url)   # one worker, no load: Qinling scales nothing
         lock.assert_called_once_with(FUNCTION, 0)
+
+
+if patches is not None:
+    class Things(pecan_rest.RestController):
+
+        @pecan.expose('json')
+        def get_all(self, **filters):
+            return {'filters': filters}
+
+        @pecan.expose('json')
+        def get_one(self, thing_id, **options):
+            return {'id': thing_id, 'options': options}
+
+    class Root(object):
+        things = Things()
+
+
+@unittest.skipIf(patches is None, 'needs the Qinling venv')
+class ControllerArgspecCacheTest(unittest.TestCase):
+
+    def setUp(self):
+        self.addCleanup(setattr, pecan_util, '_getargspec',
+                        pecan_util._getargspec)
+        self.app = pecan.make_app(Root())
+
+    def answers(self):
+        return [webob.Request.blank(path).get_response(self.app).json
+                for path in ('/things?colour=red', '/things/t1',
+                             '/things/t2?detail=yes')]
+
+    def test_routes_as_pecan_does_and_reads_each_spec_once(self):
+        expected = self.answers()
+        patches.cache_controller_argspecs()
+        with mock.patch('inspect.getfullargspec',
+                        side_effect=inspect.getfullargspec) as read:
+            self.assertEqual(expected, self.answers())
+            first = read.call_count
+            self.assertEqual(expected, self.answers())
+        self.assertGreater(first, 0)
+        self.assertEqual(first, read.call_count)
+        self.assertEqual(
+            [{'filters': {'colour': 'red'}}, {'id': 't1', 'options': {}},
+             {'id': 't2', 'options': {'detail': 'yes'}}],
+            expected)
 
 
 if __name__ == '__main__':
