@@ -208,6 +208,35 @@ def proc_alive(stat):
     return stat is not None and stat.state not in ('Z', 'X')
 
 
+def cpu_times(path='/proc/stat'):
+    """(busy, total) clock ticks of all the machine's CPUs since boot."""
+    with open(path) as f:
+        ticks = [int(t) for t in f.readline().split()[1:9]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def wait_for_idle_cpus(busy_below=0.3, window=0.5, timeout=15.0,
+                       stopped=None, read=cpu_times):
+    """Wait until the machine's CPUs were busy less than ``busy_below`` (a
+    fraction of all of them) over the last ``window`` seconds, for work that
+    must not slow what users wait for. True once idle; False after
+    ``timeout`` seconds or once the event ``stopped`` is set.
+    """
+    stopped = stopped or threading.Event()
+    deadline = time.monotonic() + timeout
+    before = read()
+    while not stopped.wait(window):
+        after = read()
+        total = after[1] - before[1]
+        if total > 0 and (after[0] - before[0]) / total < busy_below:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        before = after
+    return False
+
+
 class Marker:
     """A file recording that an idempotent step ran with a given input
     (fingerprint)."""

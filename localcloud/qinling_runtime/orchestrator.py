@@ -18,10 +18,15 @@ qinling-engine. A "pod" is a worker process
 (``localcloud.qinling_runtime.worker``) that plays the python3 runtime image.
 There is one worker per function version, started on demand and reused while it
 lives; it serves concurrent executions itself (each in a forked child), so a
-scale-up while a worker lives hands back that same worker. Runtimes need no
-pool of idle pods: ``create_pool`` only checks that the image is a python3
-runtime. Image-type functions would need a container engine and end in
-``error``.
+scale-up while a worker lives hands back that same worker. ``create_pool`` only
+checks that the image is a python3 runtime: every worker can serve any python3
+function. As Qinling keeps a pool of idle pods per runtime, the executor keeps
+``spare_workers`` idle workers (one by default): a function version that needs
+a worker takes a spare, started and listening, and pays no interpreter start.
+A new spare starts ``spare_worker_delay`` seconds later, and only once the
+machine's CPUs are mostly idle: the burst of API calls that created the
+function (a stack's other resources) does not wait for an interpreter start.
+Image-type functions would need a container engine and end in ``error``.
 
 Every worker is recorded in ``<work_dir>/<name>/worker.json`` (PID, kernel
 start time, function, version, URL). Workers are stopped only through these
@@ -55,6 +60,9 @@ from localcloud import util
 LOG = logging.getLogger(__name__)
 
 OPTS_GROUP = 'local_executor'
+# a new spare waits this long at most for the CPUs to be this idle
+SPARE_IDLE_CPU_TIMEOUT = 30.0
+SPARE_BUSY_BELOW = 0.3
 OPTS = [
     cfg.StrOpt('work_dir', required=True,
                help='Directory for the workers: records, packages, logs.'),
@@ -62,6 +70,14 @@ OPTS = [
                  help='Seconds to wait for a new worker to listen.'),
     cfg.FloatOpt('monitor_interval', default=2.0,
                  help='Seconds between checks for workers that died.'),
+    cfg.IntOpt('spare_workers', default=1, min=0,
+               help='Idle workers kept started for the next function '
+                    'version that needs one.'),
+    cfg.FloatOpt('spare_worker_delay', default=1.0, min=0,
+                 help='Seconds after a spare is taken (or the engine '
+                      'starts) before the next one may start; it then waits '
+                      'until the machine\'s CPUs are mostly idle (at most '
+                      '%g s).' % SPARE_IDLE_CPU_TIMEOUT),
 ]
 RUNTIME_IMAGE_HINT = 'python3'
 # The directory holding the localcloud package, for the workers' ``python -m``.
@@ -83,7 +99,8 @@ def process_start_time(pid):
 
 
 class Worker:
-    """One worker process serving one function version."""
+    """One worker process serving one function version, or a spare (no
+    function yet)."""
 
     def __init__(
         self,
@@ -107,6 +124,17 @@ class Worker:
         self.url = url
         self.process = process  # Popen when this engine started it
         self.stopping = False
+
+    @property
+    def spare(self):
+        return self.function_id is None
+
+    def serves(self):
+        """What the worker serves, for log lines."""
+        if self.spare:
+            return 'no function yet (a spare)'
+        return 'function %s(version %s)' % (self.function_id,
+                                            self.function_version)
 
     @property
     def record_path(self):
@@ -159,6 +187,7 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
         self._workers = {}
         self._lock = threading.RLock()
         self._stopping = threading.Event()
+        self._spares_due = False
         self._reap_leftovers()
         self._monitor = threading.Thread(
             target=self._watch_workers,
@@ -166,6 +195,7 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
             daemon=True,
         )
         self._monitor.start()
+        self._start_spares_later()
 
     # -- runtimes ("pools") ------------------------------------------------
     def create_pool(self, name, image, trusted=True, **kwargs):
@@ -188,12 +218,11 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
         return True
 
     def get_pool(self, name, **kwargs):
-        # No pool of idle workers: they start on demand, so none is ever
-        # "available".
+        # The spares serve any python3 runtime.
         with self._lock:
-            total = sum(1 for w in self._workers.values()
-                        if w.runtime_id == name and w.alive())
-        return {'total': total, 'available': 0}
+            live = [w for w in self._workers.values() if w.alive()]
+        return {'total': sum(1 for w in live if w.runtime_id == name),
+                'available': sum(1 for w in live if w.spare and w.url)}
 
     @staticmethod
     def _check_image(image):
@@ -330,12 +359,63 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
                 if ((worker.function_id, worker.function_version) ==
                         (function_id, function_version) and worker.alive()):
                     return worker
+            worker = self._take_spare(function_id, function_version,
+                                      runtime_id)
+            if worker is not None:
+                return worker
             return self._spawn(function_id, function_version, runtime_id)
+
+    def _take_spare(self, function_id, function_version, runtime_id):
+        """A spare that now serves the function version, or None."""
+        with self._lock:
+            spare = next((w for w in self._workers.values()
+                          if w.spare and w.url and not w.stopping
+                          and w.alive()), None)
+            if spare is None:
+                return None
+            spare.function_id = function_id
+            spare.function_version = function_version
+            spare.runtime_id = runtime_id
+            spare.save()
+        LOG.info('Spare worker %s (pid %d) now serves function %s(version '
+                 '%s).', spare.name, spare.pid, function_id, function_version)
+        self._start_spares_later()
+        return spare
+
+    def _start_spares_later(self):
+        with self._lock:
+            if self._spares_due or not self.conf.local_executor.spare_workers:
+                return
+            self._spares_due = True
+        timer = threading.Timer(self.conf.local_executor.spare_worker_delay,
+                                self._start_spares)
+        timer.daemon = True
+        timer.start()
+
+    def _start_spares(self):
+        util.wait_for_idle_cpus(busy_below=SPARE_BUSY_BELOW,
+                                timeout=SPARE_IDLE_CPU_TIMEOUT,
+                                stopped=self._stopping)
+        with self._lock:
+            self._spares_due = False
+            missing = self.conf.local_executor.spare_workers - sum(
+                1 for w in self._workers.values() if w.spare and w.alive())
+        for _ in range(missing):
+            if self._stopping.is_set():
+                return
+            try:
+                self._spawn(None, None, None)
+            except exc.OrchestratorException as e:
+                LOG.warning('No spare worker: %s', e)
+                return
 
     def _spawn(self, function_id, function_version, runtime_id):
         started = time.monotonic()
-        name = 'local-%s-%s-%s' % (function_id[:8], function_version,
-                                   uuid.uuid4().hex[:8])
+        name = 'local-%s-%s-%s' % (
+            (function_id or 'spare')[:8],
+            function_version if function_id else 'x',
+            uuid.uuid4().hex[:8],
+        )
         work_dir = os.path.join(self.work_dir, name)
         os.makedirs(work_dir)
         env = dict(os.environ)
@@ -358,30 +438,24 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
             process=process,
         )
         worker.save()
-        self._workers[name] = worker
+        with self._lock:
+            self._workers[name] = worker
         port_file = os.path.join(work_dir, 'port')
         deadline = started + self.conf.local_executor.worker_start_timeout
         while not os.path.exists(port_file):
             if process.poll() is not None or time.monotonic() > deadline:
                 self._stop(worker)
                 raise exc.OrchestratorException(
-                    'Worker for function %s(version %s) did not start; see %s.'
-                    % (function_id, function_version,
+                    'Worker for %s did not start; see %s.'
+                    % (worker.serves(),
                        os.path.join(self.logs_dir, name + '.log')))
             time.sleep(0.01)
         with open(port_file) as f:
             worker.url = 'http://127.0.0.1:%s' % f.read().strip()
         worker.save()
-        LOG.info(
-            'Started worker %s (pid %d) at %s for function %s(version %s) in '
-            '%.2f s.',
-            name,
-            worker.pid,
-            worker.url,
-            function_id,
-            function_version,
-            time.monotonic() - started,
-        )
+        LOG.info('Started worker %s (pid %d) at %s for %s in %.2f s.', name,
+                 worker.pid, worker.url, worker.serves(),
+                 time.monotonic() - started)
         return worker
 
     def _stop_where(self, predicate):
@@ -399,16 +473,13 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
         with self._lock:
             self._workers.pop(worker.name, None)
         shutil.rmtree(worker.work_dir, ignore_errors=True)
-        LOG.info(
-            'Stopped worker %s (pid %s) of function %s(version %s).',
-            worker.name,
-            worker.pid,
-            worker.function_id,
-            worker.function_version,
-        )
+        LOG.info('Stopped worker %s (pid %s) of %s.', worker.name,
+                 worker.pid, worker.serves())
 
     @staticmethod
     def _forget_service_url(worker):
+        if worker.spare:
+            return
         try:
             etcd_util.delete_function(
                 worker.function_id, worker.function_version
@@ -451,13 +522,14 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
                         if not w.stopping and not w.alive()]
             for worker in dead:
                 LOG.warning(
-                    'Worker %s of function %s(version %s) died (exit %s).',
+                    'Worker %s of %s died (exit %s).',
                     worker.name,
-                    worker.function_id,
-                    worker.function_version,
+                    worker.serves(),
                     worker.process and worker.process.returncode,
                 )
                 # Keys first: once the worker is forgotten, an execution may
                 # look them up.
                 self._forget_service_url(worker)
                 self._stop(worker)
+            if any(w.spare for w in dead):
+                self._start_spares_later()

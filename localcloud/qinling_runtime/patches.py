@@ -38,9 +38,10 @@ qinling-api (``apply_api_patches``):
   package function or a new version of one is created, the API now asks the
   engine to scale it up (the RPC cast of ``POST .../scale_up``), so the worker
   is there before the first event. A real deployment would want this as an
-  option: it trades idle pods for the first event's latency. The trust's token
-  is fetched then too, and the engine has the worker download the package with
-  the creating request's token (``LocalProcessOrchestrator.scaleup_function``).
+  option: it trades idle pods for the first event's latency. The engine has the
+  worker download the package with the creating request's token
+  (``LocalProcessOrchestrator.scaleup_function``), and the trust's token is
+  fetched once the machine's CPUs are mostly idle.
 - ``cache_controller_argspecs``: pecan 1.8 routes each request by reading
   the argument specs of the controller methods, and builds a new namedtuple
   class for every spec it reads (``pecan.compat.getargspec``): about a fifth
@@ -70,12 +71,15 @@ import time
 
 from oslo_log import log as logging
 
+from localcloud import util
+
 LOG = logging.getLogger('localcloud.qinling_runtime.patches')
 
 TRUST_TOKEN_STALE = 300  # seconds before expiry when a new token is fetched
 TRUST_CACHE_SIZE = 1024
 ARGSPEC_CACHE_SIZE = 1024
 START_WORKER_DELAY = 0.2     # the create's transaction has committed by then
+TRUST_TOKEN_IDLE_TIMEOUT = 30.0
 TIMING = 'localcloud-timing'
 
 
@@ -161,12 +165,20 @@ def start_workers_early():
                 function_id, runtime_id=func.runtime_id, version=version)
             LOG.info('Asked the engine to start a worker for function %s'
                      '(version %s).', function_id, version)
-            if func.trust_id:
-                # the first webhook invoke then finds the trust's token cached
-                keystone.get_trust_client(func.trust_id)
         except Exception as e:  # rolled back or gone: nothing to start
             LOG.info('No early worker for function %s(version %s): %s',
                      function_id, version, e)
+            return
+        if func.trust_id:
+            # The first webhook invoke then finds the trust's token cached.
+            # Keystone's work for it (100-150 ms) waits until the CPUs are
+            # mostly idle, not to slow the requests that made the function.
+            util.wait_for_idle_cpus(timeout=TRUST_TOKEN_IDLE_TIMEOUT)
+            try:
+                keystone.get_trust_client(func.trust_id)
+            except Exception as e:  # the first invoke fetches it instead
+                LOG.info('No early token for the trust of function %s: %s',
+                         function_id, e)
 
     create_function = db_api.create_function
 

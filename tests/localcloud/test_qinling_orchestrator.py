@@ -52,8 +52,8 @@ def pid_alive(pid):
     return orchestrator.process_start_time(pid) is not None
 
 
-@unittest.skipIf(orchestrator is None, 'Qinling is not importable here')
-class LocalProcessOrchestratorTest(unittest.TestCase):
+class ExecutorTestCase(unittest.TestCase):
+    """An executor on a temporary work dir, without spare workers."""
 
     def setUp(self):
         self.work_dir = tempfile.mkdtemp(prefix='qinling-orchestrator-test-')
@@ -63,6 +63,8 @@ class LocalProcessOrchestratorTest(unittest.TestCase):
                 work_dir=self.work_dir,
                 worker_start_timeout=15.0,
                 monitor_interval=0.1,
+                spare_workers=0,
+                spare_worker_delay=0.0,
             )
         )
         patcher = mock.patch.object(orchestrator.etcd_util, 'delete_function')
@@ -80,6 +82,10 @@ class LocalProcessOrchestratorTest(unittest.TestCase):
     def ping(self, url):
         with urllib.request.urlopen(url + '/ping', timeout=5) as resp:
             return resp.read()
+
+
+@unittest.skipIf(orchestrator is None, 'Qinling is not importable here')
+class LocalProcessOrchestratorTest(ExecutorTestCase):
 
     def test_scale_up_starts_one_worker_per_function_version(self):
         names, url = self.executor.scaleup_function(
@@ -188,6 +194,65 @@ class LocalProcessOrchestratorTest(unittest.TestCase):
             0,
             image='busybox',
         )
+
+
+@unittest.skipIf(orchestrator is None, 'Qinling is not importable here')
+class SpareWorkerTest(ExecutorTestCase):
+    """One spare worker, started at once (no delay)."""
+
+    def make_executor(self):
+        self.conf.local_executor.spare_workers = 1
+        # the machine running the tests may be busy: spares start at once
+        patcher = mock.patch.object(orchestrator.util, 'wait_for_idle_cpus',
+                                    return_value=True)
+        self.idle_wait = patcher.start()
+        self.addCleanup(patcher.stop)
+        return super().make_executor()
+
+    def spare(self):
+        """The executor's spare once it listens (None after 10 s)."""
+        found = []
+
+        def listening():
+            found[:] = [w for w in list(self.executor._workers.values())
+                        if w.spare and w.url]
+            return found
+        return found[0] if wait_for(listening, 10) else None
+
+    def test_a_function_takes_the_started_spare_then_a_new_one_starts(self):
+        spare = self.spare()
+        self.assertEqual({'total': 0, 'available': 1},
+                         self.executor.get_pool('rt'))
+        (name,), url = self.executor.scaleup_function(
+            FUNCTION, 0, identifier='rt')
+        self.assertEqual((spare.name, spare.url), (name, url))
+        self.assertEqual(b'pong', self.ping(url))
+        record = orchestrator.Worker.load(spare.work_dir)
+        self.assertEqual((FUNCTION, 0, 'rt', spare.pid),
+                         (record.function_id, record.function_version,
+                          record.runtime_id, record.pid))
+        self.assertEqual((name, url), self.executor.prepare_execution(
+            FUNCTION, 0, identifier='rt'))
+        new = self.spare()
+        self.assertIsNotNone(new)
+        self.assertTrue(self.idle_wait.called)
+        self.assertNotEqual(spare.pid, new.pid)
+        self.assertTrue(wait_for(lambda: self.executor.get_pool('rt') == {
+            'total': 1, 'available': 1}))
+
+    def test_a_spare_that_dies_is_replaced_and_names_no_function(self):
+        spare = self.spare()
+        os.kill(spare.pid, signal.SIGKILL)
+        self.assertTrue(wait_for(lambda: (self.spare() or spare).pid !=
+                                 spare.pid, 10))
+        self.etcd_delete.assert_not_called()
+
+    def test_shutdown_stops_the_spare(self):
+        spare = self.spare()
+        self.executor.shutdown()
+        self.assertFalse(pid_alive(spare.pid))
+        self.etcd_delete.assert_not_called()
+        self.assertEqual(['logs'], os.listdir(self.work_dir))
 
 
 if __name__ == '__main__':

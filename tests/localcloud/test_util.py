@@ -105,3 +105,38 @@ class CliLauncherTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class IdleCpusTest(unittest.TestCase):
+
+    def test_cpu_times_reads_busy_and_total_ticks(self):
+        with tempfile.NamedTemporaryFile('w', suffix='stat') as f:
+            f.write('cpu  100 5 50 800 20 3 2 10 0 0\ncpu0 1 2 3 4 5 6 7 8\n')
+            f.flush()
+            # idle and iowait are not busy; steal is
+            self.assertEqual((170, 990), util.cpu_times(f.name))
+
+    def readings(self, *busy_fractions):
+        """A read() whose windows (100 ticks each) were that busy."""
+        ticks = [(0, 0)]
+        for fraction in busy_fractions:
+            busy, total = ticks[-1]
+            ticks.append((busy + int(100 * fraction), total + 100))
+        ticks = iter(ticks)
+        return lambda: next(ticks)
+
+    def test_waits_while_busy_and_returns_once_idle(self):
+        read = self.readings(0.9, 0.6, 0.1, 0.9)
+        self.assertTrue(util.wait_for_idle_cpus(
+            busy_below=0.3, window=0.001, read=read))
+        self.assertEqual((250, 400), read())   # the last window was unread
+
+    def test_gives_up_after_the_timeout(self):
+        self.assertFalse(util.wait_for_idle_cpus(
+            window=0.01, timeout=0.05, read=self.readings(*[1.0] * 100)))
+
+    def test_returns_when_stopped(self):
+        stopped = util.threading.Event()
+        stopped.set()
+        self.assertFalse(util.wait_for_idle_cpus(
+            stopped=stopped, read=self.readings(0.0)))
