@@ -356,17 +356,10 @@ class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
     def handle_delete(self):
         if self.recover_resource_id() is None:
             return
+        # Qinling deletes the function (and its trust) before it answers;
+        # only its workers go afterwards, and nothing reads them.
         with self.client_plugin().ignore_not_found:
             self.client_plugin().delete_function(self.resource_id)
-        return self.resource_id
-
-    def check_delete_complete(self, function_id):
-        if function_id is None:
-            return True
-        with self.client_plugin().ignore_not_found:
-            self.client().functions.get(function_id)
-            return False
-        return True
 
     def check_object(self):
         function = self.client().functions.get(self.resource_id)

@@ -285,20 +285,22 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
     def handle_delete(self):
         if self.recover_resource_id() is None:
             return
+        self._delete_orphan_alarms()
         with self.client_plugin().ignore_not_found:
-            url = self.client().webhooks.get(self.resource_id).webhook_url
-            self._delete_orphan_alarms(url)
             self.client().webhooks.delete(self.resource_id)
 
-    def _delete_orphan_alarms(self, url):
+    def _delete_orphan_alarms(self):
         """Delete this stack's alarms that call the webhook but Heat lost.
 
         Heat's OS::Aodh::EventAlarm stores nothing before its create: if the
         engine dies before it stores the alarm ID, the alarm stays behind,
-        still calling this URL. Its delete has run by now (the alarm depends
-        on the webhook), so an alarm of this stack (named "<stack>-...", as
-        Heat names them) that still calls this URL is such an orphan.
+        still calling this webhook's URL. Its delete has run by now (the
+        alarm depends on the webhook), so an alarm of this stack (named
+        "<stack>-...", as Heat names them) that still calls the URL, which
+        Qinling makes ``<endpoint>/v1/webhooks/<id>/invoke``, is such an
+        orphan.
         """
+        path = '/v1/webhooks/%s/invoke' % self.resource_id
         try:
             alarms = self.client('aodh').alarm.list()
         except Exception as ex:
@@ -307,7 +309,8 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
             return
         prefix = self.stack.name + '-'
         for alarm in alarms:
-            if (url in (alarm.get('alarm_actions') or []) and
+            if (any(str(action).endswith(path)
+                    for action in alarm.get('alarm_actions') or []) and
                     (alarm.get('name') or '').startswith(prefix)):
                 LOG.info('%(res)s: deleting alarm %(id)s left by an '
                          'interrupted create', {'res': self,

@@ -105,6 +105,20 @@ class SeedStackTest(base.QinlingStackTestCase):
         self.assertEqual({}, self.qinling.leftovers())
         self.assertEqual({}, self.aodh.leftovers())
 
+    def test_delete_sends_qinling_its_two_deletes_and_nothing_else(self):
+        stk = self.create(self.seed_stack())
+        function_id = stk['function'].resource_id
+        webhook_id = stk['webhook'].resource_id
+        del self.qinling.requests[:]
+        stk.delete()
+        self.assertCompletes(stk, stk.DELETE)
+        # Qinling's function delete is done when it answers: no GET to
+        # confirm it; the orphan alarm check needs no GET of the webhook.
+        self.assertEqual(
+            [('DELETE', '/v1/webhooks/%s' % webhook_id, 204),
+             ('DELETE', '/v1/functions/%s' % function_id, 204)],
+            self.qinling.requests)
+
     def test_update_code_in_place_keeps_function_and_webhook_url(self):
         stk = self.create(self.seed_stack(template_name=SEED_GET_FILE))
         function_id = stk['function'].resource_id
