@@ -28,7 +28,7 @@ Parts, in order (``--only a,b``):
              (function -> webhook -> alarm) in one stack, next to N chains of
              three dependent ``OS::Heat::RandomString`` (Heat's own floor,
              same shape), N = 1, 10, 30, after one pair not counted (the
-             engine's first use of its clients, cold caches); N = 1 three
+             engine's first use of its clients, cold caches); N = 1 five
              times, its row the run of median ratio; the HTTP calls
              qinling-api logged per chain and operation (create, update,
              check, validate, delete).
@@ -431,7 +431,7 @@ def stack_op(heat, access, action, call, stack_id=None):
 
 
 # how many times a size is measured (the row is the run of median ratio)
-REPEATS = {1: 3}
+REPEATS = {1: 5}
 # idle seconds before each measured stack create
 SETTLE_S = 2
 
@@ -527,7 +527,7 @@ def stacks(cloud, workdir, sizes, results):
     results['stacks_warm_up'] = warm_up
     rows = []
     for n in sizes:
-        # one chain is a 1-3 s operation: its ratio is the median of three
+        # one chain is a 1-3 s operation: its ratio is the median of five
         runs = [measure(n) for _ in range(REPEATS.get(n, 1))]
         done = [r for r in runs if 'create_ratio' in r]
         row = (sorted(done, key=lambda r: r['create_ratio'])[len(done) // 2]

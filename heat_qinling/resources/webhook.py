@@ -236,7 +236,7 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
             self.create_rejected(ex)
             raise
         self.resource_id_set(webhook.id)
-        self._written = webhook
+        self._answer = webhook
 
     @staticmethod
     def _same_target(webhook, body):
@@ -269,14 +269,14 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
             alias = after[self.FUNCTION_ALIAS]
             try:
                 if alias and alias == self.properties[self.FUNCTION_ALIAS]:
-                    self._written = (
+                    self._answer = (
                         self.client_plugin().update_alias_bound_webhook(
                             self.resource_id, alias, after[self.DESCRIPTION]))
                     return
                 body = self._body(after)
                 self._check_version(body.get('function_id'),
                                     body.get('function_version'))
-                self._written = self.client().webhooks.update(
+                self._answer = self.client().webhooks.update(
                     self.resource_id, **body)
             except Exception as ex:
                 self.replace_if_gone(ex)
@@ -322,7 +322,7 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
                         raise
 
     def check_object(self):
-        webhook = self.client().webhooks.get(self.resource_id)
+        webhook = self._answer = self.client().webhooks.get(self.resource_id)
         function_id = webhook.function_id
         version = webhook.function_version
         alias_name = getattr(webhook, 'function_alias', None)
@@ -374,15 +374,16 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
         return proxy.FnGetRefId()
 
     def _read_webhook(self, webhook_id):
-        """The webhook, from the answer to this action's write if any.
+        """The webhook, from Qinling's answer in this action if any.
 
         Heat resolves the attributes that later resources use right after
-        the create or update, on the same resource object: the answer to
-        the write already holds them (``webhook_url`` too).
+        a create, update or check, on the same resource object: Qinling's
+        answer to its POST, PUT or GET already holds them (``webhook_url``
+        too).
         """
-        written = getattr(self, '_written', None)
-        if getattr(written, 'id', None) == webhook_id:
-            return written
+        answer = getattr(self, '_answer', None)
+        if getattr(answer, 'id', None) == webhook_id:
+            return answer
         return self.client().webhooks.get(webhook_id)
 
     def _resolve_attribute(self, name):
