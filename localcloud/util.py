@@ -216,7 +216,11 @@ def cpu_times(path='/proc/stat'):
     return sum(ticks) - idle, sum(ticks)
 
 
-def wait_for_idle_cpus(busy_below=0.3, window=0.5, timeout=15.0,
+# warm-up work (a spare worker, a token fetched ahead) waits at most this long
+IDLE_CPUS_TIMEOUT = 30.0
+
+
+def wait_for_idle_cpus(busy_below=0.3, window=0.5, timeout=IDLE_CPUS_TIMEOUT,
                        stopped=None, read=cpu_times):
     """Wait until the machine's CPUs were busy less than ``busy_below`` (a
     fraction of all of them) over the last ``window`` seconds, for work that

@@ -60,9 +60,6 @@ from localcloud import util
 LOG = logging.getLogger(__name__)
 
 OPTS_GROUP = 'local_executor'
-# a new spare waits this long at most for the CPUs to be this idle
-SPARE_IDLE_CPU_TIMEOUT = 30.0
-SPARE_BUSY_BELOW = 0.3
 OPTS = [
     cfg.StrOpt('work_dir', required=True,
                help='Directory for the workers: records, packages, logs.'),
@@ -77,7 +74,7 @@ OPTS = [
                  help='Seconds after a spare is taken (or the engine '
                       'starts) before the next one may start; it then waits '
                       'until the machine\'s CPUs are mostly idle (at most '
-                      '%g s).' % SPARE_IDLE_CPU_TIMEOUT),
+                      '%g s).' % util.IDLE_CPUS_TIMEOUT),
 ]
 RUNTIME_IMAGE_HINT = 'python3'
 # The directory holding the localcloud package, for the workers' ``python -m``.
@@ -393,9 +390,7 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
         timer.start()
 
     def _start_spares(self):
-        util.wait_for_idle_cpus(busy_below=SPARE_BUSY_BELOW,
-                                timeout=SPARE_IDLE_CPU_TIMEOUT,
-                                stopped=self._stopping)
+        util.wait_for_idle_cpus(stopped=self._stopping)
         with self._lock:
             self._spares_due = False
             missing = self.conf.local_executor.spare_workers - sum(
@@ -411,11 +406,12 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
 
     def _spawn(self, function_id, function_version, runtime_id):
         started = time.monotonic()
-        name = 'local-%s-%s-%s' % (
-            (function_id or 'spare')[:8],
-            function_version if function_id else 'x',
-            uuid.uuid4().hex[:8],
-        )
+        suffix = uuid.uuid4().hex[:8]
+        if function_id is None:
+            name = 'local-spare-%s' % suffix
+        else:
+            name = 'local-%s-%s-%s' % (function_id[:8], function_version,
+                                       suffix)
         work_dir = os.path.join(self.work_dir, name)
         os.makedirs(work_dir)
         env = dict(os.environ)

@@ -79,7 +79,6 @@ TRUST_TOKEN_STALE = 300  # seconds before expiry when a new token is fetched
 TRUST_CACHE_SIZE = 1024
 ARGSPEC_CACHE_SIZE = 1024
 START_WORKER_DELAY = 0.2     # the create's transaction has committed by then
-TRUST_TOKEN_IDLE_TIMEOUT = 30.0
 TIMING = 'localcloud-timing'
 
 
@@ -173,7 +172,7 @@ def start_workers_early():
             # The first webhook invoke then finds the trust's token cached.
             # Keystone's work for it (100-150 ms) waits until the CPUs are
             # mostly idle, not to slow the requests that made the function.
-            util.wait_for_idle_cpus(timeout=TRUST_TOKEN_IDLE_TIMEOUT)
+            util.wait_for_idle_cpus()
             try:
                 keystone.get_trust_client(func.trust_id)
             except Exception as e:  # the first invoke fetches it instead
