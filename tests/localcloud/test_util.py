@@ -20,6 +20,7 @@ import stat
 import sys
 import tempfile
 import textwrap
+import threading
 import unittest
 
 from localcloud import util
@@ -103,10 +104,6 @@ class CliLauncherTest(unittest.TestCase):
         self.assertNotIn('lazy_pkg.no_such_module', sys.modules)
 
 
-if __name__ == '__main__':
-    unittest.main()
-
-
 class IdleCpusTest(unittest.TestCase):
 
     def test_cpu_times_reads_busy_and_total_ticks(self):
@@ -136,7 +133,11 @@ class IdleCpusTest(unittest.TestCase):
             window=0.01, timeout=0.05, read=self.readings(*[1.0] * 100)))
 
     def test_returns_when_stopped(self):
-        stopped = util.threading.Event()
+        stopped = threading.Event()
         stopped.set()
         self.assertFalse(util.wait_for_idle_cpus(
             stopped=stopped, read=self.readings(0.0)))
+
+
+if __name__ == '__main__':
+    unittest.main()
