@@ -23,9 +23,10 @@ Parts, in order (``--only a,b``):
 ``demo``     ``tools/localcloud demo``.
 ``cli``      start-up of the ``openstack`` CLI of ``tools/localcloud env``
              (client venv) and what it prints on stderr.
-``stacks``   create and delete (Heat API, polled every 0.1 s, without
-             outputs) of N seed chains
-             (function -> webhook -> alarm) in one stack, next to N chains of
+``stacks``   create and delete (Heat API, timed from the request to
+             heat-engine's log line of the stack's completion) of N seed
+             chains (function -> webhook -> alarm) in one stack, next to N
+             chains of
              three dependent ``OS::Heat::RandomString`` (Heat's own floor,
              same shape), N = 1, 10, 30, after one pair not counted (the
              engine's first use of its clients, cold caches); N = 1 five
@@ -45,6 +46,7 @@ them.
 """
 
 import argparse
+import datetime
 import json
 import math
 import os
@@ -417,17 +419,90 @@ def wait_stack(heat, stack_id, action, timeout=900):
                      % (stack_id, action, timeout))
 
 
-def stack_op(heat, access, action, call, stack_id=None):
+ENGINE_LINE = re.compile(
+    r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) \d+ \w+ \S+ \[[^\]]*\] (.*)$',
+    re.M,
+)
+
+
+class EngineLog:
+    """heat-engine's log since ``mark()``: when it took a stack's action,
+    started each of its resources and completed, to the millisecond.
+
+    The polls see a stack complete up to 0.1 s late, against a one-chain
+    create of 0.4-0.9 s; heat-engine's own log line does not. Its times are
+    the machine's clock, as ``time.time()`` here.
+    """
+
+    def __init__(self, cloud):
+        self.path = cloud.log_path('heat-engine')
+        self.offset = 0
+
+    def mark(self):
+        self.offset = os.path.getsize(self.path)
+
+    def timeline(self, stack_name, action):
+        """[(time.time() value, step)] of one stack's action: 'engine' when
+        heat-engine took it, each resource's name when it started, 'done'
+        when the stack's action completed or failed."""
+        with open(self.path, errors='replace') as f:
+            f.seek(self.offset)
+            text = f.read()
+        name = re.escape(stack_name)
+        verb = action.lower().rstrip('e')  # creat(ing), delet(ing)
+        patterns = (
+            (re.compile(r'^%sing stack %s$' % (verb.title(), name)), None),
+            (re.compile(r'^%sing \S+ "([^"]+)" .*Stack "%s"' % (verb, name)),
+             1),
+            (re.compile(r'^Stack %s (COMPLETE|FAILED) \(%s\)' % (action,
+                                                                 name)),
+             None),
+        )
+        steps = []
+        for stamp, message in ENGINE_LINE.findall(text):
+            for i, (pattern, group) in enumerate(patterns):
+                match = pattern.match(message)
+                if match:
+                    when = datetime.datetime.strptime(
+                        stamp, '%Y-%m-%d %H:%M:%S.%f').timestamp()
+                    step = ('engine', None, 'done')[i] or match.group(group)
+                    steps.append((when, step))
+                    break
+        return steps
+
+
+def stages(requested, steps):
+    """[(stage, seconds)] from the request to the stack's completion:
+    'api' (until heat-engine took it), 'stack' (its own work before the
+    first resource), then each resource until the next step."""
+    points = [(requested, 'api')] + [
+        (when, 'stack' if step == 'engine' else step)
+        for when, step in steps]
+    return [(what, round(points[i + 1][0] - when, 3))
+            for i, (when, what) in enumerate(points[:-1])]
+
+
+def stack_op(heat, access, engine, name, action, call, stack_id=None):
     """Run one stack operation through Heat's API; (seconds, final status,
-    calls)."""
+    calls, stack ID, stages).
+
+    Timed from the request to the line in which heat-engine logged the
+    stack's action complete (or failed); the poll's time if that line is
+    missing (a rotated log).
+    """
     access.mark()
+    engine.mark()
+    requested = time.time()
     started = time.monotonic()
     created = call()
     stack_id = stack_id or created['stack']['id']
     status = wait_stack(heat, stack_id, action)
     took = time.monotonic() - started
-    time.sleep(0.3)  # the last access log lines
-    return took, status, access.calls(), stack_id
+    time.sleep(0.3)  # the last log lines
+    steps = engine.timeline(name, action)
+    if steps and steps[-1][1] == 'done':
+        took = steps[-1][0] - requested
+    return took, status, access.calls(), stack_id, stages(requested, steps)
 
 
 # how many times a size is measured (the row is the run of median ratio)
@@ -438,13 +513,14 @@ SETTLE_S = 2
 
 def stacks(cloud, workdir, sizes, results):
     """Create and delete N seed chains next to N chains of three RandomStrings,
-    through Heat's API (heatclient), timed from the request until the stack
-    leaves *_IN_PROGRESS (polled every 0.1 s); and the HTTP calls qinling-api
+    through Heat's API (heatclient), timed from the request until heat-engine
+    logs the stack complete (``EngineLog``); and the HTTP calls qinling-api
     saw."""
     from heatclient.common import template_utils
     from localcloud import clients
     heat = clients.heat(cloud)
     access = AccessLog(cloud)
+    engine = EngineLog(cloud)
     shutil.copytree(os.path.join(config.REPO_DIR, 'templates', 'functions'),
                     os.path.join(workdir, 'functions'), dirs_exist_ok=True)
 
@@ -465,8 +541,9 @@ def stacks(cloud, workdir, sizes, results):
             # what the previous stack set off in the background (a function's
             # worker starting or stopping) is not billed to this one
             time.sleep(SETTLE_S)
-            took, status, calls, stack_id = stack_op(
-                heat, access, 'CREATE', lambda: heat.stacks.create(
+            took, status, calls, stack_id, steps = stack_op(
+                heat, access, engine, name, 'CREATE',
+                lambda: heat.stacks.create(
                     stack_name=name, template=tpl, files=files))
             if status != 'CREATE_COMPLETE':
                 row['%s_failed' % kind] = failure_reason(heat, stack_id)
@@ -474,17 +551,20 @@ def stacks(cloud, workdir, sizes, results):
                 heat.stacks.delete(stack_id)
                 wait_stack(heat, stack_id, 'DELETE')
                 break
-            row['%s_create_s' % kind] = round(took, 2)
+            row['%s_create_s' % kind] = round(took, 3)
+            row['%s_create_stages' % kind] = steps
             if kind == 'chains':
                 row['calls_create_per_chain'] = per_resource(calls, n)
-            took, status, calls, _ = stack_op(
+            took, status, calls, _, _ = stack_op(
                 heat,
                 access,
+                engine,
+                name,
                 'DELETE',
                 lambda: heat.stacks.delete(stack_id),
                 stack_id,
             )
-            row['%s_delete_s' % kind] = round(took, 2)
+            row['%s_delete_s' % kind] = round(took, 3)
             if kind == 'chains':
                 row['calls_delete_per_chain'] = per_resource(calls, n)
         row['load_after'] = loadavg()
@@ -501,9 +581,9 @@ def stacks(cloud, workdir, sizes, results):
         if 'create_ratio' not in row:
             return
         say(
-            'stacks: %sN=%-2d (%2d resources) create: chains %5.1f s,'
-            ' RandomString chains %5.1f s, ratio %.2f; delete: %5.1f s vs'
-            ' %5.1f s, ratio %.2f (load %s -> %s)'
+            'stacks: %sN=%-2d (%2d resources) create: chains %6.2f s,'
+            ' RandomString chains %6.2f s, ratio %.2f; delete: %6.2f s vs'
+            ' %6.2f s, ratio %.2f (load %s -> %s)'
             % (
                 what + ' ' if what else '',
                 row['n'],
@@ -518,6 +598,13 @@ def stacks(cloud, workdir, sizes, results):
                 row['load_after'],
             )
         )
+        if row['n'] == 1:
+            say('stacks:   where the time went (heat-engine\'s log, s): %s'
+                % '; '.join(
+                    '%s %s' % (kind, ' '.join(
+                        '%s %.3f' % stage
+                        for stage in row['%s_create_stages' % kind]))
+                    for kind in ('chains', 'random')))
 
     # The first stacks after a start pay for what heat-engine loads on first
     # use (the Qinling and Aodh clients, their plugins) and for cold caches:
@@ -553,14 +640,14 @@ def stacks(cloud, workdir, sizes, results):
     results['stacks'] = rows
     try:   # a fresh session: the one above may be long-lived by now
         results['qinling_calls'] = other_calls(
-            clients.heat(cloud), access, template
+            clients.heat(cloud), access, engine, template
         )
     except Exception as exc:  # noqa: BLE001 - the figures above still count
         say('calls: FAILED: %s: %s' % (type(exc).__name__, exc))
         results['qinling_calls'] = {'failed': str(exc)[:300]}
 
 
-def other_calls(heat, access, template):
+def other_calls(heat, access, engine, template):
     """Qinling calls of template validate, update (function and webhook
     description), check, for one chain."""
     files, tpl = template('calls.yaml', chains_template(1, 'benchmark.none'))
@@ -570,9 +657,11 @@ def other_calls(heat, access, template):
     heat.stacks.validate(template=tpl, files=files)
     time.sleep(0.3)
     counts['validate'] = access.calls()
-    _, status, calls, stack_id = stack_op(
+    _, status, calls, stack_id, _ = stack_op(
         heat,
         access,
+        engine,
+        name,
         'CREATE',
         lambda: heat.stacks.create(stack_name=name, template=tpl, files=files),
     )
@@ -581,9 +670,11 @@ def other_calls(heat, access, template):
         files2, tpl2 = template(
             'calls-2.yaml', chains_template(1, 'benchmark.none', 'v2')
         )
-        _, status, counts['update'], _ = stack_op(
+        _, status, counts['update'], _, _ = stack_op(
             heat,
             access,
+            engine,
+            name,
             'UPDATE',
             lambda: (
                 heat.stacks.update(stack_id, template=tpl2, files=files2)
@@ -591,9 +682,11 @@ def other_calls(heat, access, template):
             ),
             stack_id,
         )
-        _, status, counts['check'], _ = stack_op(
+        _, status, counts['check'], _, _ = stack_op(
             heat,
             access,
+            engine,
+            name,
             'CHECK',
             lambda: (
                 heat.actions.check(stack_id) or {'stack': {'id': stack_id}}
@@ -601,9 +694,11 @@ def other_calls(heat, access, template):
             stack_id,
         )
     finally:
-        _, status, counts['delete'], _ = stack_op(
+        _, status, counts['delete'], _, _ = stack_op(
             heat,
             access,
+            engine,
+            name,
             'DELETE',
             lambda: (
                 heat.stacks.delete(stack_id) or {'stack': {'id': stack_id}}
