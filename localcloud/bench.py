@@ -26,11 +26,11 @@ Parts, in order (``--only a,b``):
 ``stacks``   create and delete (Heat API, timed from the request to
              heat-engine's log line of the stack's completion) of N seed
              chains (function -> webhook -> alarm) in one stack, next to N
-             chains of
-             three dependent ``OS::Heat::RandomString`` (Heat's own floor,
-             same shape), N = 1, 10, 30, after one pair not counted (the
-             engine's first use of its clients, cold caches); N = 1 five
-             times, its row the run of median ratio; the HTTP calls
+             chains of three dependent ``OS::Heat::RandomString`` (Heat's
+             own floor, same shape), N = 1, 10, 30, after one pair not
+             counted (the engine's first use of its clients, cold caches);
+             N = 1 five times, its row the run of median ratio, with where
+             its time went; the HTTP calls
              qinling-api logged per chain and operation (create, update,
              check, validate, delete).
 ``latency``  event published -> execution status ``success`` committed, one
@@ -502,6 +502,9 @@ def stack_op(heat, access, engine, name, action, call, stack_id=None):
     steps = engine.timeline(name, action)
     if steps and steps[-1][1] == 'done':
         took = steps[-1][0] - requested
+    else:
+        say('stacks: heat-engine\'s log has no end of %s %s: timed by the'
+            ' poll' % (action, name))
     return took, status, access.calls(), stack_id, stages(requested, steps)
 
 
