@@ -360,26 +360,36 @@ UUID = re.compile(
 )
 
 
-class AccessLog:
-    """The requests qinling-api logged since ``mark()``."""
+class LogSinceMark:
+    """What one process of the cloud logged since ``mark()``."""
+
+    process = None
 
     def __init__(self, cloud):
-        self.path = cloud.log_path('qinling-api')
+        self.path = cloud.log_path(self.process)
         self.offset = 0
 
     def mark(self):
         self.offset = os.path.getsize(self.path)
+
+    def text(self):
+        with open(self.path, errors='replace') as f:
+            f.seek(self.offset)
+            return f.read()
+
+
+class AccessLog(LogSinceMark):
+    """The requests qinling-api logged since ``mark()``."""
+
+    process = 'qinling-api'
 
     def calls(self):
         """{'METHOD /path/{id}': count} since the mark (query strings kept
         apart), without the package downloads of the workers
         (``?download=true``: the local executor's prefetch at function create,
         not the plugin)."""
-        with open(self.path, errors='replace') as f:
-            f.seek(self.offset)
-            text = f.read()
         counts = {}
-        for method, path, _ in ACCESS_LINE.findall(text):
+        for method, path, _ in ACCESS_LINE.findall(self.text()):
             path, _, query = path.partition('?')
             if query == 'download=true':
                 continue
@@ -425,7 +435,7 @@ ENGINE_LINE = re.compile(
 )
 
 
-class EngineLog:
+class EngineLog(LogSinceMark):
     """heat-engine's log since ``mark()``: when it took a stack's action,
     started each of its resources and completed, to the millisecond.
 
@@ -434,39 +444,30 @@ class EngineLog:
     the machine's clock, as ``time.time()`` here.
     """
 
-    def __init__(self, cloud):
-        self.path = cloud.log_path('heat-engine')
-        self.offset = 0
-
-    def mark(self):
-        self.offset = os.path.getsize(self.path)
+    process = 'heat-engine'
 
     def timeline(self, stack_name, action):
         """[(time.time() value, step)] of one stack's action: 'engine' when
         heat-engine took it, each resource's name when it started, 'done'
         when the stack's action completed or failed."""
-        with open(self.path, errors='replace') as f:
-            f.seek(self.offset)
-            text = f.read()
         name = re.escape(stack_name)
         verb = action.lower().rstrip('e')  # creat(ing), delet(ing)
+        # (line, step); a step of None is the resource the line names
         patterns = (
-            (re.compile(r'^%sing stack %s$' % (verb.title(), name)), None),
+            (re.compile(r'^%sing stack %s$' % (verb.title(), name)), 'engine'),
             (re.compile(r'^%sing \S+ "([^"]+)" .*Stack "%s"' % (verb, name)),
-             1),
-            (re.compile(r'^Stack %s (COMPLETE|FAILED) \(%s\)' % (action,
-                                                                 name)),
              None),
+            (re.compile(r'^Stack %s (?:COMPLETE|FAILED) \(%s\)'
+                        % (action, name)), 'done'),
         )
         steps = []
-        for stamp, message in ENGINE_LINE.findall(text):
-            for i, (pattern, group) in enumerate(patterns):
+        for stamp, message in ENGINE_LINE.findall(self.text()):
+            for pattern, step in patterns:
                 match = pattern.match(message)
                 if match:
                     when = datetime.datetime.strptime(
                         stamp, '%Y-%m-%d %H:%M:%S.%f').timestamp()
-                    step = ('engine', None, 'done')[i] or match.group(group)
-                    steps.append((when, step))
+                    steps.append((when, step or match.group(1)))
                     break
         return steps
 
