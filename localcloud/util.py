@@ -384,8 +384,8 @@ def ensure_client_venv(cloud):
 
 
 def ensure_main_venv(cloud):
-    """The main venv with Keystone, Heat, Aodh, Ceilometer, clients and the plugin
-    (editable)."""
+    """The main venv with Keystone, Heat, Aodh, Ceilometer, clients and the
+    plugin (editable)."""
     ensure_venv(cloud.venv, 'main')
     setup_cfg = os.path.join(cloud.repo_dir, 'setup.cfg')
     plugin = os.path.exists(setup_cfg)

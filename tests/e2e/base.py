@@ -301,11 +301,13 @@ class E2ETestCase(base.BaseTestCase):
 
     def emit(self, event_type=SEED_EVENT, project_id=None, payload=None,
              **fields):
-        """Send the notification the service of ``event_type`` sends (for a
-        server, volume... of the demo project by default), which Ceilometer
-        turns into the event Aodh sees; ``fields`` as
+        """Send the notification the service of ``event_type`` sends.
+
+        For a server, volume... of the demo project by default; Ceilometer
+        turns it into the event Aodh sees. ``fields`` as
         ``localcloud.events.build`` takes them. Returns the
-        ``events.Notification``: its message_id is the event's."""
+        ``events.Notification``: its message_id is the event's.
+        """
         return events.emit(self.cloud, event_type,
                            project_id or self.project_id, payload=payload,
                            **fields)

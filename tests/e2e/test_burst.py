@@ -205,8 +205,7 @@ class BurstTest(base.E2ETestCase):
         self._burst(30)
 
     def test_50_notifications_in_a_row_to_one_alarm(self):
-        """Nova's notifications one after the other, through Ceilometer:
-        one execution each."""
+        """Nova's notifications in a row, through Ceilometer: one run each."""
         [out], ids = self.create_stacks(1)
         self.wait_until_alarms_cached()
 
