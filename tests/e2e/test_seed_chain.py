@@ -64,6 +64,9 @@ class SeedChainTest(base.E2ETestCase):
         transitions = [h for h in self.aodh.alarm_history.get(self.alarm_id)
                        if h['type'] == 'state transition']
         self.assertEqual(1, len(transitions), transitions)
+        # the history names the event Ceilometer made of the notification
+        self.assertIn('Event <id=%s,event_type=compute.instance.create.end>'
+                      % sent.message_id, transitions[0]['detail'])
 
     def test_no_firing_for_another_project_or_event_type(self):
         admin_project = clients.project_id(self.cloud, 'admin')
