@@ -53,8 +53,10 @@ def _conditions(query):
 
 
 def filtered_traits():
-    """{event_type: {trait: type}} over every event alarm of every shipped
-    template: what each filters on, read from the templates themselves."""
+    """{event_type: {trait: type}} of every event alarm of every template.
+
+    What each shipped template filters on, read from the templates.
+    """
     found = {}
     for path in sorted(glob.glob(os.path.join(base.TEMPLATES, '**',
                                               '*.yaml'), recursive=True)):
@@ -75,8 +77,7 @@ def filtered_traits():
 
 
 def probe_template(event_types):
-    """One function and webhook, and an alarm on each event type (every
-    event runs the function)."""
+    """One function and webhook, and an alarm on each event type."""
     resources = {
         'function': {'type': 'OS::Qinling::Function', 'properties': {
             'runtime': 'python3', 'entry': 'probe.main',
@@ -95,9 +96,11 @@ def probe_template(event_types):
 
 
 class TraitTypesTest(base.E2ETestCase):
-    """Every trait a shipped template filters on exists, with the type the
-    template compares it as, in the event Ceilometer makes of the real
-    service's notification."""
+    """The traits the templates filter on, in Ceilometer's events.
+
+    Each exists, with the type the template compares it as, in the event
+    Ceilometer makes of the real service's notification.
+    """
 
     def test_filtered_traits_exist_with_their_types(self):
         wanted = filtered_traits()
@@ -157,9 +160,11 @@ class TraitTypesTest(base.E2ETestCase):
 
 
 class AgentRestartTest(base.E2ETestCase):
-    """Kills the shared ceilometer-agent-notification (SIGKILL of its
-    recorded process group) and restarts it with ``up``: run it alone, not
-    next to other tests that send notifications."""
+    """Kills the shared ceilometer-agent-notification: run it alone.
+
+    SIGKILL of its recorded process group, then ``up`` restarts it; other
+    tests that send notifications meanwhile would wait with it.
+    """
 
     def test_notifications_published_while_down_are_not_lost(self):
         self.keep_cloud_up()
