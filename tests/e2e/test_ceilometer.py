@@ -13,9 +13,12 @@
 """ceilometer-agent-notification in the local cloud: the traits it makes of
 each service's notification are the traits the shipped templates filter on,
 with the types they compare them as; and a notification published while the
-agent is down is not lost."""
+agent is down is not lost; and ``tools/localcloud emit-event`` as users run
+it."""
 import glob
+import json
 import os
+import subprocess
 import time
 import uuid
 
@@ -193,3 +196,64 @@ class AgentRestartTest(base.E2ETestCase):
         ran_for = sorted(base.decode(e.input)['reason_data']['event'][
             'message_id'] for e in found)
         self.assertEqual(sorted(sent), ran_for)
+
+
+class EmitEventCommandTest(base.E2ETestCase):
+    """``tools/localcloud emit-event`` as a user runs it."""
+
+    def localcloud(self, *argv):
+        env = dict(os.environ, LOCALCLOUD_STATE_DIR=self.cloud.state_dir,
+                   LOCALCLOUD_BASE_PORT=str(self.cloud.base_port))
+        return subprocess.run(
+            [os.path.join(base.REPO, 'tools', 'localcloud')] + list(argv),
+            env=env, stdin=subprocess.DEVNULL, capture_output=True,
+            text=True, timeout=120)
+
+    def test_notification_and_direct_event_run_the_function(self):
+        event_type = 'compute.instance.e2e-cli-%s.end' % uuid.uuid4().hex[:8]
+        stack = self.create_stack('e2e-emit-cli',
+                                  parameters={'event_type': event_type})
+        function_id = self.outputs(stack)['function_id']
+        self.wait_until_alarms_cached()
+
+        sent = self.localcloud('emit-event', event_type, '--name', 'cli-vm',
+                               '--flavor', 'm1.tiny', '--show')
+        self.assertEqual(0, sent.returncode, sent.stderr)
+        message_id, shown = sent.stdout.split('\n', 1)
+        shown = json.loads(shown)
+        self.assertEqual(('nova', 'nova', 'cli-vm'),
+                         (shown['service'], shown['exchange'],
+                          shown['payload']['display_name']))
+        direct = self.localcloud('emit-event', event_type, '--direct',
+                                 '--trait', 'display_name=cli-direct',
+                                 '--trait', 'vcpus:integer=3')
+        self.assertEqual(0, direct.returncode, direct.stderr)
+
+        executions = self.wait_for_executions(function_id, 2)
+        seen = {}
+        for execution in executions:
+            event = base.decode(execution.input)['reason_data']['event']
+            seen[event['message_id']] = events.traits_of(event)
+        self.assertEqual(sorted([message_id, direct.stdout.strip()]),
+                         sorted(seen))
+        # through Ceilometer: the traits of Nova's event
+        self.assertEqual((1, 'm1.tiny'), seen[message_id]['instance_type'])
+        self.assertEqual((2, 512), seen[message_id]['memory_mb'])
+        # direct: the traits given, typed as given
+        self.assertEqual((2, 3), seen[direct.stdout.strip()]['vcpus'])
+
+    def test_options_a_service_does_not_send_are_refused(self):
+        for argv, message in (
+                (['compute.instance.create.end', '--size', '3'],
+                 'nova notifications (compute.instance.create.end) take '
+                 'name, flavor'),
+                (['image.upload', '--trait', 'a=b'],
+                 '--trait goes with --direct'),
+                (['x.y', '--direct', '--name', 'n'],
+                 '--direct sends traits (--trait), not notification '
+                 'fields (name)'),
+                (['x.y', '--direct', '--trait', 'a:boolean=true'],
+                 'TYPE one of string, integer, float, datetime')):
+            done = self.localcloud('emit-event', *argv)
+            self.assertEqual(1, done.returncode, argv)
+            self.assertIn(message, done.stderr)
