@@ -190,8 +190,8 @@ class Walkthrough:
 
         project_id = clients.project_id(cloud)
         with self.step(
-                'send Nova\'s %s notification for a server of the demo '
-                'project (Ceilometer makes the event)' % EVENT_TYPE,
+                'send Nova\'s %s notification (Ceilometer makes the '
+                'event)' % EVENT_TYPE,
                 logs=('ceilometer-agent-notification', 'aodh-listener')):
             sent = events.emit(cloud, EVENT_TYPE, project_id,
                                name='new_instance')
