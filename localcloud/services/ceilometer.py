@@ -61,6 +61,12 @@ class Ceilometer(base.Service):
 
     name = 'ceilometer'
     order = 55
+    # Not before RabbitMQ's bootstrap: the agent's listener gives up on an
+    # AccessRefused (no retry), which it gets while the cloud's broker user
+    # does not exist yet. It would save time to start earlier: it spends
+    # about 5 s of CPU at start building a parser for each of the 154 paths
+    # of its event definitions (jsonpath_rw regenerates its LALR tables for
+    # every parse), and is often the last service healthy.
     requires = ('rabbitmq',)
 
     def conf_path(self, cloud):
