@@ -79,7 +79,7 @@ class JobsBlockFunctionUpdate(exception.HeatException):
 class RuntimeInUse(exception.HeatException):
     msg_fmt = _('Qinling runtime %(runtime)s is still used by %(holders)s, '
                 'so it cannot be %(action)s. Move or delete those functions '
-                'first. Qinling said: %(reason)s')
+                'first. %(detail)s')
 
 
 # Versions and aliases (issue 7) --------------------------------------------
@@ -400,22 +400,29 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
     def update_runtime(self, runtime_id, **fields):
         """PUT name, description and image (qinlingclient has no update).
 
-        Qinling 5.0.0 answers an image change of a runtime that has
-        functions with a 404 naming one of the functions (it reuses the
-        runtime's ``id`` as a loop variable): that is turned into
-        RuntimeInUse.
+        Qinling 5.0.0 refuses an image change while a function of the
+        runtime has a worker with a 403 "Runtime <that function's ID> is
+        still in use", and answers it with a 404 naming one of the
+        functions when none has (it reuses the runtime's ``id`` as a loop
+        variable): both are turned into RuntimeInUse.
         """
         try:
             resp = self.client().http_client.json_request(
                 '/v1/runtimes/%s' % runtime_id, 'PUT', data=fields)[0]
-        except qinling_exc.HTTPNotFound as ex:
-            if 'image' not in fields or runtime_id in (ex.details or ''):
+        except (qinling_exc.HTTPNotFound, qinling_exc.HTTPForbidden) as ex:
+            if 'image' not in fields or (
+                    isinstance(ex, qinling_exc.HTTPNotFound) and
+                    runtime_id in (ex.details or '')):
                 raise
             raise RuntimeInUse(runtime=runtime_id,
                                holders=self._runtime_holders(runtime_id),
                                action=_('given a new image'),
-                               reason=ex.details)
+                               detail=self._said(ex))
         return jsonutils.loads(resp.text)
+
+    @staticmethod
+    def _said(ex):
+        return _('Qinling said: %s') % ex.details
 
     def delete_runtime(self, runtime_id):
         try:
@@ -423,7 +430,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         except qinling_exc.HTTPForbidden as ex:
             raise RuntimeInUse(runtime=runtime_id,
                                holders=self._runtime_holders(runtime_id),
-                               action=_('deleted'), reason=ex.details)
+                               action=_('deleted'), detail=self._said(ex))
 
     def _runtime_holders(self, runtime_id):
         return (self.holders((self.FUNCTIONS,), runtime_id=runtime_id) or
@@ -448,13 +455,15 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
     def list_versions(self, function_id):
         return self.client().function_versions.list(function_id)
 
-    def create_version(self, function_id, description):
+    def create_version(self, function_id, description, versions=None):
         """Publish the function's current package as a new version.
 
         Qinling checks the version cap and the "same package" rule only
-        with a 403 that does not say what to do; explain both.
+        with a 403 that does not say what to do; explain both. ``versions``
+        is the function's list of versions, if just read.
         """
-        versions = self.list_versions(function_id)
+        if versions is None:
+            versions = self.list_versions(function_id)
         if len(versions) >= self.MAX_VERSIONS:
             raise VersionError(message=_(
                 'Qinling function %(function)s already has %(max)s versions '
@@ -516,14 +525,20 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                 function=function_id, version=version,
                 numbers=', '.join(str(n) for n in numbers) or _('none'))
 
-    def check_alias_free(self, function_id, version, alias_name=None):
+    def check_alias_free(self, function_id, version, alias_name=None,
+                         ignore=(), aliases=None):
         """Refuse a function version that another alias already holds.
 
         Qinling allows one alias per function version, and says so with a
-        400 on create but an untranslated 500 on update.
+        400 on create but an untranslated 500 (with its SQL) on update.
+        ``alias_name`` is the alias being moved, ``ignore`` aliases that
+        will move away in the same stack update, ``aliases`` the list of
+        aliases if just read.
         """
-        for alias in self.client().function_aliases.list():
-            if (alias.name != alias_name and
+        if aliases is None:
+            aliases = self.client().function_aliases.list()
+        for alias in aliases:
+            if (alias.name != alias_name and alias.name not in ignore and
                     alias.function_id == function_id and
                     (alias.function_version or 0) == version):
                 raise VersionError(message=_(

@@ -403,21 +403,11 @@ class FakeQinling(server.FakeAPI):
             data = files['package']
             values['code']['md5sum'] = self._checked_md5(
                 data, values['code'].get('md5sum'))
-        self._check_unique_name(values['name'])
         function = self._new(count=0, latest_version=0, **values)
         self.functions[function['id']] = function
         if source == 'package':
             self.packages[function['id']] = data
         return Response(201, function)
-
-    def _check_unique_name(self, name):
-        # The function table is unique on (name, project_id); a unique key
-        # never matches NULLs, so functions without a name never collide.
-        if name is not None and any(
-                f['name'] == name and f['project_id'] == self.project_id
-                for f in self.functions.values()):
-            raise Fault(400, "Duplicate entry for function: ['name', "
-                             "'project_id']")
 
     def get_function(self, request, id):
         function = self._function(id)

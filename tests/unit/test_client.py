@@ -196,9 +196,9 @@ class ClientPluginTest(PluginTestCase):
                           self.plugin.get_function_id, 'other')
 
     def test_ambiguous_function_name(self):
-        # Names are unique in a project; an admin sees other projects' too.
+        # Qinling does not keep names unique (the plugin refuses a name
+        # taken in the project), and an admin sees other projects' too.
         first = self.add_function('fn')
-        self.qinling.functions[first]['project_id'] = 'other-project'
         second = self.add_function('fn')
         ex = self.assertRaises(exception.PhysicalResourceNameAmbiguity,
                                self.plugin.get_function_id, 'fn')

@@ -129,14 +129,23 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
                          list(self.qinling.functions))
         self.assertNotIn(orphan, self.qinling.functions)
 
-    def test_rejected_create_does_not_delete_a_namesake(self):
-        self.add_function('taken')
+    def test_taken_name_is_refused_and_the_namesake_kept(self):
+        # Qinling would make a second function of the name; the plugin
+        # refuses it at validation, and again before the create (the name
+        # was free at validation, taken when the create came).
         tmpl = copy.deepcopy(base.FUNCTION_ONLY)
         tmpl['resources']['fn']['properties']['name'] = 'taken'
         stk = self.parse_stack(tmpl)
+        stk.validate()
+        taken = self.add_function('taken')
+        self.assertValidationFails(self.parse_stack(tmpl),
+                                   'properties.name', taken,
+                                   'already named "taken"')
         stk.store()
         stk.create()
-        self.assertFailsWith(stk, stk.CREATE, 'already exists')
+        self.assertFailsWith(stk, stk.CREATE, 'properties.name',
+                             'already named "taken"')
+        self.assertEqual([], self.qinling.write_requests())
         stk.delete()
         self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state)
         self.assertEqual(['taken'], [f['name'] for f in
