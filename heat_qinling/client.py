@@ -48,7 +48,13 @@ def list_opts():
     yield CONFIG_GROUP, heat_config.clients_opts
 
 
-_DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+)')
+_DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+): \[([^]]*)\]')
+# What Qinling's internals look like when they leak into an error message:
+# a database driver's exception with its SQL, or a Python traceback.
+_INTERNALS_RE = re.compile(
+    r'\[SQL: |\((pymysql|sqlite3|psycopg2|MySQLdb)\.|sqlalchemy\.|'
+    r'IntegrityError|OperationalError|DataError|'
+    r'Traceback \(most recent call last\)')
 
 # What a delete names as holding an object when Qinling refuses it but the
 # caller can list nothing that does (e.g. another project's webhook).
@@ -135,10 +141,21 @@ def _error_from_response(response):
               'see the qinling-api log.') % {
                 'code': response.status_code,
                 'reason': response.reason or ''})
+    if _INTERNALS_RE.search(details):
+        request_id = response.headers.get('x-openstack-request-id')
+        details = _('Qinling failed with an internal (database) error that '
+                    'it does not explain; the qinling-api log has it%s.') % (
+            _(' under request %s') % request_id if request_id else '')
     duplicate = _DUPLICATE_RE.search(details)
     if response.status_code == 400 and duplicate:
-        details = _('An object of this name already exists in the project '
-                    '(Qinling: %s). Choose another name.') % details
+        # The columns are the unique key's, as the database reports them.
+        if 'name' in duplicate.group(2):
+            details = _('An object of this name already exists in the '
+                        'project (Qinling: %s). Choose another name.') % (
+                details)
+        else:
+            details = _('This would duplicate an existing object (Qinling: '
+                        '%s).') % details
     return cls(details=details)
 
 

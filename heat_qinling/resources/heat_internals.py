@@ -32,8 +32,9 @@ fails when Heat changes any of it. Two needs:
   the new template.** ``stack update`` validates a new Stack object built
   from the new template only; it knows the existing stack through the
   ``OS::stack_id`` pseudo parameter, which Heat sets to the existing stack's
-  ID (an ARN in a CFN template; ``Parameters.set_stack_id``). The physical IDs and stored properties
-  are in Heat's database (``heat.objects.resource``). With them, validation
+  ID (an ARN in a CFN template; ``Parameters.set_stack_id``). The physical
+  IDs and stored properties are in Heat's database
+  (``heat.objects.resource``). With them, validation
   can check a value against the objects the stack already has (a version
   of the stack's own function, an alias it already holds). The change to
   propose to Heat: give ``Resource.validate()`` of an update access to the
