@@ -161,6 +161,10 @@ class QinlingStackTestCase(common.HeatTestCase):
         updated.parameters.set_stack_id(stk.identifier())
         return updated
 
+    def reload(self, stk):
+        """The stack as heat-engine loads it for its next action."""
+        return heat_stack.Stack.load(self.ctx, stack_id=stk.id)
+
     def create(self, stk):
         stk.store()
         stk.create()
