@@ -56,7 +56,10 @@ class ObservedWhenFailed(object):
 
     @property
     def converge(self):
-        if self.status == self.FAILED:
+        # Without an ID, Heat would replace the resource before asking
+        # needs_replace_failed(), which takes back what an interrupted
+        # create made.
+        if self.status == self.FAILED and self.resource_id is not None:
             return True
         return self._converge_asked
 

@@ -380,6 +380,12 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
     def show_object(self, object_id):
         return self.client().jobs.get(object_id)
 
+    def create_recovered(self):
+        if not self.properties[self.ENABLED]:
+            job = self.client().jobs.get(self.resource_id)
+            if job.status == 'running':
+                self._put(status='paused')
+
     def broken_reason(self, job):
         if job.status in qinling_client.JOB_FINISHED:
             return _('job %(id)s is %(status)s (Qinling cannot change a '

@@ -136,13 +136,15 @@ class Recoverable(object):
         As Heat's OS::Nova::Server does. Qinling refuses a bad value before
         it writes anything, and a failure half-way leaves an object that
         the next update can still change, so keeping the object keeps its
-        ID (and a webhook's URL). A resource without an ID never made an
-        object, or lost track of it in an interrupted create: it is
-        replaced, and the delete of the failed one finds what it made.
+        ID (and a webhook's URL). An object that an interrupted create made
+        is taken back (``recover_resource_id``); a resource that made none
+        is replaced.
         """
-        if self.resource_id is None:
-            return True
         try:
+            if self.resource_id is None:
+                if self.recover_resource_id() is None:
+                    return True
+                self.create_recovered()
             obj = self.show_object(self.resource_id)
         except Exception as ex:
             if self._is_gone(ex):
@@ -165,6 +167,12 @@ class Recoverable(object):
                      {'res': self, 'reason': reason})
             return True
         return False
+
+    def create_recovered(self):
+        """Finish what an interrupted create of the object had left to do.
+
+        E.g. pause a job made disabled.
+        """
 
     def needs_replace(self, after_props):
         if self.gone():

@@ -117,17 +117,18 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
         self.assertEqual([outside['alarm_id']], list(self.aodh.alarms))
         self.assertEqual({}, self.qinling.leftovers())
 
-    def test_update_replaces_failed_resource_and_removes_the_orphan(self):
+    def test_update_takes_back_what_the_interrupted_create_made(self):
         with mock.patch.object(
                 client.QinlingClientPlugin, 'create_function',
                 self.lose_answer(client.QinlingClientPlugin.create_function)):
             stk = self.failed_seed('function')
-        orphan = next(iter(self.qinling.functions))
+        [made] = list(self.qinling.functions)
         stk.update(self.seed_stack())
         self.assertCompletes(stk, stk.UPDATE)
-        self.assertEqual([stk['function'].resource_id],
-                         list(self.qinling.functions))
-        self.assertNotIn(orphan, self.qinling.functions)
+        self.assertEqual(made, stk['function'].resource_id)
+        self.assertEqual([made], list(self.qinling.functions))
+        [webhook] = self.qinling.webhooks.values()
+        self.assertEqual(made, webhook['function_id'])
 
     def test_taken_name_is_refused_and_the_namesake_kept(self):
         # Qinling would make a second function of the name; the plugin
