@@ -64,7 +64,7 @@ class BlueGreenTest(TolerantWaits):
 
     def with_code(self, code):
         """The example with the function's code replaced, as a file."""
-        from heat.common import template_format
+        from heatclient.common import template_format
         with open(os.path.join(base.TEMPLATES, EXAMPLE)) as f:
             tmpl = template_format.parse(f.read())
         tmpl['resources']['function']['properties']['files'] = {
