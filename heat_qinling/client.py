@@ -23,6 +23,7 @@ from urllib import parse
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneclient import adapter as keystone_adapter
 from oslo_config import cfg
+from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import uuidutils
 from qinlingclient.common import exceptions as qinling_exc
@@ -34,6 +35,8 @@ from heat.common import exception
 from heat.common.i18n import _
 from heat.engine.clients import client_plugin
 from heat.engine import constraints
+
+LOG = logging.getLogger(__name__)
 
 CLIENT_NAME = 'qinling'
 
@@ -233,6 +236,11 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
     def is_conflict(self, ex):
         return self._status(ex) == 409
 
+    def is_unreachable(self, ex):
+        """True when Qinling did not answer (down, or a gateway said so)."""
+        return (isinstance(ex, ks_exceptions.ConnectionError) or
+                self._status(ex) in (502, 503, 504))
+
     # Lookups ---------------------------------------------------------------
 
     @staticmethod
@@ -266,6 +274,30 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
 
     def get_runtime_id(self, name_or_id):
         return self.get_runtime(name_or_id).id
+
+    # Finders of the resources' translation rules. Heat resolves them on
+    # every update, also of a resource that does not change (and in a
+    # rollback): when Qinling does not answer, the value stays as given. An
+    # ID, as {get_resource: ...} gives, is then right as it is; a name
+    # differs from the stored ID, and the update that sends it to Qinling
+    # fails with Qinling's connection error.
+
+    def _resolved(self, find, name_or_id):
+        try:
+            return find(name_or_id)
+        except Exception as ex:
+            if not self.is_unreachable(ex):
+                raise
+            LOG.warning('Qinling did not answer the lookup of %(value)s '
+                        '(%(ex)s); kept as given', {'value': name_or_id,
+                                                    'ex': ex})
+            return name_or_id
+
+    def resolve_runtime_id(self, name_or_id):
+        return self._resolved(self.get_runtime_id, name_or_id)
+
+    def resolve_function_id(self, name_or_id):
+        return self._resolved(self.get_function_id, name_or_id)
 
     def get_function(self, name_or_id):
         return self._find_once('function', name_or_id,

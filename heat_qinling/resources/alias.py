@@ -139,7 +139,7 @@ class QinlingAlias(target.FunctionVersionReference, base.QinlingResource):
                 translation.TranslationRule.RESOLVE,
                 [self.FUNCTION],
                 client_plugin=self.client_plugin(),
-                finder='get_function_id'),
+                finder='resolve_function_id'),
         ]
 
     def _name(self, props=None):

@@ -218,7 +218,7 @@ class QinlingFunction(base.QinlingResource):
                 translation.TranslationRule.RESOLVE,
                 [self.RUNTIME],
                 client_plugin=self.client_plugin(),
-                finder='get_runtime_id'),
+                finder='resolve_runtime_id'),
         ]
 
     # Validation ----------------------------------------------------------

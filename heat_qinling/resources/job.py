@@ -211,7 +211,7 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
                 translation.TranslationRule.RESOLVE,
                 [self.FUNCTION],
                 client_plugin=self.client_plugin(),
-                finder='get_function_id'),
+                finder='resolve_function_id'),
         ]
 
     # Validation ----------------------------------------------------------

@@ -119,7 +119,12 @@ class Recoverable(object):
                 self.client_plugin().is_not_found(ex))
 
     def gone(self):
-        """True when the object Heat recorded no longer exists."""
+        """True when the object Heat recorded no longer exists.
+
+        False when Qinling does not answer: an update that changes nothing
+        in Qinling (another resource's, a rollback's) then goes on, and one
+        that does fails when it writes.
+        """
         if self.resource_id is None:
             return False
         try:
@@ -127,6 +132,12 @@ class Recoverable(object):
         except Exception as ex:
             if self._is_gone(ex):
                 return True
+            if self.client_plugin().is_unreachable(ex):
+                LOG.warning('%(res)s: Qinling did not answer (%(ex)s); '
+                            'taking %(kind)s %(id)s as still there',
+                            {'res': self, 'ex': ex, 'kind': self.object_kind,
+                             'id': self.resource_id})
+                return False
             raise
         return False
 

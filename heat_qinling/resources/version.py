@@ -129,7 +129,7 @@ class QinlingVersion(target.FunctionVersionReference, base.QinlingResource):
                 translation.TranslationRule.RESOLVE,
                 [self.FUNCTION],
                 client_plugin=self.client_plugin(),
-                finder='get_function_id'),
+                finder='resolve_function_id'),
         ]
 
     # resource_id is "<function id>/<version number>"; Qinling reuses a

@@ -143,7 +143,7 @@ class QinlingWebhook(target.FunctionTarget, base.QinlingResource):
                 translation.TranslationRule.RESOLVE,
                 [self.FUNCTION],
                 client_plugin=self.client_plugin(),
-                finder='get_function_id'),
+                finder='resolve_function_id'),
         ]
 
     def validate_values(self):

@@ -335,3 +335,24 @@ class UnreachableQinlingTest(base.QinlingStackTestCase):
         stk.update(self.as_update_of(stk, stack('1')))
         self.assertCompletes(stk, stk.UPDATE)
         self.assertEqual([hook], list(self.qinling.webhooks))
+
+
+class QinlingDownTest(base.QinlingStackTestCase):
+    """Qinling does not answer while an update changes nothing in it."""
+
+    def test_update_of_the_alarm_alone_completes(self):
+        stk = self.create(self.seed_stack())
+        self.qinling.server.stop()
+        stk.update(self.as_update_of(stk, self.seed_stack(
+            params={'alarm_severity': 'critical'})))
+        self.assertCompletes(stk, stk.UPDATE)
+        [alarm] = self.aodh.alarms.values()
+        self.assertEqual('critical', alarm['severity'])
+
+    def test_update_that_needs_qinling_fails_saying_so(self):
+        stk = self.create(self.seed_stack())
+        self.qinling.server.stop()
+        stk.update(self.as_update_of(stk, self.seed_stack(
+            params={'function_timeout': 9})))
+        self.assertFailsWith(stk, stk.UPDATE, 'Unable to establish '
+                             'connection')
