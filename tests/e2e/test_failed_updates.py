@@ -48,7 +48,8 @@ CODE = '''def main(**kwargs):
 IMAGE = 'localcloud/python3-runtime-e2e'
 # The gates' waits (s): long while the stacks rest, so that a rollback
 # waits there while qinling-api starts again; short on the way forward.
-REST_WAIT, FORWARD_WAIT = 25, 10
+REST_WAIT, FORWARD_WAIT = 20, 10
+KILL_ROUNDS = 2
 FUNCTION = {'type': 'OS::Qinling::Function',
             'properties': {'runtime': 'python3', 'entry': 'main.main',
                            'files': {'main.py': CODE % 'v1'}}}
@@ -170,22 +171,23 @@ class AliasKind(Kind):
 
 
 class VersionKind(Kind):
-    # Qinling cannot change a version's description. The change: new code,
-    # which publishes a new version (a replacement, by design); the gate
-    # stands before the function, so qinling-api is down when the release
-    # (function, then version) starts.
+    # Qinling cannot change a version's description. The faults hit the
+    # release chain at the function (the gate stands before it): a version
+    # is replaced to publish new code, and Heat 27's convergence engine
+    # does not finish an update that has to replace a resource whose
+    # create or replacement heat-engine died in (doc/source/reference.rst,
+    # "After a failed update"), so the function's description changes
+    # instead.
     name, tested = 'version', 'fn'
     refusal = 'cannot change the description'
-    kept = ('fn',)
+    kept = ('fn', 'ver')
     counts = {'functions': 1, 'versions': 1}
 
     def resources(self):
         ver = version()
         ver['properties']['description'] = {
             'if': ['bad', 'changed', 'published']}
-        return {'fn': function(files={'main.py': {
-            'str_replace': {'template': CODE % 'NOTE',
-                            'params': {'NOTE': {'get_param': 'note'}}}}}),
+        return {'fn': function(description={'get_param': 'note'}),
                 'ver': ver}
 
 
@@ -470,9 +472,6 @@ class DisruptiveFailedUpdateTest(MatrixBase):
                          'the gates to wait', interval=0.1)
 
     def kept(self, kind, before, phase):
-        if kind.name in ('version',):
-            # The new code publishes a new version: the function stays.
-            before = {k: v for k, v in before.items() if k != 'ver'}
         self.check_kept(kind, before, phase)
 
     def test_qinling_api_stopped_then_heat_engine_killed(self):
@@ -506,64 +505,79 @@ class DisruptiveFailedUpdateTest(MatrixBase):
             self.settle(k, 'UPDATE_COMPLETE'),
             self.kept(k, before[k.name], 'update after qinling-api')))
 
-        # heat-engine killed while the resources under test update (the
-        # gates stand still: only the tested resources change).
-        self.each('update', lambda k: self.send(
-            k, note=note(k, 3), gate_value='g2', gate_wait=FORWARD_WAIT))
-        at_kill = self.kill_engine_during_updates()
+        # heat-engine killed while resources under test update, then the
+        # same update again; up to KILL_ROUNDS rounds, each for the types
+        # no kill has caught in the middle of their update yet.
+        caught, rounds = set(), []
+        for number in range(KILL_ROUNDS):
+            kinds = [k for k in self.live() if k.name not in caught]
+            if not kinds:
+                break
+            self.each('update', lambda k: self.send(
+                k, note=note(k, 3 + number), gate_value='g2',
+                gate_wait=FORWARD_WAIT), kinds=kinds)
+            at_kill = self.kill_engine_during_updates(kinds)
+            rounds.append(at_kill)
+            caught |= {name for name, status in at_kill.items()
+                       if status == 'UPDATE_IN_PROGRESS'}
+            self.start_missing()
+            self.each('update after the kill', lambda k: self.send(
+                k, note=note(k, 3 + number), gate_value='g2',
+                gate_wait=FORWARD_WAIT), kinds=kinds)
+            self.each('updated after the kill', lambda k: (
+                self.settle(k, 'UPDATE_COMPLETE'),
+                self.kept(k, before[k.name], 'update after heat-engine')),
+                kinds=[k for k in kinds if k.name not in self.failures])
         self.addDetail('status-at-kill', content.text_content(
-            json.dumps(at_kill, indent=1, sort_keys=True)))
-        self.start_missing()
-        self.each('update after the kill', lambda k: self.send(
-            k, note=note(k, 3), gate_value='g2', gate_wait=FORWARD_WAIT))
-        self.each('updated after the kill', lambda k: (
-            self.settle(k, 'UPDATE_COMPLETE'),
-            self.kept(k, before[k.name], 'update after heat-engine')))
+            json.dumps(rounds, indent=1, sort_keys=True)))
 
         self.delete_all()
         self.assertNoFailures()
 
     def rolling_back(self, kind):
+        """Wait until the stack's update failed and its rollback began."""
         heat = self.heats[kind.admin]
         status = clients.wait_for(
             lambda: [s for s in [heat.stacks.get(
                 self.stacks[kind.name]).stack_status]
-                if s != 'UPDATE_IN_PROGRESS'],
-            base.STACK_TIMEOUT, 'the %s stack to fail' % kind.name,
+                if s.startswith('ROLLBACK_') or s == 'UPDATE_COMPLETE'],
+            base.STACK_TIMEOUT, 'the %s stack to roll back' % kind.name,
             interval=0.2)[0]
         if status != 'ROLLBACK_IN_PROGRESS':
             raise AssertionError('%s, not rolling back' % status)
 
-    def kill_engine_during_updates(self):
-        """SIGKILL heat-engine once most tested resources are updating.
+    def kill_engine_during_updates(self, kinds):
+        """SIGKILL heat-engine as soon as a tested resource is updating.
 
-        Returns what each resource under test was doing then.
+        Returns what each resource under test was doing just before. The
+        watchers stop before the kill: heat-api would hold a request that
+        needs the engine until its RPC times out.
         """
-        seen = {}
-        done = ('UPDATE_COMPLETE', 'UPDATE_FAILED')
+        seen, done = {}, set()
+        stop = threading.Event()
 
         def watch(kind):
-            def updating():
+            heat = self.heats[kind.admin]
+            while not stop.is_set():
                 status = self.resource(kind, kind.tested).resource_status
                 seen[kind.name] = status
-                return status == 'UPDATE_IN_PROGRESS' or (
-                    status in done and kind.name in finished)
-            try:
-                clients.wait_for(updating, 30, kind.name, interval=0.02)
-            except TimeoutError:
-                pass
-        finished = set()
+                if status == 'UPDATE_IN_PROGRESS':
+                    stop.set()
+                elif not heat.stacks.get(self.stacks[kind.name]
+                                         ).stack_status.endswith(
+                                             '_IN_PROGRESS'):
+                    done.add(kind.name)
+                    if len(done) == len(kinds):
+                        stop.set()  # none caught: kill all the same
+                    return
+                stop.wait(0.02)
         watchers = [threading.Thread(target=watch, args=(k,))
-                    for k in self.live()]
+                    for k in kinds]
         for thread in watchers:
             thread.start()
-        clients.wait_for(
-            lambda: sum(1 for s in seen.values()
-                        if s == 'UPDATE_IN_PROGRESS' or s in done) >=
-            max(1, len(self.live()) // 2), 60, 'updates to start',
-            interval=0.02)
-        self.kill_process('heat-engine')
-        finished.update(k.name for k in KINDS)
+        stop.wait(base.STACK_TIMEOUT)
+        stop.set()
         for thread in watchers:
             thread.join()
+        self.kill_process('heat-engine')
         return dict(seen)

@@ -15,7 +15,9 @@ middle of a stack's life, and objects deleted behind Heat's back. Each test
 counts what is left through the Qinling and Aodh APIs; none asserts on time.
 
 Processes are stopped, killed and restarted only through this cloud's
-supervisor records (``tools/localcloud up`` starts what is missing).
+supervisor records (``tools/localcloud up`` starts what is missing). The
+classes that do so have "Disruptive" in their names: they must run alone, as
+every other test using the cloud meanwhile would fail.
 """
 from testtools import content
 
@@ -24,8 +26,11 @@ from localcloud import lifecycle
 from tests.e2e import base
 
 
-class EngineKilledTest(base.E2ETestCase):
-    """heat-engine SIGKILLed while one resource is CREATE_IN_PROGRESS."""
+class DisruptiveEngineKilledTest(base.E2ETestCase):
+    """DISRUPTIVE: heat-engine SIGKILLed while a resource is being created.
+
+    Runs alone (it kills this cloud's heat-engine).
+    """
 
     def owned(self, stack_id):
         """What the stack's resources made, by the names Heat gave them."""
@@ -78,8 +83,11 @@ class EngineKilledTest(base.E2ETestCase):
         self.kill_then_delete('alarm')
 
 
-class ServiceDownTest(base.E2ETestCase):
-    """An API service stops while a stack is being created."""
+class DisruptiveServiceDownTest(base.E2ETestCase):
+    """DISRUPTIVE: an API service stops while a stack is being created.
+
+    Runs alone (it stops this cloud's qinling-api or aodh-api).
+    """
 
     def down_during(self, process, resource):
         self.keep_cloud_up()
@@ -172,7 +180,8 @@ class HeldFunctionTest(base.E2ETestCase):
         )
 
 
-class CloudRestartTest(base.E2ETestCase):
+class DisruptiveCloudRestartTest(base.E2ETestCase):
+    """DISRUPTIVE: the whole cloud down, then up; runs alone."""
 
     def test_down_up_keeps_stack_and_chain_fires(self):
         self.keep_cloud_up()
