@@ -29,16 +29,21 @@ fails when Heat changes any of it. Two needs:
   ``needs_replace_failed()`` is False (the same decision Heat makes a few
   lines later, in ``_needs_update``).
 * **The stored resources of the stack being updated, while Heat validates
-  the new template.** ``stack update`` validates a new Stack object built
-  from the new template only; it knows the existing stack through the
-  ``OS::stack_id`` pseudo parameter, which Heat sets to the existing stack's
-  ID (an ARN in a CFN template; ``Parameters.set_stack_id``). The physical
-  IDs and stored properties are in Heat's database
-  (``heat.objects.resource``). With them, validation
-  can check a value against the objects the stack already has (a version
-  of the stack's own function, an alias it already holds). The change to
-  propose to Heat: give ``Resource.validate()`` of an update access to the
-  resource it will update (``self.stack.prev_stack`` or similar).
+  the new template, and the other rows of a resource Heat replaces.**
+  ``stack update`` validates a new Stack object built from the new template
+  only; it knows the existing stack through the ``OS::stack_id`` pseudo
+  parameter, which Heat sets to the existing stack's ID (an ARN in a CFN
+  template; ``Parameters.set_stack_id``). The physical IDs, stored
+  properties and resource data are in Heat's database
+  (``heat.objects.resource``). With them, validation can check a value
+  against the objects the stack already has (a version of the stack's own
+  function, an alias it already holds), and the replacement of a resource
+  whose create was interrupted can find what that create made (Heat
+  replaces it, with ``observe_on_update``, before asking the plugin). The
+  changes to propose to Heat: give ``Resource.validate()`` of an update
+  access to the resource it will update (``self.stack.prev_stack`` or
+  similar), and ask ``needs_replace_failed()`` before replacing a resource
+  that has no ID.
 """
 from heat.common import identifier
 from heat.engine import resource as heat_resource
@@ -114,6 +119,28 @@ def _rank(row):
     changed = row.updated_at or row.created_at
     return (row.status != heat_resource.Resource.FAILED,
             row.physical_resource_id is not None, changed)
+
+
+def siblings(rsrc):
+    """The other stored rows of ``rsrc``'s stack that have its name.
+
+    The resource it replaces, or its replacement: an interrupted create or
+    replacement leaves two.
+    """
+    stack_id = existing_stack_id(rsrc.stack)
+    if stack_id is None:
+        return []
+    return [row for row in resource_objects.Resource.get_all_active_by_stack(
+            rsrc.context, stack_id).values()
+            if row.name == rsrc.name and row.id != rsrc.id]
+
+
+def stored_data(row, key):
+    """A value of a stored row's resource data, or None."""
+    for item in row.data or []:
+        if item.key == key:
+            return item.value
+    return None
 
 
 def stored_physical_id(stack, name):

@@ -104,13 +104,51 @@ class Recoverable(object):
         marker = self.data().get(CREATE_SENT)
         if not marker:
             return None
-        found = self.find_created(jsonutils.loads(marker))
+        found = self.unheld(self.find_created(jsonutils.loads(marker)))
         if found is not None:
             LOG.info('%(res)s: found %(kind)s %(id)s that an interrupted '
                      'create made', {'res': self, 'kind': self.object_kind,
                                      'id': found})
             self.resource_id_set(found)
         return found
+
+    def unheld(self, object_id):
+        """``object_id``, unless another row of this resource holds it.
+
+        The replacement of a resource whose create was interrupted may have
+        taken the object back (OS::Qinling::Version does): the delete of
+        the failed one must then leave it.
+        """
+        if object_id is None:
+            return None
+        if any(row.physical_resource_id == object_id
+               for row in heat_internals.siblings(self)):
+            LOG.info('%(res)s: %(kind)s %(id)s that an interrupted create '
+                     'made is held by its replacement', {
+                         'res': self, 'kind': self.object_kind,
+                         'id': object_id})
+            return None
+        return object_id
+
+    def take_back_from_siblings(self):
+        """Take the object an interrupted create of this resource made.
+
+        For a replacement of that resource: the failed row's marker finds
+        the object. Returns its ID, or None.
+        """
+        for row in heat_internals.siblings(self):
+            marker = heat_internals.stored_data(row, CREATE_SENT)
+            if row.physical_resource_id is None and marker:
+                found = self.unheld(self.find_created(
+                    jsonutils.loads(marker)))
+                if found is not None:
+                    LOG.info('%(res)s: takes back %(kind)s %(id)s that an '
+                             'interrupted create made', {
+                                 'res': self, 'kind': self.object_kind,
+                                 'id': found})
+                    self.resource_id_set(found)
+                    return found
+        return None
 
     # Update: re-create what is gone --------------------------------------
 

@@ -19,7 +19,9 @@ from heat.engine import properties
 from heat.engine import support
 from heat.engine import translation
 
+from heat_qinling import client as qinling_client
 from heat_qinling.resources import base
+from heat_qinling.resources import recovery
 from heat_qinling.resources import target
 from heat_qinling.resources import validation
 
@@ -180,6 +182,15 @@ class QinlingVersion(target.FunctionVersionReference, base.QinlingResource):
             version = plugin.create_version(
                 function_id, self.properties[self.DESCRIPTION],
                 versions=versions)
+        except qinling_client.VersionError:
+            # Qinling made nothing. When the code is the latest version's,
+            # that version may be what an interrupted create of this
+            # resource made (Heat replaces such a resource before the
+            # plugin can take its object back): take it.
+            self.data_delete(recovery.CREATE_SENT)
+            if self.take_back_from_siblings() is None:
+                raise
+            return
         except Exception as ex:
             self.create_rejected(ex)
             raise

@@ -22,6 +22,8 @@ from qinlingclient.v1 import function_alias
 from qinlingclient.v1 import job
 from qinlingclient.v1 import runtime
 
+from heat.objects import resource as resource_objects
+
 from heat_qinling import client
 from tests.unit import base
 
@@ -32,6 +34,14 @@ FUNCTION = {'type': 'OS::Qinling::Function',
             'properties': {'runtime': 'python3', 'entry': 'hello_world.main',
                            'files': {'hello_world.py':
                                      'def main(**kw):\n    return 1\n'}}}
+
+
+def lose_answer(real):
+    """``real``, whose answer is lost after it reached Qinling."""
+    def create_then_lose(*args, **kwargs):
+        real(*args, **kwargs)
+        raise ks_exceptions.ConnectFailure('connection lost')
+    return create_then_lose
 
 
 def stack_of(**resources):
@@ -187,12 +197,6 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
     the object by the marker recorded before the create.
     """
 
-    def lose_answer(self, real):
-        def create_then_lose(*args, **kwargs):
-            real(*args, **kwargs)
-            raise ks_exceptions.ConnectFailure('connection lost')
-        return create_then_lose
-
     scenarios = [
         ('version', dict(
             owner=client.QinlingClientPlugin, method='create_version',
@@ -221,8 +225,7 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
     def failed_stack(self):
         real = getattr(self.owner, self.method)
         before = set(getattr(self.qinling, self.table))
-        with mock.patch.object(self.owner, self.method,
-                               self.lose_answer(real)):
+        with mock.patch.object(self.owner, self.method, lose_answer(real)):
             stk = self.parse_stack(stack_of(**self.resources))
             stk.store()
             stk.create()
@@ -271,3 +274,41 @@ class NamesakeJobTest(base.QinlingStackTestCase):
         stk.delete()
         self.assertCompletes(stk, stk.DELETE)
         self.assertEqual([namesake], list(self.qinling.jobs))
+
+
+class VersionTakenBackByReplacementTest(base.QinlingStackTestCase):
+    """The replacement of a Version whose create was interrupted.
+
+    With ``observe_on_update``, Heat's convergence engine replaces a resource
+    that has no ID instead of asking the plugin; the replacement cannot
+    publish the same code again. It takes the version the interrupted create
+    made, and the delete of the failed resource then leaves it. (The
+    in-process engine keeps the failed resource in a backup stack, not
+    beside its replacement as convergence does: the replacement row is made
+    here as convergence makes it.)
+    """
+
+    def test_replacement_takes_back_the_version(self):
+        resources = {'res': ('OS::Qinling::Version', {
+            'function': {'get_resource': MADE}})}
+        real = client.QinlingClientPlugin.create_version
+        with mock.patch.object(client.QinlingClientPlugin, 'create_version',
+                               lose_answer(real)):
+            stk = self.parse_stack(stack_of(**resources))
+            stk.store()
+            stk.create()
+        self.assertEqual((stk.CREATE, stk.FAILED), stk.state)
+        [made] = list(self.qinling.versions)
+        failed = stk['res']
+        row = resource_objects.Resource.create(self.ctx, {
+            'stack_id': stk.id, 'name': 'res', 'action': 'INIT',
+            'status': 'COMPLETE', 'replaces': failed.id,
+            'current_template_id': stk.t.id, 'stack_name': stk.name,
+            'root_stack_id': stk.id, 'requires': [], 'needed_by': []})
+        replacement = type(failed)('res', failed.t, stk)
+        replacement.id = row.id
+        replacement.handle_create()
+        self.assertEqual('%s/%s' % made, replacement.resource_id)
+        # The failed resource's delete leaves what its replacement holds.
+        failed.handle_delete()
+        self.assertEqual([made], list(self.qinling.versions))
