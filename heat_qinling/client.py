@@ -23,6 +23,7 @@ from urllib import parse
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneclient import adapter as keystone_adapter
 from oslo_config import cfg
+from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import uuidutils
 from qinlingclient.common import exceptions as qinling_exc
@@ -34,6 +35,8 @@ from heat.common import exception
 from heat.common.i18n import _
 from heat.engine.clients import client_plugin
 from heat.engine import constraints
+
+LOG = logging.getLogger(__name__)
 
 CLIENT_NAME = 'qinling'
 
@@ -48,7 +51,13 @@ def list_opts():
     yield CONFIG_GROUP, heat_config.clients_opts
 
 
-_DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+)')
+_DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+): \[([^]]*)\]')
+# What Qinling's internals look like when they leak into an error message:
+# a database driver's exception with its SQL, or a Python traceback.
+_INTERNALS_RE = re.compile(
+    r'\[SQL: |\((pymysql|sqlite3|psycopg2|MySQLdb)\.|sqlalchemy\.|'
+    r'IntegrityError|OperationalError|DataError|'
+    r'Traceback \(most recent call last\)')
 
 # What a delete names as holding an object when Qinling refuses it but the
 # caller can list nothing that does (e.g. another project's webhook).
@@ -79,7 +88,7 @@ class JobsBlockFunctionUpdate(exception.HeatException):
 class RuntimeInUse(exception.HeatException):
     msg_fmt = _('Qinling runtime %(runtime)s is still used by %(holders)s, '
                 'so it cannot be %(action)s. Move or delete those functions '
-                'first. Qinling said: %(reason)s')
+                'first. %(detail)s')
 
 
 # Versions and aliases (issue 7) --------------------------------------------
@@ -135,10 +144,21 @@ def _error_from_response(response):
               'see the qinling-api log.') % {
                 'code': response.status_code,
                 'reason': response.reason or ''})
+    if _INTERNALS_RE.search(details):
+        request_id = response.headers.get('x-openstack-request-id')
+        details = _('Qinling failed with an internal (database) error that '
+                    'it does not explain; the qinling-api log has it%s.') % (
+            _(' under request %s') % request_id if request_id else '')
     duplicate = _DUPLICATE_RE.search(details)
     if response.status_code == 400 and duplicate:
-        details = _('An object of this name already exists in the project '
-                    '(Qinling: %s). Choose another name.') % details
+        # The columns are the unique key's, as the database reports them.
+        if 'name' in duplicate.group(2):
+            details = _('An object of this name already exists in the '
+                        'project (Qinling: %s). Choose another name.') % (
+                details)
+        else:
+            details = _('This would duplicate an existing object (Qinling: '
+                        '%s).') % details
     return cls(details=details)
 
 
@@ -216,6 +236,11 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
     def is_conflict(self, ex):
         return self._status(ex) == 409
 
+    def is_unreachable(self, ex):
+        """True when Qinling did not answer (down, or a gateway said so)."""
+        return (isinstance(ex, ks_exceptions.ConnectionError) or
+                self._status(ex) in (502, 503, 504))
+
     # Lookups ---------------------------------------------------------------
 
     @staticmethod
@@ -249,6 +274,30 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
 
     def get_runtime_id(self, name_or_id):
         return self.get_runtime(name_or_id).id
+
+    # Finders of the resources' translation rules. Heat resolves them on
+    # every update, also of a resource that does not change (and in a
+    # rollback): when Qinling does not answer, the value stays as given. An
+    # ID, as {get_resource: ...} gives, is then right as it is; a name
+    # differs from the stored ID, and the update that sends it to Qinling
+    # fails with Qinling's connection error.
+
+    def _resolved(self, find, name_or_id):
+        try:
+            return find(name_or_id)
+        except Exception as ex:
+            if not self.is_unreachable(ex):
+                raise
+            LOG.warning('Qinling did not answer the lookup of %(value)s '
+                        '(%(ex)s); kept as given', {'value': name_or_id,
+                                                    'ex': ex})
+            return name_or_id
+
+    def resolve_runtime_id(self, name_or_id):
+        return self._resolved(self.get_runtime_id, name_or_id)
+
+    def resolve_function_id(self, name_or_id):
+        return self._resolved(self.get_function_id, name_or_id)
 
     def get_function(self, name_or_id):
         return self._find_once('function', name_or_id,
@@ -400,22 +449,29 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
     def update_runtime(self, runtime_id, **fields):
         """PUT name, description and image (qinlingclient has no update).
 
-        Qinling 5.0.0 answers an image change of a runtime that has
-        functions with a 404 naming one of the functions (it reuses the
-        runtime's ``id`` as a loop variable): that is turned into
-        RuntimeInUse.
+        Qinling 5.0.0 refuses an image change while a function of the
+        runtime has a worker with a 403 "Runtime <that function's ID> is
+        still in use", and answers it with a 404 naming one of the
+        functions when none has (it reuses the runtime's ``id`` as a loop
+        variable): both are turned into RuntimeInUse.
         """
         try:
             resp = self.client().http_client.json_request(
                 '/v1/runtimes/%s' % runtime_id, 'PUT', data=fields)[0]
-        except qinling_exc.HTTPNotFound as ex:
-            if 'image' not in fields or runtime_id in (ex.details or ''):
+        except (qinling_exc.HTTPNotFound, qinling_exc.HTTPForbidden) as ex:
+            if 'image' not in fields or (
+                    isinstance(ex, qinling_exc.HTTPNotFound) and
+                    runtime_id in (ex.details or '')):
                 raise
             raise RuntimeInUse(runtime=runtime_id,
                                holders=self._runtime_holders(runtime_id),
                                action=_('given a new image'),
-                               reason=ex.details)
+                               detail=self._said(ex))
         return jsonutils.loads(resp.text)
+
+    @staticmethod
+    def _said(ex):
+        return _('Qinling said: %s') % ex.details
 
     def delete_runtime(self, runtime_id):
         try:
@@ -423,7 +479,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         except qinling_exc.HTTPForbidden as ex:
             raise RuntimeInUse(runtime=runtime_id,
                                holders=self._runtime_holders(runtime_id),
-                               action=_('deleted'), reason=ex.details)
+                               action=_('deleted'), detail=self._said(ex))
 
     def _runtime_holders(self, runtime_id):
         return (self.holders((self.FUNCTIONS,), runtime_id=runtime_id) or
@@ -448,13 +504,15 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
     def list_versions(self, function_id):
         return self.client().function_versions.list(function_id)
 
-    def create_version(self, function_id, description):
+    def create_version(self, function_id, description, versions=None):
         """Publish the function's current package as a new version.
 
         Qinling checks the version cap and the "same package" rule only
-        with a 403 that does not say what to do; explain both.
+        with a 403 that does not say what to do; explain both. ``versions``
+        is the function's list of versions, if just read.
         """
-        versions = self.list_versions(function_id)
+        if versions is None:
+            versions = self.list_versions(function_id)
         if len(versions) >= self.MAX_VERSIONS:
             raise VersionError(message=_(
                 'Qinling function %(function)s already has %(max)s versions '
@@ -516,14 +574,20 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                 function=function_id, version=version,
                 numbers=', '.join(str(n) for n in numbers) or _('none'))
 
-    def check_alias_free(self, function_id, version, alias_name=None):
+    def check_alias_free(self, function_id, version, alias_name=None,
+                         ignore=(), aliases=None):
         """Refuse a function version that another alias already holds.
 
         Qinling allows one alias per function version, and says so with a
-        400 on create but an untranslated 500 on update.
+        400 on create but an untranslated 500 (with its SQL) on update.
+        ``alias_name`` is the alias being moved, ``ignore`` aliases that
+        will move away in the same stack update, ``aliases`` the list of
+        aliases if just read.
         """
-        for alias in self.client().function_aliases.list():
-            if (alias.name != alias_name and
+        if aliases is None:
+            aliases = self.client().function_aliases.list()
+        for alias in aliases:
+            if (alias.name != alias_name and alias.name not in ignore and
                     alias.function_id == function_id and
                     (alias.function_version or 0) == version):
                 raise VersionError(message=_(

@@ -63,6 +63,7 @@ volume_type, size, ...); ``project`` is ``'own'`` (the demo project that owns
 the stack) or ``'other'`` (the admin project).
 """
 import collections
+import os
 
 Case = collections.namedtuple(
     'Case', 'name template environment function_parameter parameters '
@@ -209,3 +210,29 @@ CASES = [
 def expected_output(case, event):
     """The output a fired ``event`` gives for ``case``."""
     return case.output(event) if callable(case.output) else case.output
+
+
+# Every template in templates/ is launched as a user would, from Horizon's
+# form too: all but this one, whose code comes from a file next to it.
+GET_FILE_TWIN = 'templates/function-webhook-event-alarm-get-file.yaml'
+
+
+def launchable_templates(repo):
+    """Every template under ``<repo>/templates`` but the get_file twin.
+
+    As paths relative to the repository, found by listing the folder:
+    files with ``heat_template_version`` (not environments or code).
+    """
+    found = []
+    for root, dirs, files in os.walk(os.path.join(repo, 'templates')):
+        for name in files:
+            path = os.path.join(root, name)
+            if not name.endswith('.yaml'):
+                continue
+            with open(path) as f:
+                if 'heat_template_version' not in f.read():
+                    continue
+            rel = os.path.relpath(path, repo)
+            if rel != GET_FILE_TWIN:
+                found.append(rel)
+    return sorted(found)

@@ -15,15 +15,19 @@ from heat.common.i18n import _
 from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
-from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
 from heat_qinling import client as qinling_client
+from heat_qinling.resources import base
+from heat_qinling.resources import heat_internals
+from heat_qinling.resources import target
 from heat_qinling.resources import validation
 
+ALIAS_TYPE = 'OS::Qinling::Alias'
 
-class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
+
+class QinlingAlias(target.FunctionVersionReference, base.QinlingResource):
     """A named pointer to a version of a Qinling function.
 
     Webhooks and jobs that run an alias follow it when it moves: point the
@@ -40,9 +44,9 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
 
     support_status = support.SupportStatus(version='27.0.0')
 
-    default_client_name = 'qinling'
-
     entity = 'function_aliases'
+
+    object_kind = _('Qinling alias')
 
     PROPERTIES = (
         NAME, FUNCTION, FUNCTION_VERSION, DESCRIPTION,
@@ -71,6 +75,14 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
                     description=_('An alias name is made of letters, '
                                   'digits and . _ ~ - (it is part of '
                                   'URLs).')),
+                # Clients drop the path segments "." and ".." from a URL:
+                # Qinling would make such an alias, then never find it
+                # again to delete it.
+                constraints.AllowedPattern(
+                    r'^(?!\.\.?$).*$',
+                    description=_('An alias name cannot be "." or "..": '
+                                  'URLs cannot carry it. Add a letter or '
+                                  'digit.')),
             ],
         ),
         FUNCTION: properties.Schema(
@@ -96,7 +108,7 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
             _('Description of the alias.'),
             update_allowed=True,
             default='',
-            constraints=[constraints.Length(max=255)],
+            constraints=validation.text_constraints(_('alias description')),
         ),
     }
 
@@ -127,64 +139,105 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
                 translation.TranslationRule.RESOLVE,
                 [self.FUNCTION],
                 client_plugin=self.client_plugin(),
-                finder='get_function_id'),
+                finder='resolve_function_id'),
         ]
 
     def _name(self, props=None):
         props = self.properties if props is None else props
         return props[self.NAME] or self.physical_resource_name()
 
-    def _check_target(self, props, alias_name=None):
+    def _stack_aliases(self):
+        """Names of the aliases the stack being updated holds already.
+
+        They may move in the same update, so validation does not count
+        the targets they hold now.
+        """
+        stored = heat_internals.stored_resources(self.stack)
+        names = [name for name, rsrc in self.stack.resources.items()
+                 if rsrc.t.resource_type == ALIAS_TYPE]
+        return [stored[name].physical_resource_id for name in names
+                if name in stored]
+
+    def _check_target(self, function_id, version, alias_name=None,
+                      new_name=None, ignore=()):
+        """Refuse a missing or taken version, and a taken name."""
         plugin = self.client_plugin()
-        function_id = props[self.FUNCTION]
-        version = props[self.FUNCTION_VERSION]
+        self.check_version_exists(function_id, version)
+        aliases = self.client().function_aliases.list()
         try:
-            plugin.check_version_exists(function_id, version)
-            plugin.check_alias_free(function_id, version, alias_name)
+            plugin.check_alias_free(function_id, version, alias_name,
+                                    ignore=ignore, aliases=aliases)
         except qinling_client.VersionError as ex:
-            raise self.property_error(self.FUNCTION_VERSION, str(ex))
+            raise self.version_error(str(ex))
+        if new_name is not None and new_name not in ignore:
+            taken = [a for a in aliases if a.name == new_name]
+            if taken:
+                raise self.property_error(
+                    self.NAME,
+                    _('Alias %(name)s already exists (it points at version '
+                      '%(version)s of function %(function)s); alias names '
+                      'are unique in a project. Choose another name, or '
+                      'leave "name" out for one Heat generates.') % {
+                        'name': new_name, 'function': taken[0].function_id,
+                        'version': taken[0].function_version or 0})
 
     def validate_values(self):
-        function_id = self.properties[self.FUNCTION]
-        version = self.properties[self.FUNCTION_VERSION]
-        if not function_id:
-            return
-        # A function of this stack is not known yet; the checks then run
-        # just before the write.
-        try:
-            self.client().functions.get(function_id)
-        except Exception as ex:
-            if self.client_plugin().is_not_found(ex):
-                return
-            raise
-        plugin = self.client_plugin()
-        try:
-            plugin.check_version_exists(function_id, version)
-            if self._new_stack():
-                plugin.check_alias_free(function_id, version,
-                                        self.properties[self.NAME])
-        except qinling_client.VersionError as ex:
-            raise self.property_error(self.FUNCTION_VERSION, str(ex))
-
-    def _new_stack(self):
-        """True unless this validates an update of an existing stack.
-
-        In an update, the stack's own aliases hold their targets under
-        names that a new validation cannot know.
-        """
-        # Heat gives an update's new template the existing stack's ID (as
-        # an ARN, in OS::stack_id); a stack being created has none yet.
-        stack_id = self.stack.parameters.params.get('OS::stack_id')
-        return stack_id is None or stack_id.value() in ('', 'None')
+        self.validate_function_version()
+        made_here = self.function_made_by_stack()
+        if made_here is not None:
+            function_id = heat_internals.stored_physical_id(
+                self.stack, made_here)
+        elif self.properties[self.FUNCTION]:
+            function_id = self.client_plugin().get_function_id(
+                self.properties[self.FUNCTION])
+        else:
+            function_id = None
+        ignore = self._stack_aliases()
+        aliases = self.client().function_aliases.list()
+        if function_id is not None:
+            try:
+                self.client_plugin().check_alias_free(
+                    function_id, self.properties[self.FUNCTION_VERSION],
+                    ignore=ignore, aliases=aliases)
+            except qinling_client.VersionError as ex:
+                raise self.version_error(str(ex))
+        name = self.properties[self.NAME]
+        if name and name not in ignore and any(a.name == name
+                                               for a in aliases):
+            raise self.property_error(
+                self.NAME,
+                _('Alias %s already exists; alias names are unique in a '
+                  'project. Choose another name, or leave "name" out for '
+                  'one Heat generates.') % name)
 
     def handle_create(self):
         name = self._name()
-        self._check_target(self.properties)
-        self.client().function_aliases.create(
-            name, self.properties[self.FUNCTION],
-            function_version=self.properties[self.FUNCTION_VERSION],
-            description=self.properties[self.DESCRIPTION])
+        function_id = self.properties[self.FUNCTION]
+        version = self.properties[self.FUNCTION_VERSION]
+        self._check_target(function_id, version, new_name=name)
+        # Alias names are unique in a project, and this one was free.
+        self.create_sending({'name': name, 'function_id': function_id})
+        try:
+            self.client().function_aliases.create(
+                name, function_id, function_version=version,
+                description=self.properties[self.DESCRIPTION])
+        except Exception as ex:
+            self.create_rejected(ex)
+            raise
         self.resource_id_set(name)
+
+    def find_created(self, marker):
+        with self.client_plugin().ignore_not_found:
+            alias = self.client_plugin().get_alias(marker['name'])
+            if alias.function_id == marker['function_id']:
+                return alias.name
+        return None
+
+    def show_object(self, object_id):
+        return self.client_plugin().get_alias(object_id)
+
+    def _show_resource(self):
+        return self.show_object(self.resource_id).to_dict()
 
     def handle_update(self, json_snippet, tmpl_diff, prop_diff):
         if not prop_diff:
@@ -193,20 +246,25 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
                                         self.context)
         if (self.FUNCTION in prop_diff or
                 self.FUNCTION_VERSION in prop_diff):
-            self._check_target(after, alias_name=self.resource_id)
-        self.client().function_aliases.update(
-            self.resource_id, function_id=after[self.FUNCTION],
-            function_version=after[self.FUNCTION_VERSION],
-            description=after[self.DESCRIPTION])
+            self._check_target(after[self.FUNCTION],
+                               after[self.FUNCTION_VERSION],
+                               alias_name=self.resource_id)
+        try:
+            self.client().function_aliases.update(
+                self.resource_id, function_id=after[self.FUNCTION],
+                function_version=after[self.FUNCTION_VERSION],
+                description=after[self.DESCRIPTION])
+        except Exception as ex:
+            self.replace_if_gone(ex)
+            raise
 
     def handle_delete(self):
-        if self.resource_id is None:
+        if self.recover_resource_id() is None:
             return
         with self.client_plugin().ignore_not_found:
             self.client_plugin().delete_alias(self.resource_id)
 
-    def handle_check(self):
-        alias = self.client_plugin().get_alias(self.resource_id)
+    def check_object(self, alias):
         self.client().functions.get(alias.function_id)
         if alias.function_version:
             self.client_plugin().get_version(alias.function_id,
@@ -232,4 +290,4 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
 
 
 def resource_mapping():
-    return {'OS::Qinling::Alias': QinlingAlias}
+    return {ALIAS_TYPE: QinlingAlias}

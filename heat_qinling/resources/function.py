@@ -16,12 +16,12 @@ from heat.common.i18n import _
 from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
-from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
 from heat_qinling import package
-from heat_qinling.resources import recovery
+from heat_qinling.resources import base
+from heat_qinling.resources import heat_internals
 from heat_qinling.resources import validation
 
 # Qinling's [resource_limits] defaults, in Qinling's own units.
@@ -31,8 +31,7 @@ MEMORY_DEFAULT = MEMORY_MIN
 TIMEOUT_MIN, TIMEOUT_MAX, TIMEOUT_DEFAULT = 1, 300, 5         # seconds
 
 
-class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
-                      resource.Resource):
+class QinlingFunction(base.QinlingResource):
     """A Qinling function: code that Qinling runs on demand.
 
     The code comes from exactly one source:
@@ -63,8 +62,6 @@ class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
 
     support_status = support.SupportStatus(version='27.0.0')
 
-    default_client_name = 'qinling'
-
     entity = 'functions'
 
     object_kind = _('Qinling function')
@@ -94,7 +91,8 @@ class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
     properties_schema = {
         NAME: properties.Schema(
             properties.Schema.STRING,
-            _('Name of the function. Defaults to a name Heat generates.'),
+            _('Name of the function, unique in the project (templates find '
+              'a function by name). Defaults to a name Heat generates.'),
             update_allowed=True,
             constraints=validation.text_constraints(_('function name')),
         ),
@@ -220,7 +218,7 @@ class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
                 translation.TranslationRule.RESOLVE,
                 [self.RUNTIME],
                 client_plugin=self.client_plugin(),
-                finder='get_runtime_id'),
+                finder='resolve_runtime_id'),
         ]
 
     # Validation ----------------------------------------------------------
@@ -233,7 +231,29 @@ class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
         given = self._code_sources_given(props)
         return given[0] if len(given) == 1 else None
 
+    def _check_name_free(self, name, own_id):
+        """Refuse a name another function of the project already has.
+
+        Qinling accepts it, and then every template that names either
+        function fails, as the name no longer says which one it means.
+        """
+        if not name:
+            return
+        others = sorted(f.id for f in self.client().functions.list()
+                        if f.name == name and f.id != own_id)
+        if others:
+            raise self.property_error(
+                self.NAME,
+                _('Qinling function %(others)s is already named "%(name)s"; '
+                  'a second function of that name would make every '
+                  'reference to the name ambiguous. Choose another name, '
+                  'or leave "name" out for one Heat generates.') % {
+                    'others': ', '.join(others), 'name': name})
+
     def validate_values(self):
+        self._check_name_free(
+            self.properties[self.NAME],
+            heat_internals.stored_physical_id(self.stack, self.name))
         given = self._code_sources_given(self.properties)
         if len(given) != 1:
             raise exception.StackValidationFailed(
@@ -298,8 +318,10 @@ class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
         if code['source'] != 'image':
             fields['runtime'] = self.properties[self.RUNTIME]
             fields['entry'] = self.properties[self.ENTRY]
-        # Names are unique in a project: the name finds the function again
-        # if the engine dies before it stores the ID.
+        self._check_name_free(self.properties[self.NAME], None)
+        # No other function of the project has the name (a generated one
+        # is unique): it finds the function again if the engine dies before
+        # it stores the ID.
         self.create_sending({'name': fields['name']})
         try:
             function = self.client_plugin().create_function(
@@ -333,6 +355,7 @@ class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
             if prop in prop_diff:
                 fields[prop] = after[prop]
         if self.NAME in prop_diff:
+            self._check_name_free(after[self.NAME], self.resource_id)
             fields[self.NAME] = (after[self.NAME] or
                                  self.physical_resource_name())
         try:
@@ -361,8 +384,7 @@ class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
         with self.client_plugin().ignore_not_found:
             self.client_plugin().delete_function(self.resource_id)
 
-    def check_object(self):
-        function = self.client().functions.get(self.resource_id)
+    def check_object(self, function):
         if function.code.get('source') == 'image':
             return
         runtime = self.client().runtimes.get(function.runtime_id)

@@ -13,6 +13,7 @@
 """OS::Qinling::Job."""
 import datetime
 
+import croniter
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 
@@ -21,22 +22,30 @@ from heat.common.i18n import _
 from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
-from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
 from heat_qinling import client as qinling_client
+from heat_qinling.resources import base
+from heat_qinling.resources import heat_internals
+from heat_qinling.resources import target
 from heat_qinling.resources import validation
 
 # Column sizes of Qinling's jobs table; sqlite does not enforce them, other
 # databases reject or truncate longer values.
 INPUT_MAX, PATTERN_MAX, NAME_MAX = 255, 32, 255
+# Qinling stores count in an INTEGER column (MySQL: signed, 32 bits).
+COUNT_MAX = 2 ** 31 - 1
+# Minute, hour, day, month, weekday, and optionally seconds: the fields of
+# Qinling's (croniter's) patterns. croniter also takes a seventh, the year,
+# which Qinling's documentation does not promise.
+PATTERN_FIELDS = (5, 6)
 # Qinling refuses a first (or resumed one-shot) time less than this ahead.
 LEAD_SECONDS = 60
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
-class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
+class QinlingJob(target.FunctionTarget, base.QinlingResource):
     """A Qinling job: runs a function on a schedule, or once at a set time.
 
     Give a cron ``pattern`` for a recurring job, a ``first_execution_time``
@@ -61,9 +70,9 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
 
     support_status = support.SupportStatus(version='27.0.0')
 
-    default_client_name = 'qinling'
-
     entity = 'jobs'
+
+    object_kind = _('Qinling job')
 
     PROPERTIES = (
         NAME, FUNCTION, FUNCTION_VERSION, FUNCTION_ALIAS, PATTERN,
@@ -88,7 +97,8 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
             properties.Schema.STRING,
             _('Name of the job. Defaults to a name Heat generates.'),
             update_allowed=True,
-            constraints=[constraints.Length(max=NAME_MAX)],
+            constraints=validation.text_constraints(_('job name'),
+                                                    max_len=NAME_MAX),
         ),
         FUNCTION: properties.Schema(
             properties.Schema.STRING,
@@ -115,9 +125,10 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
         ),
         PATTERN: properties.Schema(
             properties.Schema.STRING,
-            _('Cron pattern in UTC, e.g. "*/5 * * * *"; an optional sixth '
-              'field is seconds. Give this, "first_execution_time" or both. '
-              'Changes in place; adding or removing it replaces the job.'),
+            _('Cron pattern in UTC with five fields (minute hour day month '
+              'weekday), e.g. "*/5 * * * *", and an optional sixth for '
+              'seconds. Give this, "first_execution_time" or both. Changes '
+              'in place; adding or removing it replaces the job.'),
             update_allowed=True,
             constraints=[
                 constraints.Length(
@@ -140,8 +151,10 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
               'not given or 0 (1 for a job without "pattern"). Changing it '
               'replaces the job.'),
             constraints=[constraints.Range(
-                min=0, description=_('The count must be at least 1, or 0 '
-                                     'for no limit.'))],
+                min=0, max=COUNT_MAX,
+                description=_('The count must be at least 1, or 0 for no '
+                              'limit, and at most %d (what Qinling '
+                              'stores).') % COUNT_MAX)],
         ),
         INPUT: properties.Schema(
             properties.Schema.MAP,
@@ -198,7 +211,7 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                 translation.TranslationRule.RESOLVE,
                 [self.FUNCTION],
                 client_plugin=self.client_plugin(),
-                finder='get_function_id'),
+                finder='resolve_function_id'),
         ]
 
     # Validation ----------------------------------------------------------
@@ -250,20 +263,26 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
     def _count(self, props):
         return props[self.COUNT] or None
 
+    def _check_pattern(self, pattern):
+        fields = len(pattern.split())
+        if fields not in PATTERN_FIELDS:
+            raise self.property_error(
+                self.PATTERN,
+                _('"%(pattern)s" has %(fields)d fields; a Qinling pattern has '
+                  '5 (minute hour day month weekday) or 6 (then seconds).') %
+                {'pattern': pattern, 'fields': fields})
+        try:
+            croniter.croniter(pattern, timeutils.utcnow()).get_next(
+                datetime.datetime)
+        except croniter.CroniterBadDateError:
+            raise self.property_error(
+                self.PATTERN,
+                _('"%s" never fires: no date matches it (e.g. a 30 February '
+                  'or a 31 April). Fix the day and month fields.') % pattern)
+
     def validate_values(self):
         props = self.properties
-        by_alias = self.given(self.FUNCTION_ALIAS)
-        if self.given(self.FUNCTION) == by_alias:
-            raise exception.StackValidationFailed(
-                resource=self,
-                message=_('Give exactly one of "function" or '
-                          '"function_alias" for the job to run.'))
-        if by_alias and props[self.FUNCTION_VERSION]:
-            raise self.property_error(
-                self.FUNCTION_VERSION,
-                _('"function_version" is only used with "function": an '
-                  'alias names its own version. Remove it, or move the '
-                  'alias.'))
+        self.validate_target()
         pattern = self._pattern(props)
         first = self._first_time(props)
         if not pattern and first is None:
@@ -278,6 +297,8 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                 self.COUNT,
                 _('A job without "pattern" runs once, so "count" %d cannot '
                   'be reached. Add a "pattern" or set "count" to 1.') % count)
+        if pattern:
+            self._check_pattern(pattern)
         encoded = self._encoded_input(props[self.INPUT])
         if encoded is not None and len(encoded) > INPUT_MAX:
             raise self.property_error(
@@ -293,7 +314,11 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                     self.FIRST_EXECUTION_TIME,
                     _('"%s" is not an ISO 8601 time; write it like '
                       '"2030-01-01T12:00:00Z".') % first)
-            if self._is_new_stack():
+            # In an update, the time the job was created with has passed
+            # by now: only a new one must be ahead.
+            stored = heat_internals.stored_properties(self.stack, self.name)
+            if (self._is_new_stack() or
+                    stored.get(self.FIRST_EXECUTION_TIME) != first):
                 self._check_first_time(first)
 
     # Create / update / delete ------------------------------------------
@@ -304,7 +329,10 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
     def handle_create(self):
         props = self.properties
         alias = self._alias(props)
-        if alias is not None:
+        if alias is None:
+            self.check_version_exists(props[self.FUNCTION],
+                                      props[self.FUNCTION_VERSION])
+        else:
             try:
                 self.client_plugin().get_alias(alias)
             except Exception as ex:
@@ -319,18 +347,57 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
         if first is not None:
             self._check_first_time(first)
             first = self._parse_time(first).strftime(TIME_FORMAT)
-        job = self.client().jobs.create(
-            function_id=None if alias else props[self.FUNCTION],
-            function_alias=alias,
-            function_version=self._function_version(props),
-            name=props[self.NAME] or self.physical_resource_name(),
-            pattern=self._pattern(props),
-            first_execution_time=first,
-            function_input=self._encoded_input(props[self.INPUT]),
-            count=self._count(props))
+        name = props[self.NAME] or self.physical_resource_name()
+        # Job names need not be unique: the marker also lists the jobs of
+        # that name made before (a generated name is unique already).
+        known = []
+        if props[self.NAME]:
+            known = sorted(j.id for j in self.client().jobs.list()
+                           if j.name == name)
+        self.create_sending({'name': name, 'known': known})
+        try:
+            job = self.client().jobs.create(
+                function_id=None if alias else props[self.FUNCTION],
+                function_alias=alias,
+                function_version=self._function_version(props),
+                name=name,
+                pattern=self._pattern(props),
+                first_execution_time=first,
+                function_input=self._encoded_input(props[self.INPUT]),
+                count=self._count(props))
+        except Exception as ex:
+            self.create_rejected(ex)
+            raise
         self.resource_id_set(job.id)
         if not props[self.ENABLED]:
             self.client().jobs.update(job.id, status='paused')
+
+    def find_created(self, marker):
+        found = [j.id for j in self.client().jobs.list()
+                 if j.name == marker['name'] and j.id not in marker['known']]
+        return found[0] if len(found) == 1 else None
+
+    def show_object(self, object_id):
+        return self.client().jobs.get(object_id)
+
+    def create_recovered(self):
+        if not self.properties[self.ENABLED]:
+            job = self.client().jobs.get(self.resource_id)
+            if job.status == 'running':
+                self._put(status='paused')
+
+    def broken_reason(self, job):
+        if job.status in qinling_client.JOB_FINISHED:
+            return _('job %(id)s is %(status)s (Qinling cannot change a '
+                     'finished job)') % {'id': job.id, 'status': job.status}
+        return None
+
+    def handle_delete(self):
+        if self.recover_resource_id() is None:
+            return
+        # Done jobs too: a finished job still holds its function.
+        with self.client_plugin().ignore_not_found:
+            self.client().jobs.delete(self.resource_id)
 
     def _live_job(self):
         with self.client_plugin().ignore_not_found:
@@ -395,8 +462,7 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
                 self.properties[self.ENABLED]):
             self._put(status='running')
 
-    def handle_check(self):
-        job = self.client().jobs.get(self.resource_id)
+    def check_object(self, job):
         if job.status == 'cancelled':
             raise exception.Error(
                 _('Job %s was cancelled outside Heat and will not run '

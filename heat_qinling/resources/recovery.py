@@ -12,7 +12,7 @@
 
 """Resources that survive faults: a dead engine, objects deleted behind Heat.
 
-Three faults, three answers:
+Four faults, four answers:
 
 * heat-engine dies (or loses its database) between sending a create and
   storing the ID it got back. The resource has no ``resource_id``, yet the
@@ -25,6 +25,14 @@ Three faults, three answers:
 * The object was deleted outside Heat. An update replaces the resource (a
   new object is created) instead of sending a PUT to an object that is gone,
   so one ``stack update`` converges however many objects are missing.
+* An update failed: Qinling refused a value, could not be reached, or
+  heat-engine died while it waited. Heat's default replaces every FAILED
+  resource at the next update, whatever that update changes: a new webhook
+  URL, a second alias on the version the first one still holds. The
+  resources here are replaced only when their object is gone or broken;
+  otherwise the next update (or a rollback) changes the object in place,
+  starting from what Qinling holds now (``heat_internals.ObservedWhenFailed``)
+  since the failure may have changed part of it.
 * ``stack check`` stops checking the resources that depend on a failed one.
   The failure message of our resources reports the state of those
   dependents, so one check names every missing object.
@@ -35,7 +43,8 @@ from oslo_serialization import jsonutils
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import resource
-from heat.objects import resource as resource_objects
+
+from heat_qinling.resources import heat_internals
 
 LOG = logging.getLogger(__name__)
 
@@ -58,9 +67,18 @@ class Recoverable(object):
         """Read the object (raises a not-found error when it is gone)."""
         raise NotImplementedError()
 
-    def check_object(self):
-        """The resource's own check (handle_check without the extras)."""
-        self.show_object(self.resource_id)
+    def check_object(self, obj):
+        """Check the object, which exists; raise saying what is wrong.
+
+        E.g. what it runs is gone.
+        """
+
+    def broken_reason(self, obj):
+        """Why the object, which exists, cannot be updated in place, or None.
+
+        E.g. a job that has finished: Qinling refuses to change it.
+        """
+        return None
 
     # Create and delete ---------------------------------------------------
 
@@ -86,7 +104,7 @@ class Recoverable(object):
         marker = self.data().get(CREATE_SENT)
         if not marker:
             return None
-        found = self.find_created(jsonutils.loads(marker))
+        found = self.unheld(self.find_created(jsonutils.loads(marker)))
         if found is not None:
             LOG.info('%(res)s: found %(kind)s %(id)s that an interrupted '
                      'create made', {'res': self, 'kind': self.object_kind,
@@ -94,19 +112,116 @@ class Recoverable(object):
             self.resource_id_set(found)
         return found
 
+    def unheld(self, object_id):
+        """``object_id``, unless another row of this resource holds it.
+
+        The replacement of a resource whose create was interrupted may have
+        taken the object back (OS::Qinling::Version does): the delete of
+        the failed one must then leave it.
+        """
+        if object_id is None:
+            return None
+        if any(row.physical_resource_id == object_id
+               for row in heat_internals.siblings(self)):
+            LOG.info('%(res)s: %(kind)s %(id)s that an interrupted create '
+                     'made is held by its replacement', {
+                         'res': self, 'kind': self.object_kind,
+                         'id': object_id})
+            return None
+        return object_id
+
+    def take_back_from_siblings(self):
+        """Take the object an interrupted create of this resource made.
+
+        For a replacement of that resource: the failed row's marker finds
+        the object. Returns its ID, or None.
+        """
+        for row in heat_internals.siblings(self):
+            marker = heat_internals.stored_data(row, CREATE_SENT)
+            if row.physical_resource_id is None and marker:
+                found = self.unheld(self.find_created(
+                    jsonutils.loads(marker)))
+                if found is not None:
+                    LOG.info('%(res)s: takes back %(kind)s %(id)s that an '
+                             'interrupted create made', {
+                                 'res': self, 'kind': self.object_kind,
+                                 'id': found})
+                    self.resource_id_set(found)
+                    return found
+        return None
+
     # Update: re-create what is gone --------------------------------------
 
+    def _is_gone(self, ex):
+        return (isinstance(ex, exception.EntityNotFound) or
+                self.client_plugin().is_not_found(ex))
+
     def gone(self):
-        """True when the object Heat recorded no longer exists."""
+        """True when the object Heat recorded no longer exists.
+
+        False when Qinling does not answer: an update that changes nothing
+        in Qinling (another resource's, a rollback's) then goes on, and one
+        that does fails when it writes.
+        """
         if self.resource_id is None:
             return False
         try:
             self.show_object(self.resource_id)
         except Exception as ex:
-            if self.client_plugin().is_not_found(ex):
+            if self._is_gone(ex):
                 return True
+            if self.client_plugin().is_unreachable(ex):
+                LOG.warning('%(res)s: Qinling did not answer (%(ex)s); '
+                            'taking %(kind)s %(id)s as still there',
+                            {'res': self, 'ex': ex, 'kind': self.object_kind,
+                             'id': self.resource_id})
+                return False
             raise
         return False
+
+    def needs_replace_failed(self):
+        """Replace a FAILED resource only if its object is gone or broken.
+
+        As Heat's OS::Nova::Server does. Qinling refuses a bad value before
+        it writes anything, and a failure half-way leaves an object that
+        the next update can still change, so keeping the object keeps its
+        ID (and a webhook's URL). An object that an interrupted create made
+        is taken back (``recover_resource_id``); a resource that made none
+        is replaced.
+        """
+        try:
+            if self.resource_id is None:
+                if self.recover_resource_id() is None:
+                    return True
+                self.create_recovered()
+            obj = self.show_object(self.resource_id)
+        except Exception as ex:
+            if self._is_gone(ex):
+                LOG.info('%(res)s failed and %(kind)s %(id)s is gone: the '
+                         'update replaces it', {'res': self,
+                                                'kind': self.object_kind,
+                                                'id': self.resource_id})
+                return True
+            # Heat calls this outside its error handling: anything but a
+            # ResourceFailure would leave the stack IN_PROGRESS for good.
+            raise exception.ResourceFailure(exception.Error(_(
+                'Cannot tell whether %(kind)s %(id)s can be updated in place '
+                '(%(reason)s); the update changed nothing. Update again when '
+                'Qinling answers.') % {'kind': self.object_kind,
+                                       'id': self.resource_id,
+                                       'reason': ex}), self, self.UPDATE)
+        reason = self.broken_reason(obj)
+        if reason:
+            LOG.info('%(res)s failed and %(reason)s: the update replaces it',
+                     {'res': self, 'reason': reason})
+            return True
+        return False
+
+    def create_recovered(self):
+        """Finish what an interrupted create of the object had left to do.
+
+        E.g. pause a job made disabled.
+        """
 
     def needs_replace(self, after_props):
         if self.gone():
@@ -126,21 +241,29 @@ class Recoverable(object):
 
     def handle_check(self):
         try:
-            self.check_object()
+            obj = self.show_object(self.resource_id)
         except Exception as ex:
-            if self.client_plugin().is_not_found(ex):
-                message = _('%(kind)s %(id)s is gone (deleted outside '
-                            'Heat); "openstack stack update --existing '
-                            '--converge" re-creates it.') % {
-                    'kind': self.object_kind, 'id': self.resource_id}
-            else:
-                message = str(ex)
-            dependents = self._dependents_report()
-            if dependents:
-                message = '%s %s' % (message, _(
-                    'Heat skips the check of the resources that depend on '
-                    'this one; their state: %s.') % '; '.join(dependents))
-            raise exception.Error(message)
+            if not self._is_gone(ex):
+                self._check_failed(str(ex))
+            message = _('%(kind)s %(id)s is gone (deleted outside Heat); '
+                        '"openstack stack update --existing --converge" '
+                        're-creates it.') % {'kind': self.object_kind,
+                                             'id': self.resource_id}
+            if isinstance(ex, exception.EntityNotFound):
+                message = '%s (%s)' % (message, ex)
+            self._check_failed(message)
+        try:
+            self.check_object(obj)
+        except Exception as ex:
+            self._check_failed(str(ex))
+
+    def _check_failed(self, message):
+        dependents = self._dependents_report()
+        if dependents:
+            message = '%s %s' % (message, _(
+                'Heat skips the check of the resources that depend on '
+                'this one; their state: %s.') % '; '.join(dependents))
+        raise exception.Error(message)
 
     def _dependents(self):
         """The stack's resources that need this one, directly or not.
@@ -164,7 +287,8 @@ class Recoverable(object):
     def _dependents_report(self):
         report = []
         for dep in self._dependents():
-            object_id = dep.resource_id or self._stored_id(dep.name)
+            object_id = dep.resource_id or heat_internals.stored_physical_id(
+                self.stack, dep.name)
             if object_id is None:
                 continue
             try:
@@ -183,15 +307,6 @@ class Recoverable(object):
                 state = _('present')
             report.append('%s: %s' % (dep.name, state))
         return report
-
-    def _stored_id(self, name):
-        # A stack loaded for a check may hold resources built from the
-        # definitions only; the IDs are in the database.
-        if self.stack.id is None:
-            return None
-        stored = resource_objects.Resource.get_all_by_stack(
-            self.context, self.stack.id).get(name)
-        return getattr(stored, 'physical_resource_id', None)
 
 
 def _not_found(rsrc, ex):

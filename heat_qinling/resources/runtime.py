@@ -18,11 +18,13 @@ from heat.common.i18n import _
 from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
-from heat.engine import resource
 from heat.engine import support
 from heat.policies import base as policies_base
 from heat.policies import resource_types as resource_types_policies
 
+from heat_qinling import client as qinling_client
+from heat_qinling.resources import base
+from heat_qinling.resources import heat_internals
 from heat_qinling.resources import validation
 
 RESOURCE_TYPE = 'OS::Qinling::Runtime'
@@ -50,7 +52,7 @@ def _register_policy_default():
 _register_policy_default()
 
 
-class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
+class QinlingRuntime(base.QinlingResource):
     """A Qinling runtime: the container image that runs functions' code.
 
     Admin only. Qinling allows only admins to create, change or delete
@@ -71,9 +73,9 @@ class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
 
     support_status = support.SupportStatus(version='27.0.0')
 
-    default_client_name = 'qinling'
-
     entity = 'runtimes'
+
+    object_kind = _('Qinling runtime')
 
     PROPERTIES = (
         NAME, DESCRIPTION, IMAGE, IS_PUBLIC, TRUSTED,
@@ -92,16 +94,18 @@ class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
         NAME: properties.Schema(
             properties.Schema.STRING,
             _('Name of the runtime, which functions may use instead of its '
-              'ID. Defaults to a name Heat generates.'),
+              'ID: unique among the runtimes the project sees. Defaults to '
+              'a name Heat generates.'),
             update_allowed=True,
-            constraints=[constraints.Length(max=255)],
+            constraints=validation.text_constraints(_('runtime name')),
         ),
         DESCRIPTION: properties.Schema(
             properties.Schema.STRING,
             _('Description of the runtime.'),
             update_allowed=True,
             default='',
-            constraints=[constraints.Length(max=255)],
+            constraints=validation.text_constraints(
+                _('runtime description')),
         ),
         IMAGE: properties.Schema(
             properties.Schema.STRING,
@@ -150,14 +154,61 @@ class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
     def _name(self, props):
         return props[self.NAME] or self.physical_resource_name()
 
+    def _check_name_free(self, name, own_id):
+        """Refuse a name another runtime already has.
+
+        Qinling accepts it, and then every template that names the runtime
+        (python3 in most) fails, as the name no longer says which one.
+        """
+        if not name:
+            return
+        others = sorted(r.id for r in self.client().runtimes.list()
+                        if r.name == name and r.id != own_id)
+        if others:
+            raise self.property_error(
+                self.NAME,
+                _('Qinling runtime %(others)s is already named "%(name)s"; a '
+                  'second runtime of that name would make every function '
+                  'that names its runtime "%(name)s" ambiguous. Choose '
+                  'another name, or leave "name" out for one Heat '
+                  'generates.') % {'others': ', '.join(others),
+                                   'name': name})
+
+    def validate_values(self):
+        self._check_name_free(
+            self.properties[self.NAME],
+            heat_internals.stored_physical_id(self.stack, self.name))
+
     def handle_create(self):
         props = self.properties
-        runtime = self.client().runtimes.create(
-            image=props[self.IMAGE], name=self._name(props),
-            description=props[self.DESCRIPTION] or None,
-            is_public=props[self.IS_PUBLIC], trusted=props[self.TRUSTED])
+        name = self._name(props)
+        self._check_name_free(props[self.NAME], None)
+        # The name was free (a generated one is unique): it finds the
+        # runtime again if the engine dies before it stores the ID.
+        self.create_sending({'name': name})
+        try:
+            runtime = self.client().runtimes.create(
+                image=props[self.IMAGE], name=name,
+                description=props[self.DESCRIPTION] or None,
+                is_public=props[self.IS_PUBLIC], trusted=props[self.TRUSTED])
+        except Exception as ex:
+            self.create_rejected(ex)
+            raise
         self.resource_id_set(runtime.id)
         return runtime.id
+
+    def find_created(self, marker):
+        found = [r.id for r in self.client().runtimes.list()
+                 if r.name == marker['name']]
+        return found[0] if len(found) == 1 else None
+
+    def show_object(self, object_id):
+        return self.client().runtimes.get(object_id)
+
+    def broken_reason(self, runtime):
+        if runtime.status == 'error':
+            return _('runtime %s is in status error') % runtime.id
+        return None
 
     def _available(self, image):
         runtime = self.client().runtimes.get(self.resource_id)
@@ -188,12 +239,27 @@ class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
         after = json_snippet.properties(self.properties_schema, self.context)
         fields = {}
         if self.NAME in prop_diff:
+            self._check_name_free(after[self.NAME], self.resource_id)
             fields['name'] = self._name(after)
         if self.DESCRIPTION in prop_diff:
             fields['description'] = after[self.DESCRIPTION]
         if self.IMAGE in prop_diff:
             fields['image'] = after[self.IMAGE]
-        self.client_plugin().update_runtime(self.resource_id, **fields)
+            # Qinling refuses (or, in 5.0.0, answers 404 naming a function)
+            # while functions use the runtime; say so before writing.
+            holders = self.client_plugin().holders(
+                (self.client_plugin().FUNCTIONS,),
+                runtime_id=self.resource_id)
+            if holders:
+                raise qinling_client.RuntimeInUse(
+                    runtime=self.resource_id, holders=holders,
+                    action=_('given a new image'),
+                    detail=_('Nothing was changed.'))
+        try:
+            self.client_plugin().update_runtime(self.resource_id, **fields)
+        except Exception as ex:
+            self.replace_if_gone(ex)
+            raise
         return fields.get('image')
 
     def check_update_complete(self, image):
@@ -202,7 +268,7 @@ class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
         return self._available(image)
 
     def handle_delete(self):
-        if self.resource_id is None:
+        if self.recover_resource_id() is None:
             return None
         with self.client_plugin().ignore_not_found:
             self.client_plugin().delete_runtime(self.resource_id)
@@ -217,8 +283,7 @@ class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
             return False
         return True
 
-    def handle_check(self):
-        runtime = self.client().runtimes.get(self.resource_id)
+    def check_object(self, runtime):
         if runtime.status != 'available':
             raise exception.Error(
                 _('Runtime %(id)s is "%(status)s", not "available": '

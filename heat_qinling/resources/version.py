@@ -16,14 +16,19 @@ from heat.common.i18n import _
 from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
-from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
+from heat_qinling import client as qinling_client
+from heat_qinling.resources import base
+from heat_qinling.resources import recovery
+from heat_qinling.resources import target
 from heat_qinling.resources import validation
 
+VERSION_ID = 'version_id'
 
-class QinlingVersion(validation.ValuesValidatedEarly, resource.Resource):
+
+class QinlingVersion(target.FunctionVersionReference, base.QinlingResource):
     """An immutable version of a Qinling function's code.
 
     Qinling copies the function's current package into a numbered version
@@ -50,7 +55,7 @@ class QinlingVersion(validation.ValuesValidatedEarly, resource.Resource):
 
     support_status = support.SupportStatus(version='27.0.0')
 
-    default_client_name = 'qinling'
+    object_kind = _('Qinling function version')
 
     PROPERTIES = (
         FUNCTION, DESCRIPTION, CODE_MD5SUM,
@@ -81,7 +86,7 @@ class QinlingVersion(validation.ValuesValidatedEarly, resource.Resource):
               'an update that changes only the description fails.'),
             update_allowed=True,
             default='',
-            constraints=[constraints.Length(max=255)],
+            constraints=validation.text_constraints(_('version description')),
         ),
         CODE_MD5SUM: properties.Schema(
             properties.Schema.STRING,
@@ -126,14 +131,15 @@ class QinlingVersion(validation.ValuesValidatedEarly, resource.Resource):
                 translation.TranslationRule.RESOLVE,
                 [self.FUNCTION],
                 client_plugin=self.client_plugin(),
-                finder='get_function_id'),
+                finder='resolve_function_id'),
         ]
 
     # resource_id is "<function id>/<version number>"; Qinling reuses a
     # number after a delete, so the version's own ID is kept in data too.
 
-    def _ids(self):
-        function_id, _sep, number = self.resource_id.rpartition('/')
+    def _ids(self, resource_id=None):
+        resource_id = resource_id or self.resource_id
+        function_id, _sep, number = resource_id.rpartition('/')
         return function_id, int(number)
 
     def _check_function(self, function_id, md5sum):
@@ -155,23 +161,55 @@ class QinlingVersion(validation.ValuesValidatedEarly, resource.Resource):
                     'live': code.get('md5sum'), 'wanted': md5sum})
 
     def validate_values(self):
-        function_id = self.properties[self.FUNCTION]
-        if function_id:
-            # A function of this stack is not there yet; skip it.
-            try:
-                self._check_function(function_id,
-                                     self.properties[self.CODE_MD5SUM])
-            except Exception as ex:
-                if not self.client_plugin().is_not_found(ex):
-                    raise
+        function = self.properties[self.FUNCTION]
+        # A function of this stack may not be there yet, or have other code
+        # when this template's is uploaded: checked before the write.
+        if function and self.function_made_by_stack() is None:
+            self._check_function(
+                self.client_plugin().get_function_id(function),
+                self.properties[self.CODE_MD5SUM])
 
     def handle_create(self):
         function_id = self.properties[self.FUNCTION]
         self._check_function(function_id, self.properties[self.CODE_MD5SUM])
-        version = self.client_plugin().create_version(
-            function_id, self.properties[self.DESCRIPTION])
+        plugin = self.client_plugin()
+        versions = plugin.list_versions(function_id)
+        # Qinling numbers versions itself; what is new after an interrupted
+        # create is the version this resource made.
+        self.create_sending({'function_id': function_id,
+                             'known': sorted(v.id for v in versions)})
+        try:
+            version = plugin.create_version(
+                function_id, self.properties[self.DESCRIPTION],
+                versions=versions)
+        except qinling_client.VersionError:
+            # Qinling made nothing. When the code is the latest version's,
+            # that version may be what an interrupted create of this
+            # resource made (Heat replaces such a resource before the
+            # plugin can take its object back): take it.
+            self.data_delete(recovery.CREATE_SENT)
+            if self.take_back_from_siblings() is None:
+                raise
+            return
+        except Exception as ex:
+            self.create_rejected(ex)
+            raise
         self.resource_id_set('%s/%s' % (function_id, version.version_number))
-        self.data_set('version_id', version.id)
+        self.data_set(VERSION_ID, version.id)
+
+    def find_created(self, marker):
+        function_id = marker['function_id']
+        try:
+            versions = self.client_plugin().list_versions(function_id)
+        except Exception as ex:
+            if self.client_plugin().is_not_found(ex):
+                return None  # gone with its function
+            raise
+        new = [v for v in versions if v.id not in marker['known']]
+        if len(new) != 1:
+            return None
+        self.data_set(VERSION_ID, new[0].id)
+        return '%s/%s' % (function_id, new[0].version_number)
 
     def handle_update(self, json_snippet, tmpl_diff, prop_diff):
         if self.DESCRIPTION in prop_diff:
@@ -181,11 +219,11 @@ class QinlingVersion(validation.ValuesValidatedEarly, resource.Resource):
                 'the code (and code_md5sum) to publish a new version with '
                 'the new one.'))
 
-    def _live(self):
+    def _live(self, resource_id=None):
         """The version, or NotFound when its number now names another."""
-        function_id, number = self._ids()
+        function_id, number = self._ids(resource_id)
         version = self.client_plugin().get_version(function_id, number)
-        created = self.data().get('version_id')
+        created = self.data().get(VERSION_ID)
         if created and version.id != created:
             raise exception.EntityNotFound(
                 entity=_('Qinling function version'),
@@ -196,23 +234,18 @@ class QinlingVersion(validation.ValuesValidatedEarly, resource.Resource):
                     'id': created, 'new': version.id})
         return version
 
+    def show_object(self, object_id):
+        return self._live(object_id)
+
     def handle_delete(self):
-        if self.resource_id is None:
+        if self.recover_resource_id() is None:
             return
-        try:
-            self._live()
-        except Exception as ex:
-            # Gone (with its function, or deleted and its number reused by
-            # someone else's version, which must not be deleted).
-            if (isinstance(ex, exception.EntityNotFound) or
-                    self.client_plugin().is_not_found(ex)):
-                return
-            raise
+        # Gone: with its function, or deleted and its number reused by
+        # someone else's version, which must not be deleted.
+        if self.gone():
+            return
         with self.client_plugin().ignore_not_found:
             self.client_plugin().delete_version(*self._ids())
-
-    def handle_check(self):
-        self._live()
 
     def _resolve_attribute(self, name):
         if self.resource_id is None:

@@ -18,19 +18,17 @@ from heat.common.i18n import _
 from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
-from heat.engine import resource
 from heat.engine import support
 from heat.engine import translation
 
-from heat_qinling import client as qinling_client
-from heat_qinling.resources import recovery
+from heat_qinling.resources import base
+from heat_qinling.resources import target
 from heat_qinling.resources import validation
 
 LOG = logging.getLogger(__name__)
 
 
-class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
-                     resource.Resource):
+class QinlingWebhook(target.FunctionTarget, base.QinlingResource):
     """A Qinling webhook: an unauthenticated URL that runs a function.
 
     A POST of a JSON object to ``webhook_url`` runs the function
@@ -60,8 +58,6 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
     """
 
     support_status = support.SupportStatus(version='27.0.0')
-
-    default_client_name = 'qinling'
 
     entity = 'webhooks'
 
@@ -147,57 +143,11 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
                 translation.TranslationRule.RESOLVE,
                 [self.FUNCTION],
                 client_plugin=self.client_plugin(),
-                finder='get_function_id'),
+                finder='resolve_function_id'),
         ]
 
     def validate_values(self):
-        by_alias = self.given(self.FUNCTION_ALIAS)
-        if self.given(self.FUNCTION) == by_alias:
-            raise exception.StackValidationFailed(
-                resource=self,
-                message=_('Give exactly one of "function" (with an optional '
-                          '"function_version") or "function_alias".'))
-        if by_alias and self.properties[self.FUNCTION_VERSION]:
-            raise self.property_error(
-                self.FUNCTION_VERSION,
-                _('"function_version" is only used with "function": the '
-                  'alias decides the version. Remove it, or move the '
-                  'alias.'))
-        version = self.properties[self.FUNCTION_VERSION]
-        if by_alias or not version:
-            return
-        # Before reading "function": a reference to a function this stack
-        # has not created yet resolves to the resource's name, not an ID.
-        made_here = self._function_made_by_stack()
-        if made_here is not None:
-            if (self.stack[made_here].resource_id is None and
-                    not self._versions_published_of(made_here)):
-                # A new function has no versions, and nothing in this
-                # stack publishes one.
-                raise self.property_error(
-                    self.FUNCTION_VERSION, str(qinling_client.VersionMissing(
-                        function=made_here, version=version,
-                        numbers=_('none'))))
-            # Otherwise checked again just before the webhook is written.
-            return
-        function = self.properties[self.FUNCTION]
-        if function is not None:
-            self._check_version(
-                self.client_plugin().get_function_id(function), version)
-
-    def _function_made_by_stack(self):
-        """Name of the resource of this stack that "function" refers to."""
-        for name in sorted(self.t.required_resource_names()):
-            rsrc = self.stack.resources.get(name)
-            if rsrc is not None and rsrc.type() == 'OS::Qinling::Function':
-                return name
-        return None
-
-    def _versions_published_of(self, function_name):
-        """The stack's OS::Qinling::Version resources of that function."""
-        return [r for r in self.stack.resources.values()
-                if r.type() == 'OS::Qinling::Version' and
-                function_name in r.t.required_resource_names()]
+        self.validate_target()
 
     def _body(self, props):
         if props[self.FUNCTION_ALIAS]:
@@ -211,19 +161,12 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
             'description': props[self.DESCRIPTION],
         }
 
-    def _check_version(self, function_id, version):
-        """Raise naming function_version if Qinling lacks that version."""
-        try:
-            self.client_plugin().check_version_exists(function_id, version)
-        except qinling_client.VersionError as ex:
-            raise self.property_error(self.FUNCTION_VERSION, str(ex))
-
     # Create / update / delete ------------------------------------------
 
     def handle_create(self):
         body = self._body(self.properties)
-        self._check_version(body.get('function_id'),
-                            body.get('function_version'))
+        self.check_version_exists(body.get('function_id'),
+                                  body.get('function_version'))
         # A webhook has no name: the marker is its fields and the webhooks
         # of the same target that exist before this one.
         known = sorted(w.id for w in self.client().webhooks.list()
@@ -274,8 +217,8 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
                             self.resource_id, alias, after[self.DESCRIPTION]))
                     return
                 body = self._body(after)
-                self._check_version(body.get('function_id'),
-                                    body.get('function_version'))
+                self.check_version_exists(body.get('function_id'),
+                                          body.get('function_version'))
                 self._answer = self.client().webhooks.update(
                     self.resource_id, **body)
             except Exception as ex:
@@ -321,8 +264,8 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
                     if not self.client_plugin('aodh').is_not_found(ex):
                         raise
 
-    def check_object(self):
-        webhook = self._answer = self.client().webhooks.get(self.resource_id)
+    def check_object(self, webhook):
+        self._answer = webhook
         function_id = webhook.function_id
         version = webhook.function_version
         alias_name = getattr(webhook, 'function_alias', None)

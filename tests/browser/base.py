@@ -283,13 +283,20 @@ class BrowserTestCase(e2e.E2ETestCase):
         return found
 
     def leftovers(self, physical_ids):
-        """What of ``physical_ids`` still exists in Qinling or Aodh."""
+        """What of ``physical_ids`` still exists in Qinling or Aodh.
+
+        Versions go with their function, which is counted.
+        """
         left = []
         functions = {f.id for f in self.qinling.functions.list()}
         webhooks = {w.id for w in self.qinling.webhooks.list()}
+        aliases = {a.name for a in self.qinling.function_aliases.list()}
+        jobs = {j.id for j in self.qinling.jobs.list()}
         alarms = {a['alarm_id'] for a in self.aodh.alarm.list()}
         for rtype, existing in (('OS::Qinling::Function', functions),
                                 ('OS::Qinling::Webhook', webhooks),
+                                ('OS::Qinling::Alias', aliases),
+                                ('OS::Qinling::Job', jobs),
                                 ('OS::Aodh::EventAlarm', alarms),
                                 ('OS::Qinling::EventAlarm', alarms)):
             left += ['%s %s' % (rtype, i) for i in physical_ids.get(rtype, [])

@@ -10,17 +10,19 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Launch Stack from Horizon for every launchable template of the catalog
-(``tests/catalog_cases.py``, the seed included): upload the file, fill the
-form, launch, see the outputs, run the function with an event, delete the
-stack from the UI and find nothing left behind. One scenario per template,
-so one failing template does not hide the others. The events that must NOT
-fire, and firing twice, are the CLI end-to-end tests' job
-(tests/e2e/test_catalog.py)."""
+"""Launch Stack from Horizon for EVERY template in templates/ (found by
+listing the folder; all but the seed's get_file twin): upload the file, fill
+only what has no default (an existing function's name), launch, see the
+outputs, run the function (an event of the template's defaults, or its
+schedule), delete the stack from the UI and find nothing left behind. One
+scenario per template, so one failing template does not hide the others.
+The events that must NOT fire, firing twice and other parameter values are
+the CLI end-to-end tests' job (tests/e2e/test_catalog.py)."""
 import io
 import os
 import time
 
+from heatclient.common import template_format
 import testscenarios
 
 from heat_qinling import package
@@ -37,6 +39,18 @@ TIMEOUT_MAX = '300'
 BAD_EVENT_TYPE = 'compute instance!'
 BAD_EVENT_MESSAGE = 'The event type is dotted words'  # its constraint's text
 
+# How to run the function of a template that no catalog case covers: the
+# events of its defaults and the output they give, or SCHEDULED (it runs
+# on its own, every minute by default, and reports its job in job_id).
+SCHEDULED = 'scheduled'
+NOT_IN_CATALOG = {
+    'templates/examples/blue-green.yaml': (
+        [cases.Event('default', {}, cases.OWN)], 'Hello, World'),
+    'templates/triggers/schedule.yaml': (SCHEDULED, 'Ran for None'),
+}
+# The parameter through which a template takes an existing function.
+FUNCTION_PARAMETER = 'function'
+
 
 def event_of(execution):
     """The message ID of the event an alarm's execution ran for."""
@@ -46,9 +60,15 @@ def event_of(execution):
     return payload.get('reason_data', {}).get('event', {}).get('message_id')
 
 
+def read_template(path):
+    with open(os.path.join(base.e2e.REPO, path)) as f:
+        return template_format.parse(f.read())
+
+
 class LaunchStackTest(base.BrowserTestCase):
 
-    scenarios = [(case.name, {'case': case}) for case in cases.CASES]
+    scenarios = [(path[len('templates/'):-len('.yaml')], {'path': path})
+                 for path in cases.launchable_templates(base.e2e.REPO)]
 
     def existing_function(self):
         """A function for a trigger that takes one; its name, as typed."""
@@ -66,6 +86,20 @@ class LaunchStackTest(base.BrowserTestCase):
         if event.project == cases.OWN:
             return self.project_id
         return clients.project_id(self.cloud, 'admin')
+
+    def recipe(self):
+        """The events to send (or SCHEDULED), and the output for one."""
+        [case] = [c for c in cases.CASES if c.template == self.path] or [None]
+        if case is None:
+            self.assertIn(self.path, NOT_IN_CATALOG,
+                          'How does %s run its function with its defaults? '
+                          'Add it to NOT_IN_CATALOG.' % self.path)
+            fires, output = NOT_IN_CATALOG[self.path]
+            return fires, lambda event: output
+        return case.fires, lambda event: cases.expected_output(case, event)
+
+    def default_event_type(self, template):
+        return template['parameters']['event_type']['default']
 
     def executions_for(self, function_id, message_ids):
         """The function's executions for these events (message IDs).
@@ -85,43 +119,88 @@ class LaunchStackTest(base.BrowserTestCase):
             'an execution of function %s for each of the events %s'
             % (function_id, ', '.join(message_ids)))
 
-    def test_launch_fire_delete(self):
-        case = self.case
-        parameters = dict(case.parameters)
-        if case.function_parameter:
-            parameters[case.function_parameter] = self.existing_function()
-        stack_name = self.unique_name('browser-%s' % case.name)
+    def events(self, template, fires):
+        """The events to send for the template with its defaults."""
+        events = []
+        for event in fires:
+            if event.event_type == 'default' or (
+                    'event_type' in template.get('parameters', {})):
+                # The template's own default, whatever the catalog case
+                # changes it to.
+                event = event._replace(
+                    event_type=self.default_event_type(template))
+            events.append(event)
+        return events
 
-        self.launch_stack(os.path.join(base.e2e.REPO, case.template),
-                          stack_name, parameters)
-        stack = self.wait_stack_launched(stack_name)
-        outputs = self.outputs(stack)
-        self.assertEqual(parameters[case.changed],
-                         stack.parameters[case.changed])
-
-        self.open_stack(stack)
-        shown = self.page_text()
-        for key in case.outputs:
-            self.assertIn(key, shown)
-            self.assertIn(str(outputs[key]), shown)
-
+    def fire(self, events, outputs):
+        """Send the events; their executions, one for each."""
         self.wait_until_alarms_cached()
         emitted = [self.emit(event.event_type, self.project_of(event),
                              **event.fields).message_id
-                   for event in case.fires]
+                   for event in events]
         executions = self.executions_for(outputs['function_id'], emitted)
         self.assertEqual(sorted(emitted),
                          sorted(event_of(e) for e in executions))
+        return executions
+
+    def wait_for_run(self, outputs):
+        """The first finished run of the stack's job."""
+        job = 'Created by Job %s' % outputs['job_id']
+        return clients.wait_for(
+            lambda: clients.finished_executions(
+                self.qinling, outputs['function_id'], 1,
+                keep=lambda e: e.description == job),
+            base.e2e.EXECUTION_TIMEOUT + 60,
+            'a run of job %s' % outputs['job_id'])[:1]
+
+    def test_launch_fire_delete(self):
+        template = read_template(self.path)
+        parameters = {}
+        for name, schema in template.get('parameters', {}).items():
+            if 'default' in schema:
+                continue
+            self.assertEqual(FUNCTION_PARAMETER, name,
+                             '%s: what to type for %s, which has no '
+                             'default?' % (self.path, name))
+            parameters[name] = self.existing_function()
+        stack_name = self.unique_name(
+            'browser-%s' % os.path.basename(self.path)[:-len('.yaml')])
+
+        self.launch_stack(os.path.join(base.e2e.REPO, self.path),
+                          stack_name, parameters)
+        stack = self.wait_stack_launched(stack_name)
+        outputs = self.outputs(stack)
+        for name, value in parameters.items():
+            self.assertEqual(value, stack.parameters[name])
+
+        self.open_stack(stack)
+        shown = self.page_text()
+        for key in template.get('outputs', {}):
+            if key == 'OS::stack_id':
+                continue
+            self.assertIn(key, shown)
+            if isinstance(outputs[key], str):
+                self.assertIn(outputs[key], shown)
+
+        fires, output = self.recipe()
+        if fires == SCHEDULED:
+            executions = self.wait_for_run(outputs)
+            expected = [output(None)]
+        else:
+            events = self.events(template, fires)
+            executions = self.fire(events, outputs)
+            expected = [output(event) for event in events]
         results = [base.e2e.decode(e.result) or {} for e in executions]
-        self.assertEqual(['success'] * len(case.fires),
+        self.assertEqual(['success'] * len(executions),
                          [e.status for e in executions], results)
-        self.assertEqual(
-            sorted(cases.expected_output(case, e) for e in case.fires),
-            sorted(r.get('output') for r in results))
+        self.assertEqual(sorted(expected),
+                         sorted(r.get('output') for r in results))
 
         created = self.stack_physical_ids(stack)
-        self.assertTrue(created.get('OS::Aodh::EventAlarm')
-                        or created.get('OS::Qinling::EventAlarm'), created)
+        if fires != SCHEDULED:
+            self.assertTrue(created.get('OS::Aodh::EventAlarm')
+                            or created.get('OS::Qinling::EventAlarm'),
+                            created)
         self.delete_stack_in_ui(stack)
         self.assertEqual([], self.leftovers(created))
 

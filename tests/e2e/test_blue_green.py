@@ -18,7 +18,6 @@ before Qinling sees them."""
 import io
 import json
 import os
-import shutil
 
 import fixtures
 from heatclient import exc as heat_exc
@@ -63,11 +62,18 @@ class TolerantWaits(base.E2ETestCase):
 
 class BlueGreenTest(TolerantWaits):
 
-    def templates_copy(self):
-        """A copy of templates/ that the test may edit, and its example."""
-        copy = os.path.join(self.useFixture(fixtures.TempDir()).path, 't')
-        shutil.copytree(base.TEMPLATES, copy)
-        return copy, os.path.join(copy, EXAMPLE)
+    def with_code(self, code):
+        """The example with the function's code replaced, as a file."""
+        from heatclient.common import template_format
+        with open(os.path.join(base.TEMPLATES, EXAMPLE)) as f:
+            tmpl = template_format.parse(f.read())
+        tmpl['resources']['function']['properties']['files'] = {
+            'hello_world.py': code}
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'blue-green.yaml')
+        with open(path, 'w') as f:
+            json.dump(tmpl, f)
+        return path
 
     def run_once(self, url, function_id, count):
         """POST to url; the function's executions once ``count`` exist."""
@@ -75,7 +81,7 @@ class BlueGreenTest(TolerantWaits):
         return self.wait_for_executions(function_id, count)
 
     def test_publish_event_promote_roll_back_delete(self):
-        tmpl_dir, path = self.templates_copy()
+        path = os.path.join(base.TEMPLATES, EXAMPLE)
         stack = self.create_stack('e2e-bg', path=path)
         out = self.outputs(stack)
         fid, url = out['function_id'], out['webhook_url']
@@ -93,9 +99,7 @@ class BlueGreenTest(TolerantWaits):
         self.assertSucceeded(first, 'Hello, World')
 
         # New code: v2 is published, the live URL still runs v1.
-        with open(os.path.join(tmpl_dir, 'functions', 'hello_world.py'),
-                  'w') as f:
-            f.write(V2_CODE)
+        path = self.with_code(V2_CODE)
         stack = self.update_stack(stack, path=path)
         out2 = self.outputs(stack)
         self.assertEqual((2, 1), (out2['latest_version'],

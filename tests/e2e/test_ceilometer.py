@@ -175,10 +175,10 @@ class TraitTypesTest(base.E2ETestCase):
         self.assertEqual([], problems)
 
 
-class AgentRestartTest(base.E2ETestCase):
-    """Kills the shared ceilometer-agent-notification: run it alone.
+class DisruptiveAgentRestartTest(base.E2ETestCase):
+    """DISRUPTIVE: kills the shared ceilometer-agent-notification.
 
-    SIGKILL of its recorded process group, then ``up`` restarts it; other
+    Runs alone: SIGKILL of its recorded process group, then ``up`` restarts it; other
     tests that send notifications meanwhile would wait with it.
     """
 

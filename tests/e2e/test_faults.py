@@ -15,17 +15,44 @@ middle of a stack's life, and objects deleted behind Heat's back. Each test
 counts what is left through the Qinling and Aodh APIs; none asserts on time.
 
 Processes are stopped, killed and restarted only through this cloud's
-supervisor records (``tools/localcloud up`` starts what is missing).
+supervisor records (``tools/localcloud up`` starts what is missing). The
+classes that do so have "Disruptive" in their names: they must run alone, as
+every other test using the cloud meanwhile would fail.
 """
+import json
+import os
+
+import fixtures
 from testtools import content
 
+from localcloud import clients
 from localcloud import lifecycle
 
 from tests.e2e import base
 
+# A function, and a version, an alias and a job of it, created together.
+THREE = {
+    'heat_template_version': '2018-08-31',
+    'resources': {
+        'function': {'type': 'OS::Qinling::Function', 'properties': {
+            'runtime': 'python3', 'entry': 'main.main',
+            'files': {'main.py': 'def main(**kw):\n    return 1\n'}}},
+        'version': {'type': 'OS::Qinling::Version', 'properties': {
+            'function': {'get_resource': 'function'}}},
+        'alias': {'type': 'OS::Qinling::Alias', 'properties': {
+            'function': {'get_resource': 'function'}}},
+        'job': {'type': 'OS::Qinling::Job', 'properties': {
+            'function': {'get_resource': 'function'},
+            'pattern': '0 0 1 1 *'}},
+    },
+}
 
-class EngineKilledTest(base.E2ETestCase):
-    """heat-engine SIGKILLed while one resource is CREATE_IN_PROGRESS."""
+
+class DisruptiveEngineKilledTest(base.E2ETestCase):
+    """DISRUPTIVE: heat-engine SIGKILLed while a resource is being created.
+
+    Runs alone (it kills this cloud's heat-engine).
+    """
 
     def owned(self, stack_id):
         """What the stack's resources made, by the names Heat gave them."""
@@ -77,9 +104,47 @@ class EngineKilledTest(base.E2ETestCase):
     def test_kill_during_alarm_create(self):
         self.kill_then_delete('alarm')
 
+    def test_kill_during_version_alias_job_create(self):
+        # The three are created together once the function is: one kill
+        # catches what it catches of each; the detail says what.
+        self.keep_cloud_up()
+        before = self.inventory(), self.aliases_and_jobs()
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'three.yaml')
+        with open(path, 'w') as f:
+            json.dump(THREE, f)
+        stack_id = self.start_stack('e2e-kill-three', path=path)
+        seen = {}
 
-class ServiceDownTest(base.E2ETestCase):
-    """An API service stops while a stack is being created."""
+        def started():
+            for name in ('version', 'alias', 'job'):
+                try:
+                    seen[name] = self.heat.resources.get(
+                        stack_id, name).resource_status
+                except Exception:  # noqa: BLE001 - not there yet
+                    seen[name] = None
+            return any(s in ('CREATE_IN_PROGRESS', 'CREATE_COMPLETE')
+                       for s in seen.values())
+        clients.wait_for(started, base.STACK_TIMEOUT,
+                         'a version, alias or job create', interval=0.02)
+        self.kill_process('heat-engine')
+        self.addDetail('status-at-kill',
+                       content.text_content(json.dumps(seen)))
+        self.start_missing()
+        self.delete_stack(stack_id)
+        self.assertEqual(before, (self.inventory(),
+                                  self.aliases_and_jobs()))
+
+    def aliases_and_jobs(self):
+        return (sorted(a.name for a in self.qinling.function_aliases.list()),
+                sorted(j.id for j in self.qinling.jobs.list()))
+
+
+class DisruptiveServiceDownTest(base.E2ETestCase):
+    """DISRUPTIVE: an API service stops while a stack is being created.
+
+    Runs alone (it stops this cloud's qinling-api or aodh-api).
+    """
 
     def down_during(self, process, resource):
         self.keep_cloud_up()
@@ -172,7 +237,8 @@ class HeldFunctionTest(base.E2ETestCase):
         )
 
 
-class CloudRestartTest(base.E2ETestCase):
+class DisruptiveCloudRestartTest(base.E2ETestCase):
+    """DISRUPTIVE: the whole cloud down, then up; runs alone."""
 
     def test_down_up_keeps_stack_and_chain_fires(self):
         self.keep_cloud_up()

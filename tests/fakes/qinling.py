@@ -47,6 +47,8 @@ FUNCTION_UPDATE_ALLOWED = ('name', 'description', 'code', 'package', 'entry',
 CODE_SOURCES = ('package', 'swift', 'image')
 MAX_VERSIONS = 10
 FINISHED_JOB = ('done', 'cancelled')
+# An INTEGER column of MySQL, where the local cloud's Qinling stores counts.
+INT_MAX = 2 ** 31 - 1
 ID = r'(?P<id>[^/]+)'
 FID = r'(?P<function_id>[^/]+)'
 
@@ -126,7 +128,8 @@ class FakeQinling(server.FakeAPI):
     Helpers put things into the state without HTTP: `add_runtime`,
     `add_alias`, `add_job`. State is public: `runtimes`, `functions`,
     `packages` (zip bytes by function id), `versions` ((function id, number)
-    -> version), `aliases` (by name), `webhooks`, `executions`, `jobs`.
+    -> version), `aliases` (by name), `webhooks`, `executions`, `jobs`,
+    `workers` ((function id, version) pairs that have run).
     """
 
     routes = (
@@ -158,6 +161,7 @@ class FakeQinling(server.FakeAPI):
         ('DELETE', '/v1/webhooks/' + ID, 'delete_webhook', WSME),
         ('POST', '/v1/webhooks/%s/invoke' % ID, 'invoke_webhook', PECAN),
         ('GET', '/v1/executions', 'list_executions', WSME),
+        ('POST', '/v1/executions', 'create_execution', WSME),
         ('GET', '/v1/jobs', 'list_jobs', WSME),
         ('POST', '/v1/jobs', 'create_job', WSME),
         ('GET', '/v1/jobs/' + ID, 'get_job', WSME),
@@ -173,6 +177,9 @@ class FakeQinling(server.FakeAPI):
         self.runtimes, self.functions, self.packages = {}, {}, {}
         self.versions, self.aliases, self.webhooks = {}, {}, {}
         self.executions, self.jobs = {}, {}
+        # Functions (and versions) with a worker, i.e. a service URL in
+        # etcd: made by their first execution.
+        self.workers = set()
 
     # -- error formats ----------------------------------------------------
 
@@ -332,6 +339,12 @@ class FakeQinling(server.FakeAPI):
             if image != runtime['image']:
                 users = [f['id'] for f in self.functions.values()
                          if f['runtime_id'] == id]
+                for user in users:
+                    if (user, 0) in self.workers:
+                        # The loop variable again: its message names the
+                        # function, not the runtime.
+                        raise Fault(403, 'Runtime %s is still in use by '
+                                         'functions.' % user)
                 if users:
                     # 5.0.0 reuses `id` as the loop variable over the
                     # runtime's functions, then updates "runtime <last
@@ -403,21 +416,11 @@ class FakeQinling(server.FakeAPI):
             data = files['package']
             values['code']['md5sum'] = self._checked_md5(
                 data, values['code'].get('md5sum'))
-        self._check_unique_name(values['name'])
         function = self._new(count=0, latest_version=0, **values)
         self.functions[function['id']] = function
         if source == 'package':
             self.packages[function['id']] = data
         return Response(201, function)
-
-    def _check_unique_name(self, name):
-        # The function table is unique on (name, project_id); a unique key
-        # never matches NULLs, so functions without a name never collide.
-        if name is not None and any(
-                f['name'] == name and f['project_id'] == self.project_id
-                for f in self.functions.values()):
-            raise Fault(400, "Duplicate entry for function: ['name', "
-                             "'project_id']")
 
     def get_function(self, request, id):
         function = self._function(id)
@@ -588,15 +591,20 @@ class FakeQinling(server.FakeAPI):
         alias = self._alias(name)
         values = {k: v for k, v in body.items() if v is not None}
         target = dict(alias, **values)
-        # The unique constraint is not translated on update: a bare 500.
+        # The unique constraint is not translated on update: a 500 with
+        # the database's message and SQL (MySQL's, as on the local cloud).
         if any(a['name'] != name and
                (a['function_id'], a['function_version']) ==
                (target['function_id'], target['function_version'])
                for a in self.aliases.values()):
-            raise Fault(500, '(sqlite3.IntegrityError) UNIQUE constraint '
-                             'failed: function_aliases.project_id, '
-                             'function_aliases.function_id, '
-                             'function_aliases.function_version')
+            raise Fault(500, '(pymysql.err.IntegrityError) (1062, '
+                             '"Duplicate entry \'%s-%s-%s\' for key '
+                             '\'function_id\'")\n[SQL: UPDATE '
+                             'function_aliases SET updated_at=%%(updated_at)s'
+                             ' WHERE function_aliases.id = '
+                             '%%(function_aliases_id)s]'
+                        % (target['function_id'], target['function_version'],
+                           self.project_id))
         alias.update(values, updated_at=_now())
         return Response(200, alias)
 
@@ -741,6 +749,12 @@ class FakeQinling(server.FakeAPI):
         first, pattern = (params.get('first_execution_time'),
                           params.get('pattern'))
         count = params.get('count')
+        if count is not None and count > INT_MAX:
+            raise Fault(500, '(pymysql.err.DataError) (1264, "Out of range '
+                             'value for column \'count\' at row 1")\n[SQL: '
+                             'INSERT INTO jobs (created_at, updated_at, id, '
+                             'project_id, name, pattern, `status`, count) '
+                             'VALUES (%(created_at)s, ...)]')
         if not (first or pattern):
             raise Fault(400, 'pattern or first_execution_time must be '
                              'specified.')
@@ -866,8 +880,33 @@ class FakeQinling(server.FakeAPI):
         execution = self._new(function_id=function_id,
                               function_version=version, function_alias=None,
                               status='running', result=None, **fields)
+        self.workers.add((function_id, version))
         self.executions[execution['id']] = execution
         return execution
+
+    def create_execution(self, request):
+        """An execution; a sync one finishes at once (with no output)."""
+        body = self._wsme_body(request, 'execution', (
+            'function_id', 'function_alias', 'function_version', 'sync',
+            'input', 'description'), uuids=('function_id',))
+        if body.get('function_alias'):
+            alias = self._alias(body['function_alias'])
+            function_id = alias['function_id']
+            version = alias['function_version']
+        elif body.get('function_id'):
+            function_id = body['function_id']
+            version = body.get('function_version') or 0
+        else:
+            raise Fault(400, 'Either function_alias or function_id must be '
+                             'provided.')
+        sync = body.get('sync', True)
+        execution = self._create_execution(
+            function_id, version, input=body.get('input'), sync=sync,
+            description=body.get('description'))
+        if sync:
+            execution.update(status='success',
+                             result={'output': None, 'duration': 0})
+        return Response(201, self._wsme_row(execution, ('result',)))
 
     def list_executions(self, request):
         filters = {k: request.query[k] for k in

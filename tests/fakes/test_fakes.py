@@ -16,6 +16,7 @@ import concurrent.futures
 import hashlib
 import io
 import json
+import uuid
 import zipfile
 
 from aodhclient import exceptions as aodh_exc
@@ -29,6 +30,7 @@ import requests
 import testscenarios
 
 from tests.fakes import aodh
+from tests.fakes import contract
 from tests.fakes import qinling
 
 
@@ -502,3 +504,22 @@ class AlarmValidationTest(testscenarios.WithScenarios, FakeAodhTestCase):
         self.assertEqual(self.message, error.message)
         self.assertEqual({}, self.fake.leftovers())
         self.assertEqual([400], [r[2] for r in self.fake.write_requests()])
+
+
+class QinlingContractTest(contract.QinlingContract, FakeQinlingTestCase):
+    """The behaviours the e2e suite checks on the real Qinling too."""
+
+    runtime_image = 'openstackqinling/python3-runtime'
+
+    def setUp(self):
+        super().setUp()
+        # No auth: the same client is a member's and an admin's.
+        self.admin = self.client
+
+    @staticmethod
+    def unique_name(prefix):
+        return '%s-%s' % (prefix, uuid.uuid4().hex[:8])
+
+    def wait_until(self, predicate, what):
+        # The fake's runtimes are available from their first GET.
+        self.assertTrue(predicate(), what)

@@ -150,6 +150,21 @@ class QinlingStackTestCase(common.HeatTestCase):
                                 files=template_files(template_name),
                                 **kwargs)
 
+    @staticmethod
+    def as_update_of(stk, updated):
+        """``updated``, as heat-engine builds the new stack of an update.
+
+        It has the stored credentials of the current stack, and knows it as
+        its OS::stack_id.
+        """
+        updated.user_creds_id = stk.user_creds_id
+        updated.parameters.set_stack_id(stk.identifier())
+        return updated
+
+    def reload(self, stk):
+        """The stack as heat-engine loads it for its next action."""
+        return heat_stack.Stack.load(self.ctx, stack_id=stk.id)
+
     def create(self, stk):
         stk.store()
         stk.create()

@@ -13,31 +13,28 @@
 """templates/examples/blue-green.yaml on Heat's engine: each code change
 publishes a version, promotion and roll-back are a one-parameter update, and
 the webhook URL the event alarm calls never changes."""
-import os
-
 from heat.engine import service
 from heat.engine import stack as heat_stack
 
 from tests.unit import base
 
 NAME = 'examples/blue-green.yaml'
-CODE_PATH = '../functions/hello_world.py'
 V2_CODE = "def main(name='World', **kwargs):\n    return 'Hi, %s' % name\n"
 
 
-def files(code=None):
-    if code is None:
-        with open(os.path.join(base.TEMPLATES, 'functions',
-                               'hello_world.py')) as f:
-            code = f.read()
-    return {CODE_PATH: code}
+def template(code=None):
+    """The example; ``code``, if given, replaces its function's code."""
+    tmpl = base.read_template(NAME)
+    if code is not None:
+        tmpl['resources']['function']['properties']['files'] = {
+            'hello_world.py': code}
+    return tmpl
 
 
 class BlueGreenTest(base.QinlingStackTestCase):
 
     def stack(self, params=None, code=None):
-        return self.parse_stack(base.read_template(NAME), params=params,
-                                files=files(code), name='bg')
+        return self.parse_stack(template(code), params=params, name='bg')
 
     def update(self, stk, params=None, code=None):
         # Later updates on a freshly loaded stack, as heat-engine does:
@@ -71,7 +68,7 @@ class BlueGreenTest(base.QinlingStackTestCase):
     def test_engine_validation_returns_the_form(self):
         tmpl = base.read_template(NAME)
         result = service.EngineService('a-host', 'a-topic').validate_template(
-            self.ctx, tmpl, files=files())
+            self.ctx, tmpl, files={})
         self.assertNotIn('Error', result)
         live = result['Parameters']['live_version']
         self.assertEqual((1, 0, 'Live version'),

@@ -16,6 +16,7 @@ import fixtures
 from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
 from oslo_config import cfg
+from oslo_serialization import jsonutils
 from qinlingclient.common import exceptions as qinling_exc
 from qinlingclient.v1 import client as qinling_client
 
@@ -66,6 +67,33 @@ class UnparsableErrorTest(PluginTestCase):
         self.assertIn('HTTP 500', str(ex))
 
 
+class InternalsKeptOutTest(PluginTestCase):
+    """Qinling's SQL and tracebacks stay out of the messages users see."""
+
+    scenarios = [
+        ('mysql_data_error', dict(message=(
+            '(pymysql.err.DataError) (1264, "Out of range value for column '
+            '\'count\' at row 1")\n[SQL: INSERT INTO jobs (id) VALUES '
+            '(%(id)s)]'))),
+        ('sqlite_integrity', dict(message=(
+            '(sqlite3.IntegrityError) FOREIGN KEY constraint failed'))),
+        ('traceback', dict(message=(
+            'Traceback (most recent call last):\n  File "x.py", line 1'))),
+    ]
+
+    def test_replaced_by_a_pointer_to_the_log(self):
+        self.qinling.fail_next(
+            'GET', '^/v1/jobs$', 500,
+            jsonutils.dumps({'faultcode': 'Server',
+                             'faultstring': self.message}),
+            'application/json')
+        ex = self.assertRaises(qinling_exc.HTTPInternalServerError,
+                               self.plugin.client().jobs.list)
+        self.assertIn('qinling-api log', str(ex))
+        for fragment in ('SQL', 'sqlite3', 'pymysql', 'Traceback'):
+            self.assertNotIn(fragment, str(ex))
+
+
 class ErrorClassificationTest(PluginTestCase):
 
     scenarios = [
@@ -114,6 +142,19 @@ class ClientPluginTest(PluginTestCase):
                                'prod', function_id, function_version=1)
         self.assertIn('already exists in the project', str(ex))
         self.assertIn('Choose another name', str(ex))
+
+    def test_duplicate_target_is_not_called_a_name(self):
+        # MySQL names the key of the unique columns (function_id, version).
+        self.qinling.fail_next(
+            'POST', '^/v1/aliases$', 400, jsonutils.dumps({
+                'faultcode': 'Client', 'faultstring': "Duplicate entry for "
+                "function_aliases: ['function_id']"}), 'application/json')
+        ex = self.assertRaises(
+            qinling_exc.HTTPBadRequest,
+            self.plugin.client().function_aliases.create, 'other',
+            self.add_function('fn'))
+        self.assertIn('would duplicate an existing object', str(ex))
+        self.assertNotIn('name', str(ex).split('(Qinling')[0])
 
     def test_delete_in_use_names_what_holds_the_function(self):
         function_id = self.add_function('fn')
@@ -196,9 +237,9 @@ class ClientPluginTest(PluginTestCase):
                           self.plugin.get_function_id, 'other')
 
     def test_ambiguous_function_name(self):
-        # Names are unique in a project; an admin sees other projects' too.
+        # Qinling does not keep names unique (the plugin refuses a name
+        # taken in the project), and an admin sees other projects' too.
         first = self.add_function('fn')
-        self.qinling.functions[first]['project_id'] = 'other-project'
         second = self.add_function('fn')
         ex = self.assertRaises(exception.PhysicalResourceNameAmbiguity,
                                self.plugin.get_function_id, 'fn')

@@ -117,26 +117,36 @@ class InterruptedCreateTest(base.QinlingStackTestCase):
         self.assertEqual([outside['alarm_id']], list(self.aodh.alarms))
         self.assertEqual({}, self.qinling.leftovers())
 
-    def test_update_replaces_failed_resource_and_removes_the_orphan(self):
+    def test_update_takes_back_what_the_interrupted_create_made(self):
         with mock.patch.object(
                 client.QinlingClientPlugin, 'create_function',
                 self.lose_answer(client.QinlingClientPlugin.create_function)):
             stk = self.failed_seed('function')
-        orphan = next(iter(self.qinling.functions))
+        [made] = list(self.qinling.functions)
         stk.update(self.seed_stack())
         self.assertCompletes(stk, stk.UPDATE)
-        self.assertEqual([stk['function'].resource_id],
-                         list(self.qinling.functions))
-        self.assertNotIn(orphan, self.qinling.functions)
+        self.assertEqual(made, stk['function'].resource_id)
+        self.assertEqual([made], list(self.qinling.functions))
+        [webhook] = self.qinling.webhooks.values()
+        self.assertEqual(made, webhook['function_id'])
 
-    def test_rejected_create_does_not_delete_a_namesake(self):
-        self.add_function('taken')
+    def test_taken_name_is_refused_and_the_namesake_kept(self):
+        # Qinling would make a second function of the name; the plugin
+        # refuses it at validation, and again before the create (the name
+        # was free at validation, taken when the create came).
         tmpl = copy.deepcopy(base.FUNCTION_ONLY)
         tmpl['resources']['fn']['properties']['name'] = 'taken'
         stk = self.parse_stack(tmpl)
+        stk.validate()
+        taken = self.add_function('taken')
+        self.assertValidationFails(self.parse_stack(tmpl),
+                                   'properties.name', taken,
+                                   'already named "taken"')
         stk.store()
         stk.create()
-        self.assertFailsWith(stk, stk.CREATE, 'already exists')
+        self.assertFailsWith(stk, stk.CREATE, 'properties.name',
+                             'already named "taken"')
+        self.assertEqual([], self.qinling.write_requests())
         stk.delete()
         self.assertEqual((stk.DELETE, stk.COMPLETE), stk.state)
         self.assertEqual(['taken'], [f['name'] for f in

@@ -11,37 +11,27 @@
 #    under the License.
 
 """The templates users launch render a usable form in Horizon: every
-parameter has a label, a description and constraints; a template meant for
-Horizon is self-contained and has no parameter with a custom constraint; and
-the engine's own validation accepts each of them."""
-import os
-
+parameter has a label, a description and constraints; every template but the
+get_file twin of the seed is self-contained and has no parameter with a
+custom constraint; and the engine's own validation accepts each of them, with
+no parameters given as with the ones the form submits."""
 from heat.engine import service
 
+from tests import catalog_cases
 from tests.unit import base
-
-# Templates for the command line only: they load code with get_file, which
-# Horizon's Launch Stack form cannot upload. Blue/green releases publish a
-# new version when the code file changes, which is a CLI workflow.
-CLI_ONLY = {'function-webhook-event-alarm-get-file.yaml',
-            'examples/blue-green.yaml'}
-# Environment files, not templates.
-ENVIRONMENTS = {'triggers/environment.yaml'}
+from tests.unit import test_catalog
 
 
 def user_templates():
     """Every template under templates/, as a path relative to it."""
-    names = []
-    for root, dirs, files in os.walk(base.TEMPLATES):
-        for name in files:
-            path = os.path.relpath(os.path.join(root, name), base.TEMPLATES)
-            if name.endswith('.yaml') and path not in ENVIRONMENTS:
-                names.append(path)
-    return sorted(names)
+    return [path[len('templates/'):]
+            for path in catalog_cases.launchable_templates(base.REPO)] + [
+        catalog_cases.GET_FILE_TWIN[len('templates/'):]]
 
 
 def horizon_templates():
-    return [name for name in user_templates() if name not in CLI_ONLY]
+    return [path[len('templates/'):]
+            for path in catalog_cases.launchable_templates(base.REPO)]
 
 
 def intrinsics(node, name):
@@ -107,6 +97,27 @@ class TemplateValuesTest(base.QinlingStackTestCase):
         self.assertIn('resources.function.properties.%s' % self.prop, error)
         self.assertIn(self.fragment, error)
         self.assertEqual([], self.qinling.write_requests())
+
+
+class ValidatesWithoutParametersTest(base.QinlingStackTestCase):
+    """``openstack orchestration template validate -t <file>``, alone.
+
+    As the CLI sends it (and Horizon's Select Template step): no
+    parameters, the catalog's environment for the templates that use its
+    types, and nothing written anywhere.
+    """
+
+    scenarios = [(name, dict(template=name)) for name in user_templates()]
+
+    def test_validates(self):
+        env, files = test_catalog.environment_and_files()
+        files.update(base.template_files(self.template))
+        result = service.EngineService('a-host', 'a-topic').validate_template(
+            self.ctx, base.read_template(self.template), params=env,
+            files=files)
+        self.assertNotIn('Error', result)
+        self.assertEqual([], self.qinling.write_requests())
+        self.assertEqual([], self.aodh.write_requests())
 
 
 class TemplateFormTest(base.QinlingStackTestCase):

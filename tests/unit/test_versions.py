@@ -415,9 +415,11 @@ class AliasTest(AliasTestCase):
             function_version=1)))
         stk.check()
         self.assertCompletes(stk, stk.CHECK)
+        name = stk['alias'].resource_id
         self.qinling.aliases.clear()
         stk.check()
-        self.assertFailsWith(stk, stk.CHECK, 'FunctionAlias not found')
+        self.assertFailsWith(stk, stk.CHECK,
+                             'Qinling alias %s is gone' % name, '--converge')
         stk.delete()
         self.assertCompletes(stk, stk.DELETE)
 

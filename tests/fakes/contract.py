@@ -1,0 +1,139 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Behaviours of Qinling 5.0.0 that the plugin guards against, as tests that
+run against the fake (``tests/fakes/test_contract.py``) and against the real
+qinling-api of the local cloud (``tests/e2e/test_qinling_contract.py``): the
+day the fake drifts from the real service, one of the two fails.
+
+A test case class mixes ``QinlingContract`` in and provides ``client`` (a
+python-qinlingclient of a project member), ``admin`` (one of an admin),
+``runtime_id`` (an available python3 runtime), ``runtime_image`` (an image
+a new runtime can have), ``unique_name(prefix)`` and ``wait_until(predicate,
+what)``. Every test deletes what it made.
+"""
+import io
+import zipfile
+
+from qinlingclient.common import exceptions as qinling_exc
+
+CODE = 'def main(**kw):\n    return "ran"\n'
+
+
+def package(text=CODE):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w') as archive:
+        archive.writestr('main.py', text)
+    return buf.getvalue()
+
+
+class QinlingContract(object):
+
+    def make_function(self, name=None, client=None, runtime_id=None):
+        client = client or self.client
+        function = client.functions.create(
+            {'source': 'package'}, runtime=runtime_id or self.runtime_id,
+            package=io.BytesIO(package()), entry='main.main',
+            name=name or self.unique_name('contract'))
+        self.addCleanup(self._quietly, client.functions.delete, function.id)
+        return function
+
+    @staticmethod
+    def _quietly(call, *args):
+        try:
+            call(*args)
+        except qinling_exc.HTTPNotFound:
+            pass
+
+    def jobs_of(self, function_id):
+        return [j for j in self.client.jobs.list()
+                if j.function_id == function_id]
+
+    def test_function_names_are_not_unique(self):
+        name = self.unique_name('contract-twin')
+        first = self.make_function(name)
+        second = self.make_function(name)
+        self.assertEqual(
+            sorted([first.id, second.id]),
+            sorted(f.id for f in self.client.functions.list()
+                   if f.name == name))
+
+    def test_job_count_beyond_the_column_answers_its_sql(self):
+        function = self.make_function()
+        ex = self.assertRaises(
+            qinling_exc.HTTPException, self.client.jobs.create,
+            function_id=function.id, pattern='0 0 1 1 *', count=2 ** 31)
+        self.assertEqual(500, ex.code)
+        self.assertIn("Out of range value for column 'count'", ex.details)
+        self.assertIn('[SQL: INSERT INTO jobs', ex.details)
+        self.assertEqual([], self.jobs_of(function.id))
+
+    def test_pattern_that_never_fires_is_a_500(self):
+        function = self.make_function()
+        ex = self.assertRaises(
+            qinling_exc.HTTPException, self.client.jobs.create,
+            function_id=function.id, pattern='0 0 30 2 *')
+        self.assertEqual((500, 'failed to find next date'),
+                         (ex.code, ex.details))
+        self.assertEqual([], self.jobs_of(function.id))
+
+    def test_job_on_a_missing_version_is_a_404(self):
+        function = self.make_function()
+        ex = self.assertRaises(
+            qinling_exc.HTTPNotFound, self.client.jobs.create,
+            function_id=function.id, pattern='0 0 1 1 *',
+            function_version=5)
+        self.assertIn('FunctionVersion not found', ex.details)
+        self.assertEqual([], self.jobs_of(function.id))
+
+    def test_alias_moved_onto_a_taken_version_answers_its_sql(self):
+        function = self.make_function()
+        self.client.function_versions.create(function.id)
+        names = [self.unique_name('contract-%s' % x) for x in 'ab']
+        for name, version in zip(names, (0, 1)):
+            self.client.function_aliases.create(name, function.id, version)
+            self.addCleanup(self.client.function_aliases.delete, name)
+        ex = self.assertRaises(
+            qinling_exc.HTTPException, self.client.function_aliases.update,
+            names[1], function_version=0)
+        self.assertEqual(500, ex.code)
+        self.assertIn('IntegrityError', ex.details)
+        self.assertIn('[SQL: UPDATE function_aliases', ex.details)
+        self.assertEqual(1, self.client.function_aliases.get(
+            names[1]).function_version)
+
+    def make_runtime(self):
+        """A runtime of the test's own (as admin), once available."""
+        runtime = self.admin.runtimes.create(
+            image=self.runtime_image, name=self.unique_name('contract-rt'))
+        self.addCleanup(self._quietly, self.admin.runtimes.delete,
+                        runtime.id)
+        self.wait_until(
+            lambda: self.admin.runtimes.get(runtime.id).status ==
+            'available', 'runtime %s to be available' % runtime.id)
+        return runtime
+
+    def test_runtime_image_change_names_a_function_that_has_run(self):
+        runtime = self.make_runtime()
+        function = self.make_function(client=self.admin,
+                                      runtime_id=runtime.id)
+        self.admin.function_executions.create(function_id=function.id,
+                                              sync=True)
+        ex = self.assertRaises(
+            qinling_exc.HTTPForbidden, self.admin.http_client.json_request,
+            '/v1/runtimes/%s' % runtime.id, 'PUT',
+            data={'image': self.runtime_image + '-new'})
+        # Qinling 5.0.0 names the function where it means the runtime.
+        self.assertEqual('Runtime %s is still in use by functions.'
+                         % function.id, ex.details)
+        self.assertEqual(self.runtime_image,
+                         self.admin.runtimes.get(runtime.id).image)
