@@ -38,7 +38,7 @@ class QinlingAlias(validation.ValuesValidatedEarly, resource.Resource):
     or jobs still run (Qinling would delete it, breaking them).
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     default_client_name = 'qinling'
 

@@ -61,7 +61,7 @@ class QinlingFunction(recovery.Recoverable, validation.ValuesValidatedEarly,
     package changed outside Heat is read back as a ``files`` map).
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     default_client_name = 'qinling'
 

@@ -59,7 +59,7 @@ class QinlingJob(validation.ValuesValidatedEarly, resource.Resource):
     it resumes the job if ``enabled``.
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     default_client_name = 'qinling'
 

@@ -69,7 +69,7 @@ class QinlingRuntime(validation.ValuesValidatedEarly, resource.Resource):
     fail naming the functions the caller can see.
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     default_client_name = 'qinling'
 

@@ -48,7 +48,7 @@ class QinlingVersion(validation.ValuesValidatedEarly, resource.Resource):
     Qinling cannot change a version.
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     default_client_name = 'qinling'
 

@@ -59,7 +59,7 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
     function, alias or version it runs is gone.
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     default_client_name = 'qinling'
 
@@ -114,7 +114,6 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
               '"function": the webhook follows the alias when it moves.'),
             update_allowed=True,
             constraints=[constraints.CustomConstraint('qinling.alias')],
-            support_status=support.SupportStatus(version='27.0.0'),
         ),
     }
 
@@ -131,8 +130,7 @@ class QinlingWebhook(recovery.Recoverable, validation.ValuesValidatedEarly,
             type=attributes.Schema.INTEGER),
         FUNCTION_ALIAS_ATTR: attributes.Schema(
             _('Name of the alias the webhook runs, if any.'),
-            type=attributes.Schema.STRING,
-            support_status=support.SupportStatus(version='27.0.0')),
+            type=attributes.Schema.STRING),
         ALARM_URL: attributes.Schema(
             _('The webhook URL, for alarms that name this resource in their '
               'actions.'),

@@ -52,14 +52,17 @@ def _literal(value):
 
 
 def _status(support_status):
-    """'Available since 27.0.0', 'Deprecated since ...: message', or None."""
+    """'Available since heat-qinling 1.0.0', 'Deprecated since ...', or None.
+
+    The versions are this package's releases, not Heat's.
+    """
     status = support_status.to_dict()
     if status['status'] == support.SUPPORTED and not status['version']:
         return None
     text = ('Available' if status['status'] == support.SUPPORTED
             else status['status'].capitalize())
     if status['version']:
-        text += ' since %s' % status['version']
+        text += ' since heat-qinling %s' % status['version']
     if status['message']:
         text += ': %s' % status['message']
     return _text(text)
