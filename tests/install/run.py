@@ -15,18 +15,24 @@
 Builds the wheel once, then runs ``tests/install/check.py``, at once, for:
 
 * ``py3.11``: Debian 12's ``/usr/bin/python3.11``, on this machine;
-* ``py3.13``: Debian 13's ``python3`` (3.13), the newest Python that Debian
-  packages and Heat 27 declares, in a Debian 13 tree that debootstrap builds
-  from Debian's archive into the state dir (once; later runs reuse it), run
-  with chroot in a private mount namespace, so nothing stays mounted.
+* ``py3.13``: Debian 13's ``python3`` (3.13): the default Python of the
+  newest Debian release, and the newest Python 2026.2 requires projects to
+  test (its tested runtimes: 3.11 to 3.13; 3.14 encouraged, not required);
+* ``py3.14``, only when asked for (``--only py3.14``): Debian testing's
+  ``python3`` (3.14), which Heat 27.0.1 declares too.
+
+The Debian Pythons run in a minimal tree of that suite that debootstrap
+builds from Debian's archive into the state dir (once; later runs reuse it),
+with chroot in a private mount namespace, so nothing stays mounted.
 
 The venvs are kept under ``<state>/install-check`` and rebuilt when the
 Python, Heat's version or the constraints change; each run installs the
-plugin into a fresh copy. Needs root for the Debian 13 part (debootstrap,
-chroot, mounts); ``--only py3.11`` skips it.
+plugin into a fresh copy. Needs root for the Debian trees (debootstrap,
+chroot, mounts); ``--only py3.11`` needs none.
 """
 import argparse
 import concurrent.futures
+import functools
 import os
 import shutil
 import subprocess
@@ -38,8 +44,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
 CONSTRAINTS = os.path.join('tests', 'install', 'upper-constraints-2026.2.txt')
 CHECK = os.path.join('tests', 'install', 'check.py')
 DEBIAN_MIRROR = 'http://deb.debian.org/debian'
-DEBIAN_13 = 'trixie'
+# tag: Debian suite whose default python3 it is
+DEBIAN_SUITES = {'py3.13': 'trixie', 'py3.14': 'forky'}
 PYTHONS = ('py3.11', 'py3.13')
+OPTIONAL = ('py3.14',)
 HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
 TREE_CA_BUNDLE = '/etc/ssl/certs/host-ca-certificates.crt'
 PROXY_VARIABLES = ('http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY',
@@ -83,8 +91,8 @@ def copy_source(target):
         shutil.copy2(src, dst)
 
 
-def ensure_debian_13(root, log):
-    """A minimal Debian 13 tree with python3 and venv, built once."""
+def ensure_debian_tree(suite, root, log):
+    """A minimal Debian tree of suite with python3 and venv, built once."""
     python = os.path.join(root, 'usr', 'bin', 'python3')
     done = os.path.join(root, '.install-check-ready')
     if os.path.exists(done):
@@ -98,28 +106,39 @@ def ensure_debian_13(root, log):
                 stderr=subprocess.STDOUT)
     shutil.rmtree(root, ignore_errors=True)
     start = time.time()
-    say('debootstrap %s (python3, python3-venv) into %s'
-        % (DEBIAN_13, root))
+    say('debootstrap %s (python3, python3-venv) into %s' % (suite, root))
     with open(log, 'a') as f:
         subprocess.check_call(
             ['debootstrap', '--variant=minbase',
-             '--include=python3,python3-venv,ca-certificates', DEBIAN_13,
+             '--include=python3,python3-venv,ca-certificates', suite,
              root, DEBIAN_MIRROR], stdout=f, stderr=subprocess.STDOUT)
     if not os.path.exists(python):
         raise RuntimeError('debootstrap left no %s' % python)
     open(done, 'w').close()
-    say('Debian 13 tree ready in %.0f s' % (time.time() - start))
+    say('Debian %s tree ready in %.0f s' % (suite, time.time() - start))
 
 
-def check_command(state, wheel, source, log):
-    """The command of each Python's check, in a function that prepares it."""
-    return {
-        'py3.11': lambda: host_command(state, wheel, source),
-        'py3.13': lambda: debian_13_command(state, wheel, source, log),
-    }
+def check_command(state, wheel, log):
+    """The command of each Python's check, in a function that prepares it.
+
+    Each check gets its own copy of the sources: the unit tests keep their
+    results (``.stestr``) there.
+    """
+    commands = {'py3.11': lambda: host_command(state, wheel)}
+    for tag, suite in DEBIAN_SUITES.items():
+        commands[tag] = functools.partial(debian_command, tag, suite, state,
+                                          wheel, log)
+    return commands
 
 
-def host_command(state, wheel, source):
+def source_copy(state, tag):
+    source = os.path.join(state, 'source', tag)
+    copy_source(source)
+    return source
+
+
+def host_command(state, wheel):
+    source = source_copy(state, 'py3.11')
     return [sys.executable, os.path.join(source, CHECK), '--tag', 'py3.11',
             '--python', '/usr/bin/python3.11',
             '--dir', os.path.join(state, 'py3.11'), '--wheel', wheel,
@@ -127,9 +146,11 @@ def host_command(state, wheel, source):
             '--constraints', os.path.join(source, CONSTRAINTS)], None
 
 
-def debian_13_command(state, wheel, source, log):
-    root = os.path.join(state, 'debian-13')
-    ensure_debian_13(root, log)
+def debian_command(tag, suite, state, wheel, log):
+    root = os.path.join(state, 'debian-' + suite)
+    ensure_debian_tree(suite, root, log)
+    source = '/source/' + tag
+    source_copy(state, tag)
     shutil.copyfile('/etc/resolv.conf', os.path.join(root, 'etc',
                                                      'resolv.conf'))
     inside = '/install-check'
@@ -153,11 +174,11 @@ def debian_13_command(state, wheel, source, log):
             env[name] = TREE_CA_BUNDLE
     return ['unshare', '--mount', '--propagation', 'private', '--', 'sh',
             '-c', script, 'sh', state, root, root, '/usr/bin/python3',
-            inside + '/source/' + CHECK, '--tag', 'py3.13',
+            inside + source + '/' + CHECK, '--tag', tag,
             '--python', '/usr/bin/python3', '--dir', '/var/lib/install-check',
             '--wheel', inside + '/' + os.path.relpath(wheel, state),
-            '--source', inside + '/source',
-            '--constraints', inside + '/source/' + CONSTRAINTS], env
+            '--source', inside + source,
+            '--constraints', inside + source + '/' + CONSTRAINTS], env
 
 
 def run_check(tag, prepare):
@@ -174,8 +195,8 @@ def run_check(tag, prepare):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--state', required=True,
-                        help='where the venvs and the Debian 13 tree live')
-    parser.add_argument('--only', choices=PYTHONS,
+                        help='where the venvs and the Debian trees live')
+    parser.add_argument('--only', choices=PYTHONS + OPTIONAL,
                         help='one Python only')
     args = parser.parse_args(argv)
     state = os.path.abspath(args.state)
@@ -185,14 +206,12 @@ def main(argv=None):
     failed = []
     try:
         wheel = build_wheel(os.path.join(state, 'dist'), log)
-        source = os.path.join(state, 'source')
-        copy_source(source)
     except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
         say('FAILED: %s (log: %s)' % (exc, log))
         return 1
     # The Pythons at once: their venvs' installs wait on the network as
     # much as on the CPU. Each one's output is printed whole when it ends.
-    commands = check_command(state, wheel, source, log)
+    commands = check_command(state, wheel, log)
     tags = [args.only] if args.only else list(PYTHONS)
     say('checking %s at once' % ', '.join(tags))
     with concurrent.futures.ThreadPoolExecutor(len(tags)) as pool:
