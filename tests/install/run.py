@@ -22,16 +22,19 @@ Builds the wheel once, then runs ``tests/install/check.py``, at once, for:
   ``python3`` (3.14), which Heat 27.0.1 declares too.
 
 The Debian Pythons run in a minimal tree of that suite that debootstrap
-builds from Debian's archive into the state dir (once; later runs reuse it),
-with chroot in a private mount namespace, so nothing stays mounted.
+builds from Debian's archive, once, under ``~/.cache/heat-qinling/
+debian-trees`` (``HEAT_QINLING_DEBIAN_TREES``), with chroot in a private
+mount namespace, so nothing stays mounted; their venvs stay in the state
+dir.
 
-The venvs are kept under ``<state>/install-check`` and rebuilt when the
+The venvs are kept under ``<state>`` and rebuilt when the
 Python, Heat's version or the constraints change; each run installs the
 plugin into a fresh copy. Needs root for the Debian trees (debootstrap,
 chroot, mounts); ``--only py3.11`` needs none.
 """
 import argparse
 import concurrent.futures
+import fcntl
 import functools
 import os
 import shutil
@@ -48,6 +51,10 @@ DEBIAN_MIRROR = 'http://deb.debian.org/debian'
 DEBIAN_SUITES = {'py3.13': 'trixie', 'py3.14': 'forky'}
 PYTHONS = ('py3.11', 'py3.13')
 OPTIONAL = ('py3.14',)
+DEBOOTSTRAP_SCRIPTS = '/usr/share/debootstrap/scripts'
+VENVS_INSIDE = '/var/lib/install-check'
+APT_ATTEMPTS = 10
+APT_RETRY_DELAY = 10  # seconds
 HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
 TREE_CA_BUNDLE = '/etc/ssl/certs/host-ca-certificates.crt'
 PROXY_VARIABLES = ('http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY',
@@ -91,27 +98,69 @@ def copy_source(target):
         shutil.copy2(src, dst)
 
 
+def install_debootstrap(log):
+    """apt-get update and install debootstrap, retried while locked.
+
+    The local cloud's apt runs at the same time, and apt-get update does not
+    wait for the lists lock.
+    """
+    say('installing debootstrap (apt)')
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    wait = ['-o', 'DPkg::Lock::Timeout=300']
+    for attempt in range(APT_ATTEMPTS):
+        with open(log, 'a') as f:
+            if (subprocess.call(['apt-get', 'update', '-q'] + wait, stdout=f,
+                                stderr=subprocess.STDOUT, env=env) == 0 and
+                    subprocess.call(['apt-get', 'install', '-y', '-q',
+                                     '--no-install-recommends'] + wait +
+                                    ['debootstrap'], stdout=f,
+                                    stderr=subprocess.STDOUT, env=env) == 0):
+                return
+        time.sleep(APT_RETRY_DELAY)
+    raise RuntimeError('apt-get could not install debootstrap (log: %s)'
+                       % log)
+
+
+def debian_trees():
+    """Where the Debian trees live: outside the repository.
+
+    A tree has device nodes, and debootstrap mounts /proc in it while it
+    runs: nothing that walks the source tree (a build, a linter) should meet
+    them. The trees are only read once built, so checkouts share them.
+    """
+    cache = os.environ.get('XDG_CACHE_HOME') or os.path.expanduser(
+        os.path.join('~', '.cache'))
+    return os.environ.get('HEAT_QINLING_DEBIAN_TREES') or os.path.join(
+        cache, 'heat-qinling', 'debian-trees')
+
+
 def ensure_debian_tree(suite, root, log):
     """A minimal Debian tree of suite with python3 and venv, built once."""
+    os.makedirs(os.path.dirname(root), exist_ok=True)
+    with open(root + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another checkout may build it
+        _ensure_debian_tree(suite, root, log)
+
+
+def _ensure_debian_tree(suite, root, log):
     python = os.path.join(root, 'usr', 'bin', 'python3')
     done = os.path.join(root, '.install-check-ready')
     if os.path.exists(done):
         return
     if not shutil.which('debootstrap'):
-        say('installing debootstrap (apt)')
-        with open(log, 'a') as f:
-            subprocess.check_call(
-                ['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'install',
-                 '-y', '-q', 'debootstrap'], stdout=f,
-                stderr=subprocess.STDOUT)
+        install_debootstrap(log)
     shutil.rmtree(root, ignore_errors=True)
     start = time.time()
     say('debootstrap %s (python3, python3-venv) into %s' % (suite, root))
+    cmd = ['debootstrap', '--variant=minbase',
+           '--include=python3,python3-venv,ca-certificates', suite, root,
+           DEBIAN_MIRROR]
+    # Debian 12's debootstrap has no script for suites newer than itself;
+    # they are bootstrapped as unstable is.
+    if not os.path.exists(os.path.join(DEBOOTSTRAP_SCRIPTS, suite)):
+        cmd.append(os.path.join(DEBOOTSTRAP_SCRIPTS, 'sid'))
     with open(log, 'a') as f:
-        subprocess.check_call(
-            ['debootstrap', '--variant=minbase',
-             '--include=python3,python3-venv,ca-certificates', suite,
-             root, DEBIAN_MIRROR], stdout=f, stderr=subprocess.STDOUT)
+        subprocess.check_call(cmd, stdout=f, stderr=subprocess.STDOUT)
     if not os.path.exists(python):
         raise RuntimeError('debootstrap left no %s' % python)
     open(done, 'w').close()
@@ -146,36 +195,49 @@ def host_command(state, wheel):
             '--constraints', os.path.join(source, CONSTRAINTS)], None
 
 
+def copy_into_tree(src, root, path):
+    """Copy a host file into a (shared) tree, replacing it atomically."""
+    dst = os.path.join(root, path.lstrip('/'))
+    tmp = '%s.%d.tmp' % (dst, os.getpid())
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
 def debian_command(tag, suite, state, wheel, log):
-    root = os.path.join(state, 'debian-' + suite)
+    root = os.path.join(debian_trees(), suite)
     ensure_debian_tree(suite, root, log)
+    venvs = os.path.join(state, tag)
+    os.makedirs(venvs, exist_ok=True)
     source = '/source/' + tag
     source_copy(state, tag)
-    shutil.copyfile('/etc/resolv.conf', os.path.join(root, 'etc',
-                                                     'resolv.conf'))
+    copy_into_tree('/etc/resolv.conf', root, '/etc/resolv.conf')
     inside = '/install-check'
     mount = os.path.join(root, inside.lstrip('/'))
     os.makedirs(mount, exist_ok=True)
-    # The wheel and the source copy are bind-mounted at /install-check; the
-    # venvs stay in the tree (their paths are the tree's).
+    os.makedirs(os.path.join(root, VENVS_INSIDE.lstrip('/')), exist_ok=True)
+    # In the tree: the state dir (wheel, sources) at /install-check, this
+    # Python's venvs and pip cache at /var/lib/install-check (their paths are
+    # the tree's), in a private mount namespace that ends with the check.
     script = (
-        'set -e; mount --bind "$1" "$2/install-check"; '
-        'mount -t proc proc "$2/proc"; mount --rbind /dev "$2/dev"; '
-        'shift 2; exec chroot "$@"')
+        'set -e; mount --bind "$1" "$3/install-check"; '
+        'mount --bind "$2" "$3%s"; '
+        'mount -t proc proc "$3/proc"; mount --rbind /dev "$3/dev"; '
+        'shift 3; exec chroot "$@"' % VENVS_INSIDE)
     env = {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin', 'HOME': '/root',
-           'LANG': 'C.UTF-8'}
+           'LANG': 'C.UTF-8',
+           'PIP_CACHE_DIR': VENVS_INSIDE + '/pip-cache'}
     env.update((name, os.environ[name]) for name in PROXY_VARIABLES
                if name in os.environ)
     # pip in the tree trusts what this machine trusts (a proxy's CA, say).
     bundle = os.environ.get('PIP_CERT') or HOST_CA_BUNDLE
     if os.path.exists(bundle):
-        shutil.copyfile(bundle, os.path.join(root, TREE_CA_BUNDLE.lstrip('/')))
+        copy_into_tree(bundle, root, TREE_CA_BUNDLE)
         for name in ('PIP_CERT', 'SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE'):
             env[name] = TREE_CA_BUNDLE
     return ['unshare', '--mount', '--propagation', 'private', '--', 'sh',
-            '-c', script, 'sh', state, root, root, '/usr/bin/python3',
+            '-c', script, 'sh', state, venvs, root, root, '/usr/bin/python3',
             inside + source + '/' + CHECK, '--tag', tag,
-            '--python', '/usr/bin/python3', '--dir', '/var/lib/install-check',
+            '--python', '/usr/bin/python3', '--dir', VENVS_INSIDE,
             '--wheel', inside + '/' + os.path.relpath(wheel, state),
             '--source', inside + source,
             '--constraints', inside + source + '/' + CONSTRAINTS], env
