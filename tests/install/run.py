@@ -37,6 +37,7 @@ import concurrent.futures
 import fcntl
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -52,6 +53,8 @@ DEBIAN_SUITES = {'py3.13': 'trixie', 'py3.14': 'forky'}
 PYTHONS = ('py3.11', 'py3.13')
 OPTIONAL = ('py3.14',)
 DEBOOTSTRAP_SCRIPTS = '/usr/share/debootstrap/scripts'
+UNIT_COUNTS = re.compile(r'unit tests: (\d+) passed, \d+ skipped, '
+                         r'(\d+) failed')
 VENVS_INSIDE = '/var/lib/install-check'
 APT_ATTEMPTS = 10
 APT_RETRY_DELAY = 10  # seconds
@@ -279,14 +282,26 @@ def main(argv=None):
     with concurrent.futures.ThreadPoolExecutor(len(tags)) as pool:
         futures = {tag: pool.submit(run_check, tag, commands[tag])
                    for tag in tags}
+        passed = failures = 0
         for tag in tags:
             rc, output = futures[tag].result()
             sys.stdout.write(output)
             sys.stdout.flush()
             if rc:
                 failed.append(tag)
+            counts = UNIT_COUNTS.findall(output)
+            if counts:
+                passed += int(counts[-1][0])
+                failures += int(counts[-1][1])
+            # the install's own checks count as one test per Python
+            if rc and not (counts and int(counts[-1][1])):
+                failures += 1
+            elif not rc:
+                passed += 1
     say('%s in %.0f s' % ('FAILED on ' + ', '.join(failed) if failed
                           else 'passed', time.time() - start))
+    # Totals in stestr's words, which tools/run-tests adds up.
+    print(' - Passed: %d\n - Failed: %d' % (passed, failures))
     return 1 if failed else 0
 
 
