@@ -21,7 +21,7 @@ Builds the wheel once, then runs ``tests/install/check.py``, at once, for:
 * ``py3.14``, only when asked for (``--only py3.14``): Debian testing's
   ``python3`` (3.14), which Heat 27.0.1 declares too.
 
-The Debian Pythons run in a minimal tree of that suite that debootstrap
+The Debian Pythons run in a minimal tree of that suite that mmdebstrap
 builds from Debian's archive, once, under ``~/.cache/heat-qinling/
 debian-trees`` (``HEAT_QINLING_DEBIAN_TREES``), with chroot in a private
 mount namespace, so nothing stays mounted; their venvs stay in the state
@@ -29,7 +29,7 @@ dir.
 
 The venvs are kept under ``<state>`` and rebuilt when the
 Python, Heat's version or the constraints change; each run installs the
-plugin into a fresh copy. Needs root for the Debian trees (debootstrap,
+plugin into a fresh copy. Needs root for the Debian trees (mmdebstrap,
 chroot, mounts); ``--only py3.11`` needs none.
 """
 import argparse
@@ -52,7 +52,6 @@ DEBIAN_MIRROR = 'http://deb.debian.org/debian'
 DEBIAN_SUITES = {'py3.13': 'trixie', 'py3.14': 'forky'}
 PYTHONS = ('py3.11', 'py3.13')
 OPTIONAL = ('py3.14',)
-DEBOOTSTRAP_SCRIPTS = '/usr/share/debootstrap/scripts'
 UNIT_COUNTS = re.compile(r'unit tests: (\d+) passed, \d+ skipped, '
                          r'(\d+) failed')
 VENVS_INSIDE = '/var/lib/install-check'
@@ -101,13 +100,13 @@ def copy_source(target):
         shutil.copy2(src, dst)
 
 
-def install_debootstrap(log):
-    """apt-get update and install debootstrap, retried while locked.
+def install_mmdebstrap(log):
+    """apt-get update and install mmdebstrap, retried while locked.
 
     The local cloud's apt runs at the same time, and apt-get update does not
     wait for the lists lock.
     """
-    say('installing debootstrap (apt)')
+    say('installing mmdebstrap (apt)')
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
     wait = ['-o', 'DPkg::Lock::Timeout=300']
     for attempt in range(APT_ATTEMPTS):
@@ -116,19 +115,19 @@ def install_debootstrap(log):
                                 stderr=subprocess.STDOUT, env=env) == 0 and
                     subprocess.call(['apt-get', 'install', '-y', '-q',
                                      '--no-install-recommends'] + wait +
-                                    ['debootstrap'], stdout=f,
+                                    ['mmdebstrap'], stdout=f,
                                     stderr=subprocess.STDOUT, env=env) == 0):
                 return
         time.sleep(APT_RETRY_DELAY)
-    raise RuntimeError('apt-get could not install debootstrap (log: %s)'
+    raise RuntimeError('apt-get could not install mmdebstrap (log: %s)'
                        % log)
 
 
 def debian_trees():
     """Where the Debian trees live: outside the repository.
 
-    A tree has device nodes, and debootstrap mounts /proc in it while it
-    runs: nothing that walks the source tree (a build, a linter) should meet
+    A tree has device nodes, and /proc is mounted in it while it is built:
+    nothing that walks the source tree (a build, a linter) should meet
     them. The trees are only read once built, so checkouts share them.
     """
     cache = os.environ.get('XDG_CACHE_HOME') or os.path.expanduser(
@@ -150,22 +149,20 @@ def _ensure_debian_tree(suite, root, log):
     done = os.path.join(root, '.install-check-ready')
     if os.path.exists(done):
         return
-    if not shutil.which('debootstrap'):
-        install_debootstrap(log)
+    if not shutil.which('mmdebstrap'):
+        install_mmdebstrap(log)
     shutil.rmtree(root, ignore_errors=True)
     start = time.time()
-    say('debootstrap %s (python3, python3-venv) into %s' % (suite, root))
-    cmd = ['debootstrap', '--variant=minbase',
+    say('mmdebstrap %s (python3, python3-venv) into %s' % (suite, root))
+    # mmdebstrap rather than debootstrap: apt resolves and downloads at
+    # once (27 s against 76-162 s here), and it needs no script per suite.
+    cmd = ['mmdebstrap', '--variant=minbase', '--format=directory',
            '--include=python3,python3-venv,ca-certificates', suite, root,
            DEBIAN_MIRROR]
-    # Debian 12's debootstrap has no script for suites newer than itself;
-    # they are bootstrapped as unstable is.
-    if not os.path.exists(os.path.join(DEBOOTSTRAP_SCRIPTS, suite)):
-        cmd.append(os.path.join(DEBOOTSTRAP_SCRIPTS, 'sid'))
     with open(log, 'a') as f:
         subprocess.check_call(cmd, stdout=f, stderr=subprocess.STDOUT)
     if not os.path.exists(python):
-        raise RuntimeError('debootstrap left no %s' % python)
+        raise RuntimeError('mmdebstrap left no %s' % python)
     open(done, 'w').close()
     say('Debian %s tree ready in %.0f s' % (suite, time.time() - start))
 
