@@ -14,12 +14,57 @@
 destroy, env, emit-event and demo (argument parsing only;
 ``localcloud.lifecycle`` does the work)."""
 import argparse
+import json
 import sys
 
 from localcloud import config
 from localcloud import demo
 from localcloud import lifecycle
 from localcloud import supervisor as supervisor_mod
+
+
+EMIT_EVENT_HELP = """\
+Send what the cloud's service sends when EVENT_TYPE happens: its
+oslo.messaging notification (exchange, topic notifications, publisher_id,
+context and payload shaped as that service's own code makes them).
+ceilometer-agent-notification turns it into an event with Ceilometer's
+event definitions and publishes it to Aodh, as in a real cloud.
+
+  compute.instance.*  Nova      --name --flavor --state --old-state --id
+  volume.*            Cinder    --name --volume-type (an ID) --size --status
+                                --id
+  image.*             Glance    --name --size --status --id
+  port.*              Neutron   --name --id
+  anything else       a generic notification: --payload, --publisher-id
+
+--project (default: the demo project) is the project every event alarm is
+matched on. Prints the notification's message_id, which the event keeps.
+
+Examples:
+  tools/localcloud emit-event compute.instance.create.end --name web1
+  tools/localcloud emit-event volume.create.end --volume-type <type ID> \\
+      --size 10
+  tools/localcloud emit-event compute.instance.update --name db1 \\
+      --state error --old-state active
+  tools/localcloud emit-event my.app.event --payload '{"tenant_id": "..."}'
+  tools/localcloud emit-event my.app.event --direct --trait colour=red \\
+      --trait size:integer=3
+"""
+# (option, builder field, help): the fields of localcloud.events' builders
+EMIT_EVENT_FIELDS = (
+    ('--name', 'name', 'server, volume, image or port name'),
+    ('--flavor', 'flavor', "a server's flavor name"),
+    ('--state', 'state', "a server's vm_state (active, error...)"),
+    ('--old-state', 'old_state',
+     'compute.instance.update: the vm_state before'),
+    ('--volume-type', 'volume_type',
+     "a volume's volume type ID (Cinder sends the ID, not the name)"),
+    ('--size', 'size', 'a volume (GiB) or image (bytes) size'),
+    ('--status', 'status', 'a volume or image status'),
+    ('--id', 'id', 'the server, volume, image or port ID (default: new)'),
+    ('--publisher-id', 'publisher_id',
+     'a generic notification: its publisher_id'),
+)
 
 
 def build_parser():
@@ -57,15 +102,35 @@ def build_parser():
     p = sub.add_parser('env', help='shell exports for the openstack CLI')
     p.add_argument('who', nargs='?', default='demo', choices=['demo', 'admin'])
     p = sub.add_parser(
-        'emit-event', help='send a Ceilometer-style event to Aodh'
-    )
-    p.add_argument('event_type')
+        'emit-event',
+        help="send the notification a service sends for an event type "
+             "(Ceilometer makes the event Aodh sees); --direct: an event "
+             "straight to Aodh",
+        description=EMIT_EVENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('event_type',
+                   help='e.g. compute.instance.create.end, volume.create.end,'
+                        ' image.upload, port.create.end')
     p.add_argument(
-        '--trait', action='append', default=[], metavar='NAME=VALUE'
-    )
+        '--project', help="project id (default: the demo project's id)")
+    for option, field, what in EMIT_EVENT_FIELDS:
+        p.add_argument(option, dest=field, metavar=field.upper(), help=what)
     p.add_argument(
-        '--project', help="project id (default: the demo project's id)"
-    )
+        '--payload', type=json.loads, metavar='JSON',
+        help='a JSON object of payload keys to set (last), e.g. for a '
+             'generic notification')
+    p.add_argument('--show', action='store_true',
+                   help='print the notification (or event) sent, as JSON')
+    p.add_argument(
+        '--direct', action='store_true',
+        help="skip Ceilometer: send an event with the --trait's given "
+             "straight to Aodh's topic, as Ceilometer's publisher would "
+             "(the seed's path; only the benchmark uses it)")
+    p.add_argument(
+        '--trait', action='append', default=[],
+        metavar='NAME[:TYPE]=VALUE',
+        help='with --direct: a trait of the event; TYPE is string (the '
+             'default), integer, float or datetime')
     p = sub.add_parser('demo', help='the end-to-end demo (localcloud.demo)',
                        description=demo.__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -92,9 +157,11 @@ def main(argv=None):
         elif args.command == 'env':
             lifecycle.env(cloud, args.who)
         elif args.command == 'emit-event':
+            fields = {field: getattr(args, field)
+                      for _, field, _ in EMIT_EVENT_FIELDS}
             lifecycle.emit_event(
-                cloud, args.event_type, args.trait, args.project
-            )
+                cloud, args.event_type, args.project, fields, args.payload,
+                args.direct, args.trait, args.show)
         elif args.command == 'demo':
             return demo.run(cloud, args)
     except (supervisor_mod.SupervisorError, RuntimeError) as exc:

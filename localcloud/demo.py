@@ -15,10 +15,12 @@ cloud.
 
 Brings the cloud up, creates the stack of
 ``templates/function-webhook-event-alarm.yaml`` with the ``openstack`` CLI as
-the demo user, emits a ``compute.instance.create`` event for the demo project,
-waits for the function's execution and prints what the seed walkthrough prints:
-the stack outputs, the alarm history and the execution with its input (the
-alarm payload), its output and its log.
+the demo user, sends the notification Nova sends when a server of the demo
+project has been created (``compute.instance.create.end``), which
+ceilometer-agent-notification turns into the event Aodh sees, waits for the
+function's execution and prints what the seed walkthrough prints: the stack
+outputs, the alarm history and the execution with its input (the alarm
+payload), its output and its log.
 
 A stack of the same name left by an earlier demo is deleted first, so the demo
 can be run again and again and leaves exactly one demo stack behind.
@@ -27,7 +29,6 @@ import contextlib
 import json
 import sys
 import time
-import uuid
 
 from localcloud import clients
 from localcloud import events
@@ -36,11 +37,12 @@ from localcloud.services import horizon
 
 DEFAULT_STACK_NAME = 'demo-chain'
 TEMPLATE = 'templates/function-webhook-event-alarm.yaml'
-EVENT_TYPE = 'compute.instance.create'
+EVENT_TYPE = 'compute.instance.create.end'
 EXPECTED_OUTPUT = 'Hello, World'
 # the processes whose logs explain a failure of the chain
 CHAIN_LOGS = (
     'heat-engine',
+    'ceilometer-agent-notification',
     'aodh-listener',
     'aodh-notifier',
     'qinling-api',
@@ -187,15 +189,16 @@ class Walkthrough:
             time.sleep(ttl + 0.5)
 
         project_id = clients.project_id(cloud)
-        with self.step('emit a %s event for the demo project' % EVENT_TYPE,
-                       logs=('rabbitmq', 'aodh-listener')):
-            traits = [('service', 'nova'), ('vm_name', 'new_instance'),
-                      ('vm_id', str(uuid.uuid4()))]
-            event = events.emit(cloud, EVENT_TYPE, traits, project_id)
-            print(
-                'event %s: %s'
-                % (event['message_id'], json.dumps(event['traits']))
-            )
+        with self.step(
+                'send Nova\'s %s notification (Ceilometer makes the '
+                'event)' % EVENT_TYPE,
+                logs=('ceilometer-agent-notification', 'aodh-listener')):
+            sent = events.emit(cloud, EVENT_TYPE, project_id,
+                               name='new_instance')
+            print('notification %s from %s on exchange %s: server %s (%s)'
+                  % (sent.message_id, sent.publisher_id, sent.exchange,
+                     sent.payload['display_name'],
+                     sent.payload['instance_id']))
 
         qinling = clients.qinling(cloud)
         with self.step('wait for the function execution to finish'):
@@ -261,7 +264,8 @@ def explore_hints(cloud, stack_name):
     if cloud.state_dir != cloud.__class__().state_dir:
         launcher += ' --state-dir %s' % cloud.state_dir
     return '''
-The chain works: event -> Aodh alarm -> Qinling webhook -> function.
+The chain works: Nova-shaped notification -> Ceilometer event -> Aodh alarm ->
+Qinling webhook -> function.
 
 Explore it as the demo user:
     eval "$({lc} env)"
@@ -270,7 +274,7 @@ Explore it as the demo user:
     openstack function execution list
     openstack function execution log show <execution ID>
     aodh alarm list
-    {lc} emit-event compute.instance.create --trait vm_name=web2
+    {lc} emit-event compute.instance.create.end --name web2
       (each matching event runs the function again: the template's
        repeat_actions parameter defaults to true)
     {lc} logs aodh-notifier

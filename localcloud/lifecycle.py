@@ -19,6 +19,8 @@ call these functions; the services (``localcloud.services``) and the supervisor
 do the work.
 """
 import concurrent.futures
+import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -298,14 +300,48 @@ def logs(cloud, name, lines, follow):
         return 0
 
 
-def emit_event(cloud, event_type, traits, project):
-    """Send one event to Aodh and print its message id."""
-    pairs = []
-    for trait in traits:
-        name, sep, value = trait.partition('=')
-        if not sep:
-            sys.exit('localcloud: --trait wants name=value, got %r' % trait)
-        pairs.append((name, value))
+def emit_event(cloud, event_type, project, fields, payload=None,
+               direct=False, traits=(), show=False):
+    """Send the notification of ``event_type`` (or, ``direct``, an event
+    with ``traits`` straight to Aodh) and print its message id."""
     project_id = project or clients.project_id(cloud, 'demo')
-    event = events.emit(cloud, event_type, pairs, project_id)
-    print(event['message_id'])
+    if direct:
+        given = [k for k, v in fields.items() if v is not None]
+        if given or payload:
+            sys.exit('localcloud: --direct sends traits (--trait), not '
+                     'notification fields (%s)'
+                     % ', '.join(given + (['payload'] if payload else [])))
+        parsed = []
+        for trait in traits:
+            name, sep, value = trait.partition('=')
+            name, _, kind = name.partition(':')
+            if not sep or kind not in ('',) + tuple(events.TRAIT_TYPES):
+                sys.exit('localcloud: --trait wants NAME[:TYPE]=VALUE with '
+                         'TYPE one of %s, got %r'
+                         % (', '.join(events.TRAIT_TYPES), trait))
+            parsed.append((name, kind or 'string', value))
+        sent = events.emit_direct(cloud, event_type, parsed, project_id)
+        print(sent['message_id'])
+        if show:
+            print(json.dumps(sent, indent=1))
+        return
+    if traits:
+        sys.exit('localcloud: --trait goes with --direct; a notification '
+                 'takes fields (see emit-event --help)')
+    fields = dict(fields)
+    if fields.get('id') is not None:
+        fields[_ID_FIELDS.get(events.builder_for(event_type).__name__,
+                              'id')] = fields.pop('id')
+    try:
+        sent = events.emit(cloud, event_type, project_id, payload=payload,
+                           **fields)
+    except events.UnknownField as exc:
+        sys.exit('localcloud: %s' % exc)
+    print(sent.message_id)
+    if show:
+        print(json.dumps(dataclasses.asdict(sent), indent=1))
+
+
+# --id names the object of the notification: each builder's own ID field
+_ID_FIELDS = {'nova': 'instance_id', 'cinder': 'volume_id',
+              'glance': 'image_id', 'neutron': 'port_id'}

@@ -40,6 +40,8 @@ MAIN_VENV_REQUIREMENTS = [
     'keystone==30.0.0',
     'openstack-heat==27.0.1',
     'aodh==23.0.0',
+    # its notification agent (event pipeline only): services/ceilometer.py
+    'ceilometer==27.0.0',
     'python-openstackclient',
     'python-heatclient',
     'aodhclient',
@@ -385,8 +387,8 @@ def ensure_client_venv(cloud):
 
 
 def ensure_main_venv(cloud):
-    """The main venv with Keystone, Heat, Aodh, clients and the plugin
-    (editable)."""
+    """The main venv with Keystone, Heat, Aodh, Ceilometer, clients and the
+    plugin (editable)."""
     ensure_venv(cloud.venv, 'main')
     setup_cfg = os.path.join(cloud.repo_dir, 'setup.cfg')
     plugin = os.path.exists(setup_cfg)
@@ -398,7 +400,8 @@ def ensure_main_venv(cloud):
         return
     pip = [cloud.python, '-m', 'pip', '--disable-pip-version-check', '-q']
     with step(
-        'installing Keystone, Heat, Aodh and clients into the main venv'
+        'installing Keystone, Heat, Aodh, Ceilometer and clients into the'
+        ' main venv'
     ):
         run(
             pip + ['install'] + MAIN_VENV_REQUIREMENTS,

@@ -55,19 +55,19 @@ output
 outputs
     Stack outputs the stack must show (names).
 
-``Event(event_type, traits, project)``: ``traits`` is a list of
-``(name, value)`` pairs as ``tools/localcloud emit-event --trait name=value``
-and ``localcloud.events.emit`` take them (numeric-looking values become
-integer traits, so the values here are never numeric); ``project`` is
-``'own'`` (the demo project that owns the stack) or ``'other'`` (the admin
-project).
+``Event(event_type, fields, project)``: the notification the service of
+``event_type`` sends, which Ceilometer turns into the event: ``fields`` is a
+dict of what it is about, as ``localcloud.events.build`` (and
+``tools/localcloud emit-event``'s options) take them (name, flavor, state,
+volume_type, size, ...); ``project`` is ``'own'`` (the demo project that owns
+the stack) or ``'other'`` (the admin project).
 """
 import collections
 
 Case = collections.namedtuple(
     'Case', 'name template environment function_parameter parameters '
             'changed fires ignored output outputs')
-Event = collections.namedtuple('Event', 'event_type traits project')
+Event = collections.namedtuple('Event', 'event_type fields project')
 
 ENVIRONMENT = 'templates/triggers/environment.yaml'
 OWN, OTHER = 'own', 'other'
@@ -95,21 +95,28 @@ TRIGGER_OUTPUTS = ['alarm_id', 'webhook_url', 'function_id']
 def _trigger(name, parameters, changed, fires, other_type, other_value):
     """A thin trigger: one matching event, and three that must not match.
 
-    The three: the same with another type, another trait value, another
-    project.
+    ``fires`` and ``other_type`` are (event_type, fields); ``other_value``
+    the fields to change in ``fires`` for an event that must not match.
+    The three: another type, another value, the same in another project.
     """
-    event_type, traits = fires
-    bad_traits = [(k, other_value.get(k, v)) for k, v in traits]
+    event_type, fields = fires
     return Case(
         name=name, template='templates/triggers/%s.yaml' % name,
         environment=None, function_parameter='function',
         parameters=parameters, changed=changed,
-        fires=[Event(event_type, traits, OWN)],
-        ignored=[('other type', Event(other_type, traits, OWN)),
-                 ('other trait value', Event(event_type, bad_traits, OWN)),
-                 ('other project', Event(event_type, traits, OTHER))],
+        fires=[Event(event_type, fields, OWN)],
+        ignored=[('other type', Event(other_type[0], other_type[1], OWN)),
+                 ('other trait value',
+                  Event(event_type, dict(fields, **other_value), OWN)),
+                 ('other project', Event(event_type, fields, OTHER))],
         output=ran_for, outputs=TRIGGER_OUTPUTS)
 
+
+# Volume type IDs: Cinder's notifications carry the ID, never the name.
+SSD_TYPE_ID = '5e3a4b9c-1d2f-4a6b-8c7d-9e0f1a2b3c4d'
+HDD_TYPE_ID = '0b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e'
+SERVER_ID = '7d9c2f4e-3b1a-4c5d-8e6f-0a1b2c3d4e5f'
+OTHER_SERVER_ID = '8e0d3a5f-4c2b-4d6e-9f7a-1b2c3d4e5f6a'
 
 CASES = [
     Case(name='seed',
@@ -117,67 +124,71 @@ CASES = [
          environment=None, function_parameter=None,
          parameters={'event_type': 'compute.instance.create.end'},
          changed='event_type',
-         fires=[Event('compute.instance.create.end',
-                      [('display_name', 'web1')], OWN)],
+         fires=[Event('compute.instance.create.end', {'name': 'web1'}, OWN)],
          ignored=[('other type', Event('compute.instance.delete.end',
-                                       [('display_name', 'web1')], OWN)),
+                                       {'name': 'web1'}, OWN)),
                   ('other project', Event('compute.instance.create.end',
-                                          [('display_name', 'web1')],
-                                          OTHER))],
+                                          {'name': 'web1'}, OTHER))],
          output='Hello, World',
          outputs=['function_id', 'webhook_url', 'alarm_id']),
     Case(name='event', template='templates/triggers/event.yaml',
          environment=None, function_parameter='function',
-         parameters={'event_type': 'volume.attach.*',
-                     'query': '[{"field": "traits.instance_id", "op": "eq",'
-                              ' "type": "string", "value": "srv-a"}]'},
+         parameters={'event_type': 'volume.create.end',
+                     'query': '[{"field": "traits.size", "op": "ge",'
+                              ' "type": "integer", "value": "10"}]'},
          changed='event_type',
-         fires=[Event('volume.attach.end', [('instance_id', 'srv-a')], OWN)],
-         ignored=[('other type', Event('volume.detach.end',
-                                       [('instance_id', 'srv-a')], OWN)),
-                  ('other trait value', Event('volume.attach.end',
-                                              [('instance_id', 'srv-b')],
-                                              OWN)),
-                  ('other project', Event('volume.attach.end',
-                                          [('instance_id', 'srv-a')],
+         fires=[Event('volume.create.end', {'size': 20}, OWN)],
+         ignored=[('other type', Event('volume.delete.end', {'size': 20},
+                                       OWN)),
+                  ('other trait value', Event('volume.create.end',
+                                              {'size': 5}, OWN)),
+                  ('other project', Event('volume.create.end', {'size': 20},
                                           OTHER))],
          output=ran_for, outputs=TRIGGER_OUTPUTS),
     _trigger('server-created', {'server_name': 'web1'}, 'server_name',
              ('compute.instance.create.end',
-              [('display_name', 'web1'), ('instance_type', 'm1.small')]),
-             'compute.instance.delete.end', {'display_name': 'web2'}),
-    _trigger('server-deleted', {'server_id': 'srv-7d9c'}, 'server_id',
+              {'name': 'web1', 'flavor': 'm1.small'}),
+             ('compute.instance.delete.end', {'name': 'web1'}),
+             {'name': 'web2'}),
+    _trigger('server-deleted', {'server_id': SERVER_ID}, 'server_id',
              ('compute.instance.delete.end',
-              [('instance_id', 'srv-7d9c'), ('display_name', 'web1')]),
-             'compute.instance.create.end', {'instance_id': 'srv-8e0d'}),
+              {'instance_id': SERVER_ID, 'name': 'web1'}),
+             ('compute.instance.create.end',
+              {'instance_id': SERVER_ID, 'name': 'web1'}),
+             {'instance_id': OTHER_SERVER_ID}),
     _trigger('server-error', {'server_name': 'db1'}, 'server_name',
              ('compute.instance.update',
-              [('display_name', 'db1'), ('state', 'error'),
-               ('old_state', 'active')]),
-             'compute.instance.create.end', {'state': 'active'}),
-    _trigger('volume-created', {'volume_type': 'ssd'}, 'volume_type',
+              {'name': 'db1', 'state': 'error', 'old_state': 'active'}),
+             ('compute.instance.create.error', {'name': 'db1'}),
+             {'old_state': 'error'}),
+    _trigger('volume-created', {'volume_type_id': SSD_TYPE_ID,
+                                'min_size': '10'}, 'volume_type_id',
              ('volume.create.end',
-              [('display_name', 'data'), ('type', 'ssd')]),
-             'volume.delete.end', {'type': 'hdd'}),
+              {'name': 'data', 'volume_type': SSD_TYPE_ID, 'size': 10}),
+             ('volume.delete.end',
+              {'name': 'data', 'volume_type': SSD_TYPE_ID, 'size': 10}),
+             {'volume_type': HDD_TYPE_ID}),
     _trigger('image-uploaded', {'image_name': 'base-image'}, 'image_name',
-             ('image.upload', [('name', 'base-image'), ('status', 'active')]),
-             'image.delete', {'name': 'other-image'}),
+             ('image.upload', {'name': 'base-image'}),
+             ('image.delete', {'name': 'base-image'}),
+             {'name': 'other-image'}),
     _trigger('port-created', {'port_name': 'uplink'}, 'port_name',
-             ('port.create.end', [('name', 'uplink')]),
-             'port.delete.end', {'name': 'downlink'}),
+             ('port.create.end', {'name': 'uplink'}),
+             ('port.delete.end', {'name': 'uplink'}),
+             {'name': 'downlink'}),
     Case(name='two-triggers', template='templates/examples/two-triggers.yaml',
          environment=ENVIRONMENT, function_parameter=None,
          parameters={'server_name': 'web1'}, changed='server_name',
-         fires=[Event('compute.instance.create.end',
-                      [('display_name', 'web1')], OWN),
-                Event('volume.create.end', [('type', 'ssd')], OWN)],
+         fires=[Event('compute.instance.create.end', {'name': 'web1'}, OWN),
+                Event('volume.create.end', {'volume_type': SSD_TYPE_ID},
+                      OWN)],
          ignored=[('other type', Event('compute.instance.delete.end',
-                                       [('display_name', 'web1')], OWN)),
+                                       {'name': 'web1'}, OWN)),
                   ('other trait value', Event('compute.instance.create.end',
-                                              [('display_name', 'web2')],
-                                              OWN)),
+                                              {'name': 'web2'}, OWN)),
                   ('other project', Event('volume.create.end',
-                                          [('type', 'ssd')], OTHER))],
+                                          {'volume_type': SSD_TYPE_ID},
+                                          OTHER))],
          output=ran_for,
          outputs=['function_id', 'server_alarm_id', 'volume_alarm_id',
                   'server_webhook_url', 'volume_webhook_url']),
@@ -186,13 +197,11 @@ CASES = [
          environment=ENVIRONMENT, function_parameter='function',
          parameters={'event_type': 'compute.instance.delete.*'},
          changed='event_type',
-         fires=[Event('compute.instance.delete.end',
-                      [('display_name', 'web1')], OWN)],
+         fires=[Event('compute.instance.delete.end', {'name': 'web1'}, OWN)],
          ignored=[('other type', Event('compute.instance.create.end',
-                                       [('display_name', 'web1')], OWN)),
+                                       {'name': 'web1'}, OWN)),
                   ('other project', Event('compute.instance.delete.end',
-                                          [('display_name', 'web1')],
-                                          OTHER))],
+                                          {'name': 'web1'}, OTHER))],
          output=ran_for, outputs=TRIGGER_OUTPUTS),
 ]
 

@@ -12,13 +12,14 @@
 
 """The Heat resource types of heat-qinling."""
 from heat_qinling.resources import alias
+from heat_qinling.resources import event_alarm
 from heat_qinling.resources import function
 from heat_qinling.resources import job
 from heat_qinling.resources import runtime
 from heat_qinling.resources import version
 from heat_qinling.resources import webhook
 
-MODULES = (function, webhook, version, alias, job, runtime)
+MODULES = (function, webhook, version, alias, job, runtime, event_alarm)
 
 
 def resource_mapping():

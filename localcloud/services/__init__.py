@@ -24,8 +24,8 @@ import inspect
 from localcloud.services import base
 
 # Which services the cloud has; their start order is their ``order``.
-MODULES = ('aodh', 'etcd', 'heat', 'horizon', 'keystone', 'mariadb',
-           'memcached', 'qinling', 'rabbitmq')
+MODULES = ('aodh', 'ceilometer', 'etcd', 'heat', 'horizon', 'keystone',
+           'mariadb', 'memcached', 'qinling', 'rabbitmq')
 PACKAGE = 'localcloud.services'
 
 

@@ -12,7 +12,8 @@
 
 """What several service modules share (devstack's ``functions-common``):
 the gunicorn configuration of the WSGI services, the database URL of a service,
-the cache servers, and whether a queue exists on the cloud's broker.
+the cache servers, and whether a queue exists on the cloud's broker and how
+many consumers it has.
 
 Service modules import this module, never each other. Keystone sessions (as
 admin or demo) come from ``localcloud.clients.session``.
@@ -85,16 +86,21 @@ def memcache_servers(cloud):
     return '%s:%d' % (cloud.host, cloud.port('memcached'))
 
 
-def queue_exists(cloud, queue):
-    """Whether ``queue`` is declared on the cloud's broker (passive declare;
-    main venv only)."""
+def queue_consumers(cloud, queue):
+    """How many consumers ``queue`` has on the cloud's broker; -1 if it is
+    not declared (passive declare; main venv only)."""
     import kombu
     # kombu spells oslo.messaging's rabbit:// as amqp://
     url = 'amqp://' + cloud.transport_url.split('://', 1)[1]
     with kombu.Connection(url, connect_timeout=2) as conn:
         channel = conn.channel()
         try:
-            channel.queue_declare(queue=queue, passive=True)
-            return True
+            return channel.queue_declare(queue=queue,
+                                         passive=True).consumer_count
         except Exception:  # amqp NotFound closes the channel
-            return False
+            return -1
+
+
+def queue_exists(cloud, queue):
+    """Whether ``queue`` is declared on the cloud's broker."""
+    return queue_consumers(cloud, queue) >= 0

@@ -290,7 +290,8 @@ class BrowserTestCase(e2e.E2ETestCase):
         alarms = {a['alarm_id'] for a in self.aodh.alarm.list()}
         for rtype, existing in (('OS::Qinling::Function', functions),
                                 ('OS::Qinling::Webhook', webhooks),
-                                ('OS::Aodh::EventAlarm', alarms)):
+                                ('OS::Aodh::EventAlarm', alarms),
+                                ('OS::Qinling::EventAlarm', alarms)):
             left += ['%s %s' % (rtype, i) for i in physical_ids.get(rtype, [])
                      if i in existing]
         return left

@@ -43,7 +43,7 @@ SEED_TEMPLATE = os.path.join(TEMPLATES, 'function-webhook-event-alarm.yaml')
 SEED_GET_FILE_TEMPLATE = os.path.join(
     TEMPLATES, 'function-webhook-event-alarm-get-file.yaml'
 )
-SEED_EVENT = 'compute.instance.create'
+SEED_EVENT = 'compute.instance.create.end'
 STACK_TIMEOUT = 180
 EXECUTION_TIMEOUT = 60
 # how long an event that should not fire gets to prove it does not, once a
@@ -299,11 +299,18 @@ class E2ETestCase(base.BaseTestCase):
         """
         time.sleep(clients.alarm_cache_ttl(self.cloud) + 0.5)
 
-    def emit(self, event_type=SEED_EVENT, traits=(), project_id=None):
-        """Emit a Ceilometer-style event (for the demo project by default)."""
-        return events.emit(
-            self.cloud, event_type, list(traits), project_id or self.project_id
-        )
+    def emit(self, event_type=SEED_EVENT, project_id=None, payload=None,
+             **fields):
+        """Send the notification the service of ``event_type`` sends.
+
+        For a server, volume... of the demo project by default; Ceilometer
+        turns it into the event Aodh sees. ``fields`` as
+        ``localcloud.events.build`` takes them. Returns the
+        ``events.Notification``: its message_id is the event's.
+        """
+        return events.emit(self.cloud, event_type,
+                           project_id or self.project_id, payload=payload,
+                           **fields)
 
     def wait_for_executions(
         self, function_id, count=1, timeout=EXECUTION_TIMEOUT

@@ -87,7 +87,7 @@ class BlueGreenTest(TolerantWaits):
 
         # An event runs v1 through the alias.
         self.wait_until_alarms_cached()
-        self.emit(traits=[('vm_name', 'blue')])
+        self.emit(name='blue')
         [first] = self.wait_for_executions(fid, 1)
         self.assertEqual(1, first.function_version)
         self.assertSucceeded(first, 'Hello, World')
@@ -114,7 +114,7 @@ class BlueGreenTest(TolerantWaits):
                                   parameters={'live_version': 2})
         self.assertEqual((url, 2), (self.outputs(stack)['webhook_url'],
                                     self.outputs(stack)['live_version']))
-        self.emit(traits=[('vm_name', 'green')])
+        self.emit(name='green')
         promoted = self.wait_for_executions(fid, 3)[-1]
         self.assertEqual(2, promoted.function_version)
         self.assertSucceeded(promoted, 'Goodbye, World')

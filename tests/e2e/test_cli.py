@@ -59,13 +59,13 @@ class CliTest(base.E2ETestCase):
             _, stderr = self.openstack(*argv, '-f', 'json')
             self.assertEqual('', stderr.strip(), argv)
 
-    def test_install_check_lists_six_types_for_admins_five_for_others(self):
+    def test_install_check_lists_seven_types_for_admins_six_for_others(self):
         # The check doc/source/install.rst and the README give an operator.
         argv = ('orchestration', 'resource', 'type', 'list',
                 '--filter', 'name=OS::Qinling', '-f', 'value')
-        everyone = ['OS::Qinling::Alias', 'OS::Qinling::Function',
-                    'OS::Qinling::Job', 'OS::Qinling::Version',
-                    'OS::Qinling::Webhook']
+        everyone = ['OS::Qinling::Alias', 'OS::Qinling::EventAlarm',
+                    'OS::Qinling::Function', 'OS::Qinling::Job',
+                    'OS::Qinling::Version', 'OS::Qinling::Webhook']
         stdout, stderr = self.openstack(*argv, who='admin')
         self.assertEqual(sorted(everyone + ['OS::Qinling::Runtime']),
                          sorted(stdout.split()))

@@ -135,7 +135,7 @@ class DeletedOutsideHeatTest(base.E2ETestCase):
                          self.aodh.alarm.get(new['alarm_id'])['alarm_actions'])
 
         self.wait_until_alarms_cached()
-        self.emit(traits=[('vm_name', 'after-update')])
+        self.emit(name='after-update')
         [execution] = self.wait_for_executions(new['function_id'])
         self.assertEqual('success', execution.status)
 
@@ -185,7 +185,7 @@ class CloudRestartTest(base.E2ETestCase):
         stack = self.heat.stacks.get(stack.id)
         self.assertEqual('CREATE_COMPLETE', stack.stack_status)
         self.wait_until_alarms_cached()
-        self.emit(traits=[('vm_name', 'after-restart')])
+        self.emit(name='after-restart')
         [execution] = self.wait_for_executions(out['function_id'])
         self.assertEqual('success', execution.status)
         self.delete_stack(stack.id)

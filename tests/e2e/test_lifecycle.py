@@ -84,7 +84,7 @@ class UpdateTest(base.E2ETestCase):
         )
 
         self.wait_until_alarms_cached()
-        self.emit(traits=[('vm_name', 'after-update')])
+        self.emit(name='after-update')
         [execution] = self.wait_for_executions(after['function_id'])
         self.assertSucceeded(execution, 'Goodbye, World')
 

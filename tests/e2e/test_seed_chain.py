@@ -10,8 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The seed chain on the local cloud: an event fires the alarm, the alarm POSTs
-to the webhook, Qinling runs the function with the alarm payload; and nothing
+"""The seed chain on the local cloud: Nova's notification that a server was
+created becomes Ceilometer's event, which fires the alarm, the alarm POSTs to
+the webhook, Qinling runs the function with the alarm payload; and nothing
 else fires it."""
 import time
 import uuid
@@ -38,15 +39,8 @@ class SeedChainTest(base.E2ETestCase):
         }
 
     def test_event_runs_function_with_alarm_payload(self):
-        marker = uuid.uuid4().hex
-        event = self.emit(
-            traits=[
-                ('service', 'nova'),
-                ('vm_name', 'e2e-vm'),
-                ('vm_id', str(uuid.uuid4())),
-                ('e2e_marker', marker),
-            ]
-        )
+        server_id = str(uuid.uuid4())
+        sent = self.emit(name='e2e-vm', instance_id=server_id)
 
         [execution] = self.wait_for_executions(self.function_id)
         self.assertSucceeded(execution, 'Hello, World')
@@ -56,41 +50,44 @@ class SeedChainTest(base.E2ETestCase):
         payload, traits = self.event_traits(execution)
         self.assertEqual(self.alarm_id, payload['alarm_id'])
         self.assertEqual('alarm', payload['current'])
+        # Ceilometer's event keeps the notification's message_id
         self.assertEqual(
-            event['message_id'], payload['reason_data']['event']['message_id']
+            sent.message_id, payload['reason_data']['event']['message_id']
         )
+        self.assertEqual(self.project_id, traits['tenant_id'])
         self.assertEqual(self.project_id, traits['project_id'])
-        self.assertEqual(marker, traits['e2e_marker'])
-        self.assertEqual('e2e-vm', traits['vm_name'])
+        self.assertEqual(server_id, traits['instance_id'])
+        self.assertEqual('e2e-vm', traits['display_name'])
+        self.assertEqual('compute', traits['service'])
 
         self.assertEqual('alarm', self.aodh.alarm.get(self.alarm_id)['state'])
         transitions = [h for h in self.aodh.alarm_history.get(self.alarm_id)
                        if h['type'] == 'state transition']
         self.assertEqual(1, len(transitions), transitions)
+        # the history names the event Ceilometer made of the notification
+        self.assertIn('Event <id=%s,event_type=compute.instance.create.end>'
+                      % sent.message_id, transitions[0]['detail'])
 
     def test_no_firing_for_another_project_or_event_type(self):
         admin_project = clients.project_id(self.cloud, 'admin')
         self.assertNotEqual(self.project_id, admin_project)
-        self.emit(
-            traits=[('vm_name', 'other-project')], project_id=admin_project
-        )
-        self.emit(
-            event_type='compute.instance.delete',
-            traits=[('vm_name', 'other-type')],
-        )
-        # Positive control, sent last: the listener takes events one at a time
-        # in order, so once it has run the function, a decoy that fired would
-        # have run it too.
-        control = self.emit(traits=[('vm_name', 'control')])
+        self.emit(name='other-project', project_id=admin_project)
+        # .start, not .end: the seed's event type is no glob
+        self.emit('compute.instance.create.start', name='other-type')
+        # Positive control, sent last: once it has run the function, the path
+        # works; ceilometer-agent-notification handles notifications in a
+        # thread pool, not always in order, so the decoys get QUIET_PERIOD
+        # more below.
+        control = self.emit(name='control')
 
         [execution] = self.wait_for_executions(self.function_id)
         self.assertSucceeded(execution, 'Hello, World')
         payload, traits = self.event_traits(execution)
         self.assertEqual(
-            control['message_id'],
+            control.message_id,
             payload['reason_data']['event']['message_id'],
         )
-        self.assertEqual('control', traits['vm_name'])
+        self.assertEqual('control', traits['display_name'])
 
         # A few seconds more for anything late; still exactly the control's
         # execution.

@@ -14,10 +14,13 @@
 preview) with a message naming the property, and nothing reaches Qinling or
 Aodh."""
 import copy
+import io
+import json
 import os
 
 from heatclient import exc as heat_exc
 
+from heat_qinling import package
 from tests.e2e import base
 
 BAD_FUNCTION_PROPERTIES = (
@@ -134,3 +137,74 @@ class ValidationTest(base.E2ETestCase):
         )
         self.assertIn('resources.webhook.properties.function', str(ex))
         self.assertIn('nope', str(ex))
+
+
+EVENT_TRIGGER = os.path.join(base.TEMPLATES, 'triggers', 'event.yaml')
+# queries Aodh's event evaluator cannot use, and what the refusal must say
+BAD_QUERIES = (
+    ([{'field': 'traits.is_public', 'op': 'eq', 'type': 'boolean',
+       'value': 'true'}], 'type "boolean" silences every event alarm'),
+    ([{'field': 'display_name', 'op': 'eq', 'value': 'web1'}],
+     'the field is not a trait'),
+    ([{'field': 'traits.size', 'op': 'like', 'type': 'integer',
+       'value': '1'}], '"like" is not an allowed value'),
+)
+SILENCING_ALARM = {
+    'heat_template_version': '2018-08-31',
+    'resources': {'alarm': {
+        'type': 'OS::Aodh::EventAlarm',
+        'properties': {'event_type': 'compute.instance.create.end',
+                       'query': BAD_QUERIES[0][0]}}},
+}
+OPT_IN = {'resource_registry': {
+    'OS::Aodh::EventAlarm': 'OS::Qinling::EventAlarm'}}
+
+
+class EventQueryTest(base.E2ETestCase):
+    """Queries Aodh cannot use never reach it.
+
+    The event trigger refuses them, and so do raw alarms once an operator
+    maps the type.
+    """
+
+    def test_event_trigger_refuses_them(self):
+        [runtime] = [r for r in self.qinling.runtimes.list()
+                     if r.name == 'python3']
+        function = self.qinling.functions.create(
+            code={'source': 'package'}, runtime=runtime.id,
+            name=self.unique_name('e2e-query'), entry='hello_world.main',
+            package=io.BytesIO(package.build_zip(
+                {'hello_world.py': 'def main(**kw):\n    return 1\n'})))
+        self.addCleanup(self.qinling.functions.delete, function.id)
+        template, files = self.template_contents(EVENT_TRIGGER)
+        before = self.inventory()
+        for query, fragment in BAD_QUERIES:
+            environment = {'parameters': {'function': function.name,
+                                          'query': json.dumps(query)}}
+            # template validate --parameter ..., and stack create --dry-run
+            for call in (
+                    lambda: self.heat.stacks.validate(
+                        template=template, files=files,
+                        environment=environment),
+                    lambda: self.heat.stacks.preview(
+                        stack_name=self.unique_name('e2e-preview'),
+                        template=template, files=files,
+                        environment=environment)):
+                ex = self.assertRaises(heat_exc.HTTPBadRequest, call)
+                self.assertIn('resources.alarm.properties.query', str(ex))
+                self.assertIn(fragment, str(ex))
+        self.assertEqual(before, self.inventory())
+
+    def test_operator_mapping_checks_raw_alarms(self):
+        # Heat alone accepts the query that silences the project's alarms...
+        self.heat.stacks.validate(template=SILENCING_ALARM)
+        # ...and refuses it with OS::Aodh::EventAlarm mapped to the checked
+        # type (a user environment here; an operator's goes in
+        # environment_dir)
+        before = self.inventory()
+        ex = self.assertRaises(heat_exc.HTTPBadRequest,
+                               self.heat.stacks.preview,
+                               stack_name=self.unique_name('e2e-preview'),
+                               template=SILENCING_ALARM, environment=OPT_IN)
+        self.assertIn('type "boolean" silences every event alarm', str(ex))
+        self.assertEqual(before, self.inventory())

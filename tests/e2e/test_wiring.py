@@ -83,7 +83,7 @@ class BareNameWiringTest(base.E2ETestCase):
                          sorted(alarm['alarm_actions']))
 
         self.wait_until_alarms_cached()
-        self.emit('compute.instance.create.end', [('display_name', 'bare')])
+        self.emit('compute.instance.create.end', name='bare')
         # one POST per action: both webhooks run the function
         executions = self.wait_for_executions(out['function_id'], 2)
         for execution in executions:

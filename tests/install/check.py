@@ -24,8 +24,8 @@ or Debian 13's inside a chroot), standard library only:
    and this test's constraints file for ``upper-constraints.txt``;
 3. checks: no installed package changed version or went away; ``pip check``
    complains only about python-qinlingclient's own requirements; Heat's
-   loader registers the six types from the venv's ``lib/heat``, lists six for
-   an admin and five for a member; the catalog command installs the trigger
+   loader registers the seven types from the venv's ``lib/heat``, lists seven
+   for an admin and six for a member; the catalog command installs the trigger
    types from the wheel's data files and Heat's environment loads them;
 4. the plugin's unit tests, run against the installed package (the test
    libraries are installed after the comparison, under the same
@@ -45,9 +45,9 @@ import tempfile
 import time
 
 HEAT = 'openstack-heat==27.0.1'
-TYPES = ('OS::Qinling::Alias', 'OS::Qinling::Function', 'OS::Qinling::Job',
-         'OS::Qinling::Runtime', 'OS::Qinling::Version',
-         'OS::Qinling::Webhook')
+TYPES = ('OS::Qinling::Alias', 'OS::Qinling::EventAlarm',
+         'OS::Qinling::Function', 'OS::Qinling::Job', 'OS::Qinling::Runtime',
+         'OS::Qinling::Version', 'OS::Qinling::Webhook')
 ADMIN_ONLY = ('OS::Qinling::Runtime',)
 # Installed by the documented commands; everything else must be unchanged.
 INSTALLED = ('heat-qinling', 'python-qinlingclient')
@@ -185,6 +185,8 @@ def context(roles):
     token = ks_fixture.V3Token(project_id='demo')
     token.add_service('function-engine').add_standard_endpoints(
         public='http://127.0.0.1:7070')
+    token.add_service('alarming').add_standard_endpoints(
+        public='http://127.0.0.1:8042')
     ctx = utils.dummy_context(tenant_id='demo', roles=roles)
     ctx.auth_token_info = token
     ctx.reload_auth_plugin()

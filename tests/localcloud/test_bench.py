@@ -10,7 +10,8 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""localcloud.bench: the stack timings read from heat-engine's log.
+"""localcloud.bench: the stack timings read from heat-engine's log, and the
+event tap's times.
 
 The benchmark times a stack from its request to the line in which
 heat-engine logged it complete, and splits that time into stages. These
@@ -20,6 +21,7 @@ stacks' lines in between) and check what it reads.
 Standard library only: ``python -m unittest tests.localcloud.test_bench``.
 """
 import datetime
+import json
 import os
 import tempfile
 import unittest
@@ -148,3 +150,40 @@ class EngineLogTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class EventTapTest(unittest.TestCase):
+    """When Ceilometer published an event.
+
+    The UTC timestamp its notifier wrote in the message, on the machine's
+    clock.
+    """
+
+    def test_reads_the_publish_time_of_each_event(self):
+        tap = object.__new__(bench.EventTap)   # no broker needed to parse
+        tap.published = {}
+        acked = []
+
+        class Message(object):
+            def ack(self):
+                acked.append(True)
+
+        envelope = {'message_id': 'n1',
+                    'publisher_id': 'telemetry.publisher.h',
+                    'event_type': 'event', 'priority': 'SAMPLE',
+                    'timestamp': '2026-12-07 03:43:46.032645',
+                    'payload': [{'message_id': 'e1'}, {'message_id': 'e2'}]}
+        tap._record({'oslo.version': '2.0',
+                     'oslo.message': json.dumps(envelope)}, Message())
+        when = datetime.datetime(2026, 12, 7, 3, 43, 46, 32645,
+                                 tzinfo=datetime.timezone.utc).timestamp()
+        self.assertEqual({'e1': when, 'e2': when}, tap.published)
+        self.assertEqual([True], acked)
+
+
+class PercentilesTest(unittest.TestCase):
+
+    def test_nearest_rank(self):
+        figures = bench._percentiles([i / 1000 for i in range(1, 101)])
+        self.assertEqual({'events': 100, 'min_ms': 1, 'median_ms': 50,
+                          'p95_ms': 95, 'max_ms': 100}, figures)

@@ -34,6 +34,7 @@ from oslo_config import fixture as config_fixture
 import yaml
 
 from heat.common import exception
+from heat.engine import constraints
 from heat.engine.hot import template as hot_template
 from heat.engine import properties
 from heat.engine import resources
@@ -108,12 +109,19 @@ def _dedent(lines):
 
 
 def _schema_names(cls):
-    """Every property, nested key and attribute name of a resource class."""
+    """The names a resource class defines.
+
+    Every property, nested key and attribute name, and the values its
+    properties' AllowedValues constraints name.
+    """
     names = set()
 
     def walk(schemata):
         for name, schema in schemata.items():
             names.add(name)
+            for constraint in schema.constraints:
+                if isinstance(constraint, constraints.AllowedValues):
+                    names.update(str(v) for v in constraint.allowed)
             if schema.schema:
                 walk(schema.schema)
 
@@ -143,6 +151,33 @@ def _template_names():
         names.update(tmpl.get('parameters') or {})
         names.update(tmpl.get('outputs') or {})
     return names
+
+
+def _service_types():
+    """The catalog service types of Heat's client plugins and ours."""
+    types = set()
+    for ep in importlib.metadata.entry_points(group='heat.clients'):
+        try:
+            plugin = ep.load()
+        except ImportError:  # a client library Heat does not require
+            continue
+        types.update(getattr(plugin, 'service_types', None) or ())
+    return types
+
+
+def _inherited_from_heat(cls, name, schema):
+    """Whether a resource class has this schema from a class of Heat's.
+
+    Its support status then gives Heat's release, not this package's.
+    """
+    for heat_class in cls.__mro__[1:]:
+        if not heat_class.__module__.startswith('heat.'):
+            continue
+        for schemata in (getattr(heat_class, 'properties_schema', {}),
+                         getattr(heat_class, 'attributes_schema', {})):
+            if schemata.get(name) is schema:
+                return True
+    return False
 
 
 def _heat_options():
@@ -226,7 +261,8 @@ class DocsNameWhatExistsTest(base.QinlingStackTestCase):
         self.assertGreater(checked, 0)
 
     def test_identifiers_next_to_types_exist(self):
-        known = _hot_keywords() | _template_names() | _heat_options()
+        known = (_hot_keywords() | _template_names() | _heat_options() |
+                 _service_types())
         for cls in self.mapping.values():
             known |= _schema_names(cls)
         env = resources.global_env()
@@ -259,9 +295,11 @@ class DocsNameWhatExistsTest(base.QinlingStackTestCase):
         statuses = []
         for type_name, cls in self.mapping.items():
             statuses.append((type_name, cls.support_status))
-            schemata = dict(properties.schemata(cls.properties_schema))
+            schemata = dict(cls.properties_schema)
             schemata.update(cls.attributes_schema)
             for key, schema in schemata.items():
+                if _inherited_from_heat(cls, key, schema):
+                    continue  # Heat's own property, Heat's release
                 status = getattr(schema, 'support_status', None)
                 if status is not None:
                     statuses.append(('%s.%s' % (type_name, key), status))

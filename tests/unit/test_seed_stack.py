@@ -51,7 +51,7 @@ class SeedStackTest(base.QinlingStackTestCase):
         alarm = self.only(self.aodh.alarms)
         self.assertEqual([url], alarm['alarm_actions'])
         self.assertEqual('event', alarm['type'])
-        self.assertEqual('compute.instance.create',
+        self.assertEqual('compute.instance.create.end',
                          alarm['event_rule']['event_type'])
         # Every matching event runs the function, by default.
         self.assertTrue(alarm['repeat_actions'])

@@ -159,7 +159,7 @@ class TemplateFormTest(base.QinlingStackTestCase):
             self.ctx, base.read_template(name), files={})
         self.assertNotIn('Error', result)
         params = result['Parameters']
-        self.assertEqual('compute.instance.create',
+        self.assertEqual('compute.instance.create.end',
                          params['event_type']['Default'])
         self.assertEqual(['low', 'moderate', 'critical'],
                          params['alarm_severity']['AllowedValues'])
