@@ -40,15 +40,20 @@ LOG = logging.getLogger(__name__)
 
 CLIENT_NAME = 'qinling'
 
-# [clients_qinling] in heat.conf, like Heat's in-tree clients have; an option
-# left unset there falls back to [clients].
+# [clients_qinling] in heat.conf. Only endpoint_type: it is the one option of
+# Heat's per-client set (heat.common.config.clients_opts) that this plugin
+# reads, and an unset value falls back to [clients]. The client is built on
+# Heat's Keystone session, so TLS settings come from Heat's Keystone options,
+# not from ca_file, cert_file, key_file or insecure here.
 CONFIG_GROUP = 'clients_' + CLIENT_NAME
-cfg.CONF.register_opts(heat_config.clients_opts, group=CONFIG_GROUP)
+OPTS = [opt for opt in heat_config.clients_opts
+        if opt.dest == 'endpoint_type']
+cfg.CONF.register_opts(OPTS, group=CONFIG_GROUP)
 
 
 def list_opts():
     """The options of heat-qinling, for oslo-config-generator."""
-    yield CONFIG_GROUP, heat_config.clients_opts
+    yield CONFIG_GROUP, OPTS
 
 
 _DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+): \[([^]]*)\]')

@@ -45,7 +45,6 @@ MAIN_VENV_REQUIREMENTS = [
     'python-openstackclient',
     'python-heatclient',
     'aodhclient',
-    'python-qinlingclient==5.1.1',
     'gunicorn',
     'oslotest',
     'stestr',
@@ -55,6 +54,10 @@ MAIN_VENV_REQUIREMENTS = [
     'PyMySQL',  # Keystone, Heat and Aodh reach MariaDB through it
     'pymemcache',  # Keystone's cache (oslo.cache's dogpile.cache.pymemcache)
 ]
+# Into heat-engine's venv as doc/source/install.rst installs it: without its
+# declared requirements, whose PrettyTable<0.8 would downgrade PrettyTable
+# under Heat (a real heat-engine keeps the release's PrettyTable 3).
+MAIN_VENV_NO_DEPS = ['python-qinlingclient==5.1.1']
 
 # The `openstack` CLI users get from `tools/localcloud env`: only the clients
 # this project's users need. In the main venv the CLI loads the OSC plugins of
@@ -390,7 +393,8 @@ def ensure_main_venv(cloud):
     setup_cfg = os.path.join(cloud.repo_dir, 'setup.cfg')
     plugin = os.path.exists(setup_cfg)
     marker = Marker(os.path.join(cloud.venv, '.localcloud-requirements'),
-                    {'requirements': MAIN_VENV_REQUIREMENTS, 'plugin': plugin,
+                    {'requirements': MAIN_VENV_REQUIREMENTS,
+                     'no-deps': MAIN_VENV_NO_DEPS, 'plugin': plugin,
                      'setup.cfg': plugin and open(setup_cfg).read()})
     if marker.done():
         return
@@ -402,6 +406,10 @@ def ensure_main_venv(cloud):
         run(
             pip + ['install'] + MAIN_VENV_REQUIREMENTS,
             'pip install (main venv)',
+        )
+        run(
+            pip + ['install', '--no-deps'] + MAIN_VENV_NO_DEPS,
+            'pip install --no-deps (main venv)',
         )
     if plugin:
         with step(

@@ -42,7 +42,7 @@ class QinlingAlias(target.FunctionVersionReference, base.QinlingResource):
     or jobs still run (Qinling would delete it, breaking them).
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     entity = 'function_aliases'
 

@@ -45,7 +45,7 @@ class EventAlarm(validation.ValuesValidatedEarly, aodh_alarm.EventAlarm):
     update changes it in place (it is replaced only if it is gone).
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     def validate_values(self):
         if self._query_depends_on_new_resources():

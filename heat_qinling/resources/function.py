@@ -60,7 +60,7 @@ class QinlingFunction(base.QinlingResource):
     package changed outside Heat is read back as a ``files`` map).
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     entity = 'functions'
 

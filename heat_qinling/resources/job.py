@@ -68,7 +68,7 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
     it resumes the job if ``enabled``.
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     entity = 'jobs'
 

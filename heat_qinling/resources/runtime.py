@@ -71,7 +71,7 @@ class QinlingRuntime(base.QinlingResource):
     fail naming the functions the caller can see.
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     entity = 'runtimes'
 

@@ -53,7 +53,7 @@ class QinlingVersion(target.FunctionVersionReference, base.QinlingResource):
     Qinling cannot change a version.
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     object_kind = _('Qinling function version')
 

@@ -57,7 +57,7 @@ class QinlingWebhook(target.FunctionTarget, base.QinlingResource):
     function, alias or version it runs is gone.
     """
 
-    support_status = support.SupportStatus(version='27.0.0')
+    support_status = support.SupportStatus(version='1.0.0')
 
     entity = 'webhooks'
 
@@ -110,7 +110,6 @@ class QinlingWebhook(target.FunctionTarget, base.QinlingResource):
               '"function": the webhook follows the alias when it moves.'),
             update_allowed=True,
             constraints=[constraints.CustomConstraint('qinling.alias')],
-            support_status=support.SupportStatus(version='27.0.0'),
         ),
     }
 
@@ -127,8 +126,7 @@ class QinlingWebhook(target.FunctionTarget, base.QinlingResource):
             type=attributes.Schema.INTEGER),
         FUNCTION_ALIAS_ATTR: attributes.Schema(
             _('Name of the alias the webhook runs, if any.'),
-            type=attributes.Schema.STRING,
-            support_status=support.SupportStatus(version='27.0.0')),
+            type=attributes.Schema.STRING),
         ALARM_URL: attributes.Schema(
             _('The webhook URL, for alarms that name this resource in their '
               'actions.'),

@@ -18,12 +18,15 @@ Heat loads resource types only from ``plugin_dirs``; we point it at
 module (pbr data_files). An editable install does not, so ``install`` copies
 that module there.
 
-``configure`` also installs the trigger catalog cloud-wide, as the README tells
-an operator to: the templates of ``templates/triggers/`` into
+``configure`` also installs the trigger catalog cloud-wide with the code of
+``heat-qinling-install-catalog``, the command doc/source/install.rst gives an
+operator: the templates of ``templates/triggers/`` into
 ``<template_dir>/qinling/`` and an ``environment.d`` file mapping each
 ``Qinling::Trigger::*`` type to its ``file://`` URL, as Heat's own
 ``default.yaml`` maps ``AWS::CloudWatch::Alarm``. So the types work from
-Horizon and from any stack without ``-e``.
+Horizon and from any stack without ``-e``. The plugin is installed editable
+here, which installs no data files, so the source is the checkout's
+``templates/`` (the command's ``--source``).
 """
 import os
 import shutil
@@ -33,8 +36,7 @@ from localcloud.services import common
 from localcloud import util
 
 PLUGIN_MODULE = os.path.join('etc', 'heat-plugin', 'heat_qinling_plugin.py')
-TRIGGERS = os.path.join('templates', 'triggers')
-TRIGGER_ENV = 'qinling-triggers.yaml'
+TEMPLATES = 'templates'
 
 
 class Heat(base.Service):
@@ -150,27 +152,9 @@ class Heat(base.Service):
             marker.mark()
 
     def _install_trigger_catalog(self, cloud):
-        import yaml
-        source = os.path.join(cloud.repo_dir, TRIGGERS)
-        with open(os.path.join(source, 'environment.yaml')) as f:
-            registry = yaml.safe_load(f)['resource_registry']
-        target = os.path.join(self.template_dir(cloud), 'qinling')
-        shutil.rmtree(target, ignore_errors=True)  # no stale template survives
-        os.makedirs(target)
-        urls = {}
-        for type_name, path in sorted(registry.items()):
-            shutil.copyfile(
-                os.path.join(source, path), os.path.join(target, path)
-            )
-            urls[type_name] = 'file://' + os.path.join(target, path)
-        util.write_file(
-            os.path.join(self.environment_dir(cloud), TRIGGER_ENV),
-            '# Written by tools/localcloud from'
-            ' templates/triggers/environment.yaml\n'
-            + yaml.safe_dump(
-                {'resource_registry': urls}, default_flow_style=False
-            ),
-        )
+        from heat_qinling import catalog
+        catalog.install(os.path.join(cloud.repo_dir, TEMPLATES),
+                        self.template_dir(cloud), self.environment_dir(cloud))
 
     def _install_plugin_module(self, cloud):
         source = os.path.join(cloud.repo_dir, PLUGIN_MODULE)

@@ -23,7 +23,8 @@ from tests.e2e import base
 
 class CliTest(base.E2ETestCase):
 
-    def openstack(self, *argv, stdin=None, exe='openstack', check=True):
+    def openstack(self, *argv, stdin=None, exe='openstack', check=True,
+                  who='demo'):
         """(stdout, stderr) of the CLI as a shell runs it.
 
         The shell runs it after ``eval "$(tools/localcloud env)"``; fails if
@@ -31,7 +32,7 @@ class CliTest(base.E2ETestCase):
         into it.
         """
         env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
-        env.update(clients.cli_env(self.cloud))
+        env.update(clients.cli_env(self.cloud, who))
         env['PATH'] = (os.path.dirname(self.cloud.client_bin('openstack'))
                        + os.pathsep + env.get('PATH', ''))
         proc = subprocess.run([exe] + list(argv), env=env, input=stdin,
@@ -57,6 +58,32 @@ class CliTest(base.E2ETestCase):
                      ('alarm', 'list')):
             _, stderr = self.openstack(*argv, '-f', 'json')
             self.assertEqual('', stderr.strip(), argv)
+
+    def test_install_check_lists_seven_types_for_admins_six_for_others(self):
+        # The check doc/source/install.rst and the README give an operator.
+        argv = ('orchestration', 'resource', 'type', 'list',
+                '--filter', 'name=OS::Qinling', '-f', 'value')
+        everyone = ['OS::Qinling::Alias', 'OS::Qinling::EventAlarm',
+                    'OS::Qinling::Function', 'OS::Qinling::Job',
+                    'OS::Qinling::Version', 'OS::Qinling::Webhook']
+        stdout, stderr = self.openstack(*argv, who='admin')
+        self.assertEqual(sorted(everyone + ['OS::Qinling::Runtime']),
+                         sorted(stdout.split()))
+        stdout, _ = self.openstack(*argv)
+        self.assertEqual(everyone, sorted(stdout.split()))
+
+    def test_catalog_types_listed_once_installed_cloud_wide(self):
+        # tools/localcloud up installs the catalog with the code of
+        # heat-qinling-install-catalog, as install.rst tells an operator.
+        import yaml
+
+        with open(os.path.join(self.cloud.repo_dir, 'templates', 'triggers',
+                               'environment.yaml')) as f:
+            types = yaml.safe_load(f)['resource_registry']
+        stdout, _ = self.openstack(
+            'orchestration', 'resource', 'type', 'list',
+            '--filter', 'name=Qinling::Trigger', '-f', 'value')
+        self.assertEqual(sorted(types), sorted(stdout.split()))
 
     def test_only_the_users_clients_are_installed(self):
         stdout, _ = self.openstack('module', 'list', '-f', 'json')

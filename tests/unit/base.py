@@ -41,7 +41,10 @@ from tests.fakes import qinling as fake_qinling
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 TEMPLATES = os.path.join(REPO, 'templates')
-PLUGIN_DIR = os.path.join(REPO, 'etc', 'heat-plugin')
+# The source tree's one-line module, or the directory an install put it in
+# (the install test runs these tests against the installed package).
+PLUGIN_DIR = os.environ.get('HEAT_QINLING_TEST_PLUGIN_DIR',
+                            os.path.join(REPO, 'etc', 'heat-plugin'))
 PROJECT_ID = 'test_tenant_id'
 
 # A stack of one function, for the tests to add to (copy it first).

@@ -52,14 +52,17 @@ def _literal(value):
 
 
 def _status(support_status):
-    """'Available since 27.0.0', 'Deprecated since ...: message', or None."""
+    """'Available since heat-qinling 1.0.0', 'Deprecated since ...', or None.
+
+    The versions are this package's releases, not Heat's.
+    """
     status = support_status.to_dict()
     if status['status'] == support.SUPPORTED and not status['version']:
         return None
     text = ('Available' if status['status'] == support.SUPPORTED
             else status['status'].capitalize())
     if status['version']:
-        text += ' since %s' % status['version']
+        text += ' since heat-qinling %s' % status['version']
     if status['message']:
         text += ': %s' % status['message']
     return _text(text)
@@ -89,10 +92,26 @@ def _constraint(constraint):
     return _text(text)
 
 
-def _property_lines(name, schema, indent='', nested_in=None):
+def _inherited_from_heat(cls, name, schema):
+    """Whether the class has this schema from one of Heat's classes.
+
+    Its support status then names a release of Heat, not of this package,
+    and the property is available since the type is.
+    """
+    for base in cls.__mro__[1:]:
+        if not base.__module__.startswith('heat.'):
+            continue
+        for schemata in (getattr(base, 'properties_schema', {}),
+                         getattr(base, 'attributes_schema', {})):
+            if schemata.get(name) is schema:
+                return True
+    return False
+
+
+def _property_lines(name, schema, indent='', nested_in=None, own=True):
     lines = [indent + '``%s``' % name]
     body = indent + '   '
-    status = _status(schema.support_status)
+    status = _status(schema.support_status) if own else None
     if status:
         lines.append(body + '*%s*' % status)
         lines.append('')
@@ -118,7 +137,7 @@ def _property_lines(name, schema, indent='', nested_in=None):
         lines.append('')
         for key, sub in sorted(nested.items()):
             if sub.support_status.status != support.HIDDEN:
-                lines.extend(_property_lines(key, sub, body, name))
+                lines.extend(_property_lines(key, sub, body, name, own))
     lines.append('')
     return lines
 
@@ -161,7 +180,9 @@ def resource_lines(type_name, cls):
         if chosen:
             lines += [title, '~' * len(title), '']
             for name in chosen:
-                lines += _property_lines(name, props[name])
+                own = not _inherited_from_heat(
+                    cls, name, cls.properties_schema.get(name))
+                lines += _property_lines(name, props[name], own=own)
     attrs = attributes.schemata(cls.attributes_schema)
     attrs.update(attributes.schemata(cls.base_attributes_schema))
     shown = sorted(name for name, schema in attrs.items()
