@@ -178,8 +178,9 @@ class TraitTypesTest(base.E2ETestCase):
 class DisruptiveAgentRestartTest(base.E2ETestCase):
     """DISRUPTIVE: kills the shared ceilometer-agent-notification.
 
-    Runs alone: SIGKILL of its recorded process group, then ``up`` restarts it; other
-    tests that send notifications meanwhile would wait with it.
+    Runs alone: SIGKILL of its recorded process group, then ``up``
+    restarts it; other tests that send notifications meanwhile would wait
+    with it.
     """
 
     def test_notifications_published_while_down_are_not_lost(self):
