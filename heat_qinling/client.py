@@ -225,7 +225,8 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         return client
 
     @staticmethod
-    def _status(ex):
+    def http_status(ex):
+        """The HTTP status of a Qinling or Keystone error, or None."""
         if isinstance(ex, qinling_exc.HTTPException):
             return ex.code
         if isinstance(ex, ks_exceptions.HttpError):
@@ -233,18 +234,18 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         return None
 
     def is_not_found(self, ex):
-        return self._status(ex) == 404
+        return self.http_status(ex) == 404
 
     def is_over_limit(self, ex):
-        return self._status(ex) == 413
+        return self.http_status(ex) == 413
 
     def is_conflict(self, ex):
-        return self._status(ex) == 409
+        return self.http_status(ex) == 409
 
     def is_unreachable(self, ex):
         """True when Qinling did not answer (down, or a gateway said so)."""
         return (isinstance(ex, ks_exceptions.ConnectionError) or
-                self._status(ex) in (502, 503, 504))
+                self.http_status(ex) in (502, 503, 504))
 
     # Lookups ---------------------------------------------------------------
 

@@ -154,7 +154,7 @@ class QinlingAlias(target.FunctionVersionReference, base.QinlingResource):
         """
         stored = heat_internals.stored_resources(self.stack)
         names = [name for name, rsrc in self.stack.resources.items()
-                 if rsrc.t.resource_type == ALIAS_TYPE]
+                 if rsrc.has_interface(ALIAS_TYPE)]
         return [stored[name].physical_resource_id for name in names
                 if name in stored]
 

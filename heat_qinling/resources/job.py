@@ -228,12 +228,6 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
         when = timeutils.parse_isotime(value)
         return timeutils.normalize_time(when)
 
-    def _is_new_stack(self):
-        # A stack being created has stored no credentials yet; an update
-        # validates a copy that has them, and there a first time that has
-        # passed may well be the one the job was created with.
-        return self.stack.user_creds_id is None
-
     def _check_first_time(self, value):
         when = self._parse_time(value)
         earliest = timeutils.utcnow() + datetime.timedelta(
@@ -317,7 +311,7 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
             # In an update, the time the job was created with has passed
             # by now: only a new one must be ahead.
             stored = heat_internals.stored_properties(self.stack, self.name)
-            if (self._is_new_stack() or
+            if (heat_internals.is_new_stack(self.stack) or
                     stored.get(self.FIRST_EXECUTION_TIME) != first):
                 self._check_first_time(first)
 

@@ -93,7 +93,7 @@ class Recoverable(object):
         connection, a timeout or a 5xx may hide a create that happened, so
         the marker stays for the delete to look.
         """
-        status = self.client_plugin()._status(ex)
+        status = self.client_plugin().http_status(ex)
         if status is not None and 400 <= status < 500:
             self.data_delete(CREATE_SENT)
 
@@ -311,6 +311,6 @@ class Recoverable(object):
 
 def _not_found(rsrc, ex):
     try:
-        return rsrc._default_client_plugin().is_not_found(ex)
+        return rsrc.client_plugin().is_not_found(ex)
     except Exception:
         return False

@@ -11,16 +11,12 @@
 #    under the License.
 
 """OS::Qinling::Runtime."""
-from oslo_policy import policy
-
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
 from heat.engine import support
-from heat.policies import base as policies_base
-from heat.policies import resource_types as resource_types_policies
 
 from heat_qinling import client as qinling_client
 from heat_qinling.resources import base
@@ -28,28 +24,6 @@ from heat_qinling.resources import heat_internals
 from heat_qinling.resources import validation
 
 RESOURCE_TYPE = 'OS::Qinling::Runtime'
-
-
-def _register_policy_default():
-    """Make OS::Qinling::Runtime admin-only in Heat's policy defaults.
-
-    The rule is "resource_types:OS::Qinling::Runtime: rule:project_admin",
-    as Heat has for OS::Nova::Flavor.
-
-    Heat checks resource types only against registered rules (a rule found
-    only in an operator's policy file is ignored), and registers its
-    defaults when heat-engine starts, after it has loaded the plugins.
-    """
-    rules = resource_types_policies.resource_types_policies
-    name = resource_types_policies.POLICY_ROOT % RESOURCE_TYPE
-    if all(rule.name != name for rule in rules):
-        rules.append(policy.RuleDefault(
-            name=name, check_str=policies_base.RULE_PROJECT_ADMIN,
-            scope_types=['project'],
-            description='Use %s in stacks.' % RESOURCE_TYPE))
-
-
-_register_policy_default()
 
 
 class QinlingRuntime(base.QinlingResource):
@@ -309,4 +283,7 @@ class QinlingRuntime(base.QinlingResource):
 
 
 def resource_mapping():
+    # Heat reads the mapping when it loads the plugin, before it registers
+    # its policy defaults: the type's admin-only default joins them.
+    heat_internals.register_admin_only_type(RESOURCE_TYPE)
     return {RESOURCE_TYPE: QinlingRuntime}

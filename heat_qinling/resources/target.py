@@ -37,14 +37,14 @@ class FunctionVersionReference(object):
         snippet = self.t.properties(self.properties_schema,
                                     self.context).data.get(self.FUNCTION)
         for rsrc in heat_function.dependencies(snippet):
-            if rsrc.t.resource_type == FUNCTION_TYPE:
+            if rsrc.has_interface(FUNCTION_TYPE):
                 return rsrc.name
         return None
 
     def versions_published_of(self, function_name):
         """The stack's OS::Qinling::Version resources of that function."""
         return [r for r in self.stack.resources.values()
-                if r.type() == VERSION_TYPE and
+                if r.has_interface(VERSION_TYPE) and
                 function_name in r.t.required_resource_names()]
 
     def version_error(self, message):

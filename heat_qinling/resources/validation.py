@@ -18,13 +18,15 @@ before the caller has given the parameters. So a cpu of 9999, an entry naming
 a missing module or an unknown runtime would pass it and fail only at create.
 When every parameter has a value (a default, or one given with
 ``--parameter``), nothing is unknown, and the resources here check the values
-as well, reading Qinling at most (never writing).
+as well, reading Qinling at most (never writing): ``validate_values()``.
 """
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import constraints
 from heat.engine import function
 from heat.engine import rsrc_defn
+
+from heat_qinling.resources import heat_internals
 
 # Qinling stores names and descriptions in VARCHAR(255) columns: a real
 # database rejects (or truncates) longer values, sqlite silently keeps them.
@@ -47,8 +49,13 @@ def text_constraints(what, max_len=TEXT_MAX):
     ]
 
 
-class ValuesValidatedEarly(object):
-    """Mixin for a Resource: run its value checks in template validation."""
+class ValuesValidatedEarly(heat_internals.ValuesInTemplateValidate):
+    """Mixin for a Resource: run its value checks in template validation.
+
+    ``validate_values()`` runs in the stack's validation (create, update,
+    preview) and in ``template validate`` when every parameter has a value
+    (that part reaches into Heat: ``heat_internals``).
+    """
 
     def validate_values(self):
         """Resource-specific checks of the property values."""
@@ -77,29 +84,3 @@ class ValuesValidatedEarly(object):
     def validate(self):
         super(ValuesValidatedEarly, self).validate()
         self.validate_values()
-
-    def validate_template(self):
-        result = super(ValuesValidatedEarly, self).validate_template()
-        # A stack's own validation (create, preview) already checks values.
-        if not self.stack.strict_validate and self._parameters_known():
-            try:
-                self.properties.validate(with_value=True)
-            except exception.StackValidationFailed as ex:
-                path = [self.stack.t.RESOURCES, self.name]
-                if ex.path:
-                    path.append(self.stack.t.get_section_name(ex.path[0]))
-                    path.extend(ex.path[1:])
-                raise exception.StackValidationFailed(
-                    error=ex.error, path=path, message=ex.error_message)
-            self.validate_values()
-        return result
-
-    def _parameters_known(self):
-        # A nested stack (a provider template such as a trigger) gets its
-        # parameters from the parent's properties, where a reference to a
-        # resource not created yet ({get_resource: function}) stands as the
-        # resource's name. Its values are checked when it is created.
-        if self.stack.parent_resource_name:
-            return False
-        return all(param.has_value()
-                   for param in self.stack.parameters.params.values())

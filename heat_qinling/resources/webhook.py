@@ -11,6 +11,8 @@
 #    under the License.
 
 """OS::Qinling::Webhook."""
+from urllib import parse
+
 from oslo_log import log as logging
 
 from heat.common import exception
@@ -22,6 +24,7 @@ from heat.engine import support
 from heat.engine import translation
 
 from heat_qinling.resources import base
+from heat_qinling.resources import heat_internals
 from heat_qinling.resources import target
 from heat_qinling.resources import validation
 
@@ -226,41 +229,22 @@ class QinlingWebhook(target.FunctionTarget, base.QinlingResource):
     def handle_delete(self):
         if self.recover_resource_id() is None:
             return
-        self._delete_orphan_alarms()
+        # Alarms of this stack that Heat lost (heat_internals says why).
+        heat_internals.delete_orphan_alarms(self, self._invoked_by)
         with self.client_plugin().ignore_not_found:
             self.client().webhooks.delete(self.resource_id)
 
-    def _delete_orphan_alarms(self):
-        """Delete this stack's alarms that call the webhook but Heat lost.
+    def _invoked_by(self, url):
+        """Whether ``url`` is this webhook's URL.
 
-        Heat's OS::Aodh::EventAlarm stores nothing before its create: if the
-        engine dies before it stores the alarm ID, the alarm stays behind,
-        still calling this webhook's URL. Its delete has run by now (the
-        alarm depends on the webhook), so an alarm of this stack (named
-        "<stack>-...", as Heat names them) that still calls the URL, which
-        Qinling makes ``<endpoint>/v1/webhooks/<id>/invoke``, is such an
-        orphan.
+        Qinling makes it ``<endpoint>/v1/webhooks/<id>/invoke``; the
+        endpoint is Qinling's to choose (a proxy may add a path prefix), the
+        webhook's ID (a UUID) names it alone.
         """
-        path = '/v1/webhooks/%s/invoke' % self.resource_id
-        try:
-            alarms = self.client('aodh').alarm.list()
-        except Exception as ex:
-            LOG.warning('%(res)s: cannot list alarms to find orphans: '
-                        '%(ex)s', {'res': self, 'ex': ex})
-            return
-        prefix = self.stack.name + '-'
-        for alarm in alarms:
-            if (any(str(action).endswith(path)
-                    for action in alarm.get('alarm_actions') or []) and
-                    (alarm.get('name') or '').startswith(prefix)):
-                LOG.info('%(res)s: deleting alarm %(id)s left by an '
-                         'interrupted create', {'res': self,
-                                                'id': alarm['alarm_id']})
-                try:
-                    self.client('aodh').alarm.delete(alarm['alarm_id'])
-                except Exception as ex:
-                    if not self.client_plugin('aodh').is_not_found(ex):
-                        raise
+        parts = parse.urlsplit(url)
+        return (parts.scheme in ('http', 'https') and not parts.query and
+                parts.path.rstrip('/').endswith(
+                    '/v1/webhooks/%s/invoke' % self.resource_id))
 
     def check_object(self, webhook):
         self._answer = webhook
@@ -298,21 +282,12 @@ class QinlingWebhook(target.FunctionTarget, base.QinlingResource):
     def _webhook_id(self):
         """The webhook's ID, also when not loaded from the database.
 
-        An alarm that names this resource in its actions resolves it with
-        ``self.stack[name].FnGetAtt('AlarmUrl')``. The convergence engine
-        (Heat's default) builds that object from the template, without a
-        resource_id; what it knows of the created webhook is the node data
-        it passes to the resources that depend on it (hence ``depends_on``),
-        whose reference ID is the webhook ID.
+        An alarm that names this resource bare in its actions resolves it
+        from an object without a resource_id (heat_internals says why).
         """
         if self.resource_id is not None:
             return self.resource_id
-        if self.name not in self.stack.defn:
-            return None
-        proxy = self.stack.defn[self.name]
-        if proxy.action == proxy.INIT:  # no node data: not created yet
-            return None
-        return proxy.FnGetRefId()
+        return heat_internals.node_reference_id(self.stack, self.name)
 
     def _read_webhook(self, webhook_id):
         """The webhook, from Qinling's answer in this action if any.
