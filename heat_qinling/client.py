@@ -10,31 +10,32 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Heat client plugin for Qinling, and the custom constraints built on it.
+"""Heat client plugin for Qinling.
 
-Every quirk of the Qinling API and every work-around for python-qinlingclient
-5.1.1 lives here, so the resources can stay declarative.
+Every quirk of the Qinling API is handled here (or, for what concerns
+python-qinlingclient itself, in ``qinlingclient_compat``), so the resources
+can stay declarative. The errors are in ``exceptions``, the custom
+constraints in ``constraints``.
 """
-from importlib import metadata
 import io
 import re
 from urllib import parse
 
 from keystoneauth1 import exceptions as ks_exceptions
-from keystoneclient import adapter as keystone_adapter
 from oslo_config import cfg
 from oslo_log import log as logging
-from oslo_serialization import jsonutils
 from oslo_utils import uuidutils
 from qinlingclient.common import exceptions as qinling_exc
-from qinlingclient.common import http as qinling_http
 from qinlingclient.v1 import client as qinling_client
 
 from heat.common import config as heat_config
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine.clients import client_plugin
-from heat.engine import constraints
+from heat.engine.clients import os as os_client
+
+from heat_qinling import exceptions as qinling_errors
+from heat_qinling import qinlingclient_compat
 
 LOG = logging.getLogger(__name__)
 
@@ -56,146 +57,12 @@ def list_opts():
     yield CONFIG_GROUP, OPTS
 
 
-_DUPLICATE_RE = re.compile(r'Duplicate entry for (\w+): \[([^]]*)\]')
-# What Qinling's internals look like when they leak into an error message:
-# a database driver's exception with its SQL, or a Python traceback.
-_INTERNALS_RE = re.compile(
-    r'\[SQL: |\((pymysql|sqlite3|psycopg2|MySQLdb)\.|sqlalchemy\.|'
-    r'IntegrityError|OperationalError|DataError|'
-    r'Traceback \(most recent call last\)')
-
 # What a delete names as holding an object when Qinling refuses it but the
 # caller can list nothing that does (e.g. another project's webhook).
 UNSEEN = _('an object this user cannot see')
 
 # Job statuses after which a job never runs again.
 JOB_FINISHED = ('done', 'cancelled')
-
-# The python-qinlingclient releases whose internals this module was written
-# against (requirements.txt caps the library at the same bound).
-SUPPORTED_QINLINGCLIENT = '>=5.1.1,<5.2.0'
-
-
-class FunctionInUse(exception.HeatException):
-    msg_fmt = _('Qinling function %(function)s is still in use by '
-                '%(holders)s, so it cannot be deleted. Delete or re-point '
-                'those first. Qinling said: %(reason)s')
-
-
-class JobsBlockFunctionUpdate(exception.HeatException):
-    msg_fmt = _('Qinling refuses to change the code, entry, cpu or memory '
-                'of function %(function)s while job(s) %(jobs)s run it. '
-                'Point those jobs at an alias of the function (a job on an '
-                'alias does not hold the function), or delete or disable '
-                'them first. Qinling said: %(reason)s')
-
-
-class RuntimeInUse(exception.HeatException):
-    msg_fmt = _('Qinling runtime %(runtime)s is still used by %(holders)s, '
-                'so it cannot be %(action)s. Move or delete those functions '
-                'first. %(detail)s')
-
-
-# Versions and aliases (issue 7) --------------------------------------------
-
-class VersionError(exception.HeatException):
-    msg_fmt = _('%(message)s')
-
-
-class VersionMissing(VersionError):
-    msg_fmt = _('Qinling function %(function)s has no version %(version)s '
-                '(its versions: %(numbers)s). Publish that version first '
-                '(OS::Qinling::Version, or "openstack function version '
-                'create"), give an existing version number, e.g. {get_attr: '
-                '[<version resource>, version_number]}, or 0 for the latest '
-                'code.')
-
-
-class VersionInUse(exception.HeatException):
-    msg_fmt = _('Version %(version)s of Qinling function %(function)s is '
-                'still in use by %(holders)s, so it cannot be deleted. '
-                'Delete or re-point those first. Qinling said: %(reason)s')
-
-
-class AliasInUse(exception.HeatException):
-    msg_fmt = _('Qinling alias %(alias)s is still in use by %(holders)s, '
-                'so it is not deleted: those would fail (a job on a deleted '
-                'alias also stops the job scheduler of every project). '
-                'Delete them, or point them at something else, first.')
-
-# End of versions and aliases -------------------------------------------------
-
-
-def _error_from_response(response):
-    """Build a qinlingclient exception from an error response.
-
-    Unlike qinlingclient's own ``from_response`` this survives what Qinling
-    really sends: a 500 with an empty or plain-text body (the client crashes
-    with KeyError or TypeError there), and it rewrites the messages a user
-    cannot act on.
-    """
-    cls = qinling_exc._code_map.get(response.status_code,
-                                    qinling_exc.HTTPException)
-    details = None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        details = body.get('faultstring') or body.get('message')
-    if not details:
-        details = (response.text or '').strip() or (
-            _('Qinling answered %(code)s %(reason)s with no explanation; '
-              'see the qinling-api log.') % {
-                'code': response.status_code,
-                'reason': response.reason or ''})
-    if _INTERNALS_RE.search(details):
-        request_id = response.headers.get('x-openstack-request-id')
-        details = _('Qinling failed with an internal (database) error that '
-                    'it does not explain; the qinling-api log has it%s.') % (
-            _(' under request %s') % request_id if request_id else '')
-    duplicate = _DUPLICATE_RE.search(details)
-    if response.status_code == 400 and duplicate:
-        # The columns are the unique key's, as the database reports them.
-        if 'name' in duplicate.group(2):
-            details = _('An object of this name already exists in the '
-                        'project (Qinling: %s). Choose another name.') % (
-                details)
-        else:
-            details = _('This would duplicate an existing object (Qinling: '
-                        '%s).') % details
-    return cls(details=details)
-
-
-def _check_qinlingclient(client):
-    """Fail loudly if python-qinlingclient lacks the internals used here.
-
-    The plugin swaps the class of the client's HTTP adapter and reads the
-    library's private map of status codes to exceptions; a release that
-    changes either would otherwise fail in obscure ways.
-    """
-    http_client = getattr(client, 'http_client', None)
-    if (isinstance(getattr(qinling_exc, '_code_map', None), dict) and
-            type(http_client) is qinling_http.SessionClient and
-            isinstance(http_client, keystone_adapter.Adapter)):
-        return
-    raise exception.Error(
-        _('python-qinlingclient %(installed)s is not supported by '
-          'heat-qinling: it needs python-qinlingclient%(supported)s.') % {
-            'installed': metadata.version('python-qinlingclient'),
-            'supported': SUPPORTED_QINLINGCLIENT})
-
-
-class QinlingSessionClient(qinling_http.SessionClient):
-    """python-qinlingclient's keystone adapter with safe error handling."""
-
-    def request(self, url, method, **kwargs):
-        raise_exc = kwargs.pop('raise_exc', True)
-        resp = keystone_adapter.Adapter.request(
-            self, url, method, raise_exc=False, **kwargs)
-        if raise_exc and resp.status_code >= 400:
-            raise _error_from_response(resp)
-        return resp
 
 
 class QinlingClientPlugin(client_plugin.ClientPlugin):
@@ -204,14 +71,6 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
 
     service_types = [FUNCTION_ENGINE] = ['function-engine']
 
-    def __init__(self, context):
-        super().__init__(context)
-        # Runtimes and functions found by name or ID with this plugin, that
-        # is within one request context: one resource action in the
-        # convergence engine. A property's constraint and its translation
-        # into an ID look up the same value; they share one GET.
-        self._found = {}
-
     def _create(self, version=None):
         interface = self._get_client_option(CLIENT_NAME, 'endpoint_type')
         client = qinling_client.Client(
@@ -219,10 +78,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
             service_type=self.FUNCTION_ENGINE,
             endpoint_type=interface,
             region_name=self._get_region_name())
-        _check_qinlingclient(client)
-        # All managers share this one adapter; give it our error handling.
-        client.http_client.__class__ = QinlingSessionClient
-        return client
+        return qinlingclient_compat.adopt(client)
 
     @staticmethod
     def http_status(ex):
@@ -262,24 +118,33 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
             raise exception.PhysicalResourceNameAmbiguity(name=name_or_id)
         return matches[0]
 
-    def _find_once(self, kind, name_or_id, find):
-        """``find()``, or what it returned for the same lookup before.
-
-        What is found by name is also found by its ID: Heat checks a
-        property's constraint on the value translated into an ID.
-        """
-        key = (kind, name_or_id)
-        if key not in self._found:
-            found = find()
-            self._found[key] = self._found[(kind, found.id)] = found
-        return self._found[key]
-
     def get_runtime(self, name_or_id):
-        return self._find_once('runtime', name_or_id, lambda: self._match(
-            'runtime', name_or_id, self.client().runtimes.list()))
+        return self._match('runtime', name_or_id,
+                           self.client().runtimes.list())
 
     def get_runtime_id(self, name_or_id):
+        return self.find_runtime_by_name_or_id(name_or_id)
+
+    # The IDs found for names (and IDs) are memoized by Heat's finder
+    # cache, as Heat's own client plugins do (glance.py): with [cache]
+    # enabled, a property's constraint and its translation into an ID, and
+    # the next actions of the same project for [resource_finder_cache]
+    # expiration_time, share one lookup. The project ID is part of the key:
+    # names are per project.
+
+    def find_runtime_by_name_or_id(self, name_or_id):
+        return self._find_runtime_id(self.context.project_id, name_or_id)
+
+    @os_client.MEMOIZE_FINDER
+    def _find_runtime_id(self, project_id, name_or_id):
         return self.get_runtime(name_or_id).id
+
+    def find_function_by_name_or_id(self, name_or_id):
+        return self._find_function_id(self.context.project_id, name_or_id)
+
+    @os_client.MEMOIZE_FINDER
+    def _find_function_id(self, project_id, name_or_id):
+        return self.get_function(name_or_id).id
 
     # Finders of the resources' translation rules. Heat resolves them on
     # every update, also of a resource that does not change (and in a
@@ -306,10 +171,6 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         return self._resolved(self.get_function_id, name_or_id)
 
     def get_function(self, name_or_id):
-        return self._find_once('function', name_or_id,
-                               lambda: self._find_function(name_or_id))
-
-    def _find_function(self, name_or_id):
         if uuidutils.is_uuid_like(name_or_id):
             try:
                 return self.client().functions.get(name_or_id)
@@ -320,7 +181,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                            self.client().functions.list())
 
     def get_function_id(self, name_or_id):
-        return self.get_function(name_or_id).id
+        return self.find_function_by_name_or_id(name_or_id)
 
     # What holds an object ------------------------------------------------
 
@@ -385,23 +246,19 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         Send ``code`` as the JSON string field the server reads.
         """
         data = {k: v for k, v in fields.items() if v is not None}
-        if code is not None:
-            data['code'] = jsonutils.dumps(code)
-        kwargs = {'data': data}
-        if package is not None:
-            kwargs['files'] = {'package': io.BytesIO(package)}
+        data['code'] = code
         try:
-            resp = self.client().http_client.request(
-                '/v1/functions/%s' % function_id, 'PUT', **kwargs)
+            return qinlingclient_compat.put_function(
+                self.client(), function_id, data,
+                package=io.BytesIO(package) if package is not None else None)
         except qinling_exc.HTTPForbidden as ex:
             jobs = self.holding(self.JOBS, finished_jobs=False,
                                 function_id=function_id)
             if not jobs:
                 raise
-            raise JobsBlockFunctionUpdate(function=function_id,
-                                          jobs=', '.join(jobs),
-                                          reason=ex.details)
-        return jsonutils.loads(resp.text)
+            raise qinling_errors.JobsBlockFunctionUpdate(
+                function=function_id, jobs=', '.join(jobs),
+                reason=ex.details)
 
     def download_function(self, function_id):
         """The function's package as bytes."""
@@ -412,7 +269,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         try:
             self.client().functions.delete(function_id)
         except qinling_exc.HTTPForbidden as ex:
-            raise FunctionInUse(
+            raise qinling_errors.FunctionInUse(
                 function=function_id, reason=ex.details,
                 holders=self.holders(function_id=function_id) or UNSEEN)
         except qinling_exc.HTTPException as ex:
@@ -423,7 +280,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                 jobs = self.holders((self.JOBS,), function_id=function_id)
             if not jobs:
                 raise
-            raise FunctionInUse(function=function_id, holders=jobs,
+            raise qinling_errors.FunctionInUse(function=function_id, holders=jobs,
                                 reason=ex.details)
 
     # Jobs (OS::Qinling::Job) -------------------------------------------
@@ -462,18 +319,17 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         variable): both are turned into RuntimeInUse.
         """
         try:
-            resp = self.client().http_client.json_request(
-                '/v1/runtimes/%s' % runtime_id, 'PUT', data=fields)[0]
+            return qinlingclient_compat.put_runtime(self.client(), runtime_id,
+                                                    fields)
         except (qinling_exc.HTTPNotFound, qinling_exc.HTTPForbidden) as ex:
             if 'image' not in fields or (
                     isinstance(ex, qinling_exc.HTTPNotFound) and
                     runtime_id in (ex.details or '')):
                 raise
-            raise RuntimeInUse(runtime=runtime_id,
+            raise qinling_errors.RuntimeInUse(runtime=runtime_id,
                                holders=self._runtime_holders(runtime_id),
                                action=_('given a new image'),
                                detail=self._said(ex))
-        return jsonutils.loads(resp.text)
 
     @staticmethod
     def _said(ex):
@@ -483,7 +339,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         try:
             self.client().runtimes.delete(runtime_id)
         except qinling_exc.HTTPForbidden as ex:
-            raise RuntimeInUse(runtime=runtime_id,
+            raise qinling_errors.RuntimeInUse(runtime=runtime_id,
                                holders=self._runtime_holders(runtime_id),
                                action=_('deleted'), detail=self._said(ex))
 
@@ -491,7 +347,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         return (self.holders((self.FUNCTIONS,), runtime_id=runtime_id) or
                 _('functions of other projects'))
 
-    # Versions and aliases (issue 7) ----------------------------------------
+    # Versions and aliases ------------------------------------------------
 
     # qinling/utils/constants.py MAX_VERSION_NUMBER: versions per function.
     MAX_VERSIONS = 10
@@ -520,34 +376,23 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         if versions is None:
             versions = self.list_versions(function_id)
         if len(versions) >= self.MAX_VERSIONS:
-            raise VersionError(message=_(
-                'Qinling function %(function)s already has %(max)s versions '
-                '(%(numbers)s), the most Qinling allows. Delete versions '
-                'that are no longer needed (versions with '
-                '"deletion_policy: Retain" stay until their function is '
-                'deleted) before publishing another.') % {
-                    'function': function_id, 'max': self.MAX_VERSIONS,
-                    'numbers': ', '.join(str(v.version_number)
-                                         for v in versions)})
+            raise qinling_errors.TooManyVersions(
+                function=function_id, max=self.MAX_VERSIONS,
+                numbers=', '.join(str(v.version_number) for v in versions))
         try:
             return self.client().function_versions.create(
                 function_id, description=description)
         except qinling_exc.HTTPForbidden as ex:
             if self._NOT_CHANGED_RE.search(ex.details or ''):
-                raise VersionError(message=_(
-                    'The code of Qinling function %(function)s has not '
-                    'changed since its latest version, and Qinling makes a '
-                    'version only from new code (it said: %(reason)s). '
-                    'Change the function\'s files first, or use the '
-                    'existing version.') % {'function': function_id,
-                                            'reason': ex.details})
+                raise qinling_errors.CodeUnchanged(function=function_id,
+                                                   reason=ex.details)
             raise
 
     def delete_version(self, function_id, number):
         try:
             self.client().function_versions.delete(function_id, number)
         except qinling_exc.HTTPForbidden as ex:
-            raise VersionInUse(
+            raise qinling_errors.VersionInUse(
                 function=function_id, version=number, reason=ex.details,
                 holders=self.holders(
                     finished_jobs=False, function_id=function_id,
@@ -560,7 +405,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         holders = self.holders((self.WEBHOOKS, self.JOBS),
                                finished_jobs=False, function_alias=name)
         if holders:
-            raise AliasInUse(alias=name, holders=holders)
+            raise qinling_errors.AliasInUse(alias=name, holders=holders)
         self.client().function_aliases.delete(name)
 
     def check_version_exists(self, function_id, version):
@@ -576,7 +421,7 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         except qinling_exc.HTTPNotFound:
             numbers = [v.version_number
                        for v in self.list_versions(function_id)]
-            raise VersionMissing(
+            raise qinling_errors.VersionMissing(
                 function=function_id, version=version,
                 numbers=', '.join(str(n) for n in numbers) or _('none'))
 
@@ -596,14 +441,8 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
             if (alias.name != alias_name and alias.name not in ignore and
                     alias.function_id == function_id and
                     (alias.function_version or 0) == version):
-                raise VersionError(message=_(
-                    'Alias %(other)s already points at version %(version)s '
-                    'of Qinling function %(function)s, and Qinling allows '
-                    'one alias per function version. Use alias %(other)s, '
-                    'point this alias at another version (0 is the latest '
-                    'code), or move %(other)s first.') % {
-                        'other': alias.name, 'version': version,
-                        'function': function_id})
+                raise qinling_errors.VersionTaken(
+                    other=alias.name, version=version, function=function_id)
 
     def update_alias_bound_webhook(self, webhook_id, alias_name,
                                    description):
@@ -623,32 +462,3 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         return webhooks.update(webhook_id, function_alias=alias_name,
                                description=description)
 
-    # End of versions and aliases -------------------------------------------
-
-
-class RuntimeConstraint(constraints.BaseCustomConstraint):
-    """A Qinling runtime, by name or ID."""
-
-    resource_client_name = CLIENT_NAME
-    resource_getter_name = 'get_runtime'
-    expected_exceptions = (exception.EntityNotFound,
-                           exception.PhysicalResourceNameAmbiguity)
-
-
-class FunctionConstraint(constraints.BaseCustomConstraint):
-    """A Qinling function, by name or ID."""
-
-    resource_client_name = CLIENT_NAME
-    resource_getter_name = 'get_function'
-    expected_exceptions = (exception.EntityNotFound,
-                           exception.PhysicalResourceNameAmbiguity)
-
-
-# Versions and aliases (issue 7) --------------------------------------------
-
-class AliasConstraint(constraints.BaseCustomConstraint):
-    """A Qinling function alias, by name."""
-
-    resource_client_name = CLIENT_NAME
-    resource_getter_name = 'get_alias'
-    expected_exceptions = (qinling_exc.HTTPNotFound,)

@@ -18,7 +18,7 @@ from heat.engine import properties
 from heat.engine import support
 from heat.engine import translation
 
-from heat_qinling import client as qinling_client
+from heat_qinling import exceptions as qinling_errors
 from heat_qinling.resources import base
 from heat_qinling.resources import heat_internals
 from heat_qinling.resources import target
@@ -167,7 +167,7 @@ class QinlingAlias(target.FunctionVersionReference, base.QinlingResource):
         try:
             plugin.check_alias_free(function_id, version, alias_name,
                                     ignore=ignore, aliases=aliases)
-        except qinling_client.VersionError as ex:
+        except qinling_errors.VersionError as ex:
             raise self.version_error(str(ex))
         if new_name is not None and new_name not in ignore:
             taken = [a for a in aliases if a.name == new_name]
@@ -199,7 +199,7 @@ class QinlingAlias(target.FunctionVersionReference, base.QinlingResource):
                 self.client_plugin().check_alias_free(
                     function_id, self.properties[self.FUNCTION_VERSION],
                     ignore=ignore, aliases=aliases)
-            except qinling_client.VersionError as ex:
+            except qinling_errors.VersionError as ex:
                 raise self.version_error(str(ex))
         name = self.properties[self.NAME]
         if name and name not in ignore and any(a.name == name

@@ -18,7 +18,7 @@ from heat.engine import constraints
 from heat.engine import properties
 from heat.engine import support
 
-from heat_qinling import client as qinling_client
+from heat_qinling import exceptions as qinling_errors
 from heat_qinling.resources import base
 from heat_qinling.resources import heat_internals
 from heat_qinling.resources import validation
@@ -225,7 +225,7 @@ class QinlingRuntime(base.QinlingResource):
                 (self.client_plugin().FUNCTIONS,),
                 runtime_id=self.resource_id)
             if holders:
-                raise qinling_client.RuntimeInUse(
+                raise qinling_errors.RuntimeInUse(
                     runtime=self.resource_id, holders=holders,
                     action=_('given a new image'),
                     detail=_('Nothing was changed.'))

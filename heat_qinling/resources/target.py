@@ -22,7 +22,7 @@ from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import function as heat_function
 
-from heat_qinling import client as qinling_client
+from heat_qinling import exceptions as qinling_errors
 from heat_qinling.resources import heat_internals
 
 FUNCTION_TYPE = 'OS::Qinling::Function'
@@ -54,7 +54,7 @@ class FunctionVersionReference(object):
         """Before a write: raise naming function_version if it is missing."""
         try:
             self.client_plugin().check_version_exists(function_id, version)
-        except qinling_client.VersionError as ex:
+        except qinling_errors.VersionError as ex:
             raise self.version_error(str(ex))
 
     def validate_function_version(self):
@@ -93,7 +93,7 @@ class FunctionVersionReference(object):
         if (version in numbers or version <= publishable or
                 latest < version <= latest + publishable):
             return
-        raise self.version_error(str(qinling_client.VersionMissing(
+        raise self.version_error(str(qinling_errors.VersionMissing(
             function=function_id or made_here, version=version,
             numbers=', '.join(str(n) for n in numbers) or _('none'))))
 

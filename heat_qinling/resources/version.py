@@ -19,7 +19,7 @@ from heat.engine import properties
 from heat.engine import support
 from heat.engine import translation
 
-from heat_qinling import client as qinling_client
+from heat_qinling import exceptions as qinling_errors
 from heat_qinling.resources import base
 from heat_qinling.resources import recovery
 from heat_qinling.resources import target
@@ -182,7 +182,8 @@ class QinlingVersion(target.FunctionVersionReference, base.QinlingResource):
             version = plugin.create_version(
                 function_id, self.properties[self.DESCRIPTION],
                 versions=versions)
-        except qinling_client.VersionError:
+        except (qinling_errors.TooManyVersions,
+                qinling_errors.CodeUnchanged):
             # Qinling made nothing. When the code is the latest version's,
             # that version may be what an interrupted create of this
             # resource made (Heat replaces such a resource before the

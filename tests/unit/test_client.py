@@ -23,6 +23,7 @@ from qinlingclient.v1 import client as qinling_client
 from heat.common import exception
 
 from heat_qinling import client as qinling_plugin
+from heat_qinling import exceptions as qinling_errors
 from tests.unit import base
 
 
@@ -160,7 +161,7 @@ class ClientPluginTest(PluginTestCase):
         function_id = self.add_function('fn')
         job_id = self.qinling.add_job(function_id)
         webhook = self.plugin.client().webhooks.create(function_id)
-        ex = self.assertRaises(qinling_plugin.FunctionInUse,
+        ex = self.assertRaises(qinling_errors.FunctionInUse,
                                self.plugin.delete_function, function_id)
         self.assertIn('webhook(s) %s' % webhook.id, str(ex))
         self.assertIn('job(s) %s' % job_id, str(ex))
@@ -183,7 +184,7 @@ class ClientPluginTest(PluginTestCase):
         done = self.qinling.add_job(function_id, status='done',
                                     function_version=1)
         other = self.qinling.add_job(function_id, function_version=2)
-        ex = self.assertRaises(qinling_plugin.VersionInUse,
+        ex = self.assertRaises(qinling_errors.VersionInUse,
                                self.plugin.delete_version, function_id, 1)
         self.assertIn('still in use by webhook(s) %s; alias(es) prod; '
                       'job(s) %s (running), so' % (webhook.id, running),

@@ -24,6 +24,7 @@ from heat.engine import environment
 from heat.engine import resources
 
 from heat_qinling import client as qinling_plugin
+from heat_qinling import constraints as qinling_constraints
 from heat_qinling.resources import function
 from heat_qinling.resources import webhook
 from tests.unit import base
@@ -54,9 +55,9 @@ class PluginLoadingTest(base.QinlingStackTestCase):
             clients.Clients(self.ctx).client_plugin('qinling'),
             qinling_plugin.QinlingClientPlugin)
         env = resources.global_env()
-        self.assertIs(qinling_plugin.RuntimeConstraint,
+        self.assertIs(qinling_constraints.RuntimeConstraint,
                       env.get_constraint('qinling.runtime'))
-        self.assertIs(qinling_plugin.FunctionConstraint,
+        self.assertIs(qinling_constraints.FunctionConstraint,
                       env.get_constraint('qinling.function'))
 
     def test_types_listed_only_with_a_function_engine_endpoint(self):

@@ -543,7 +543,7 @@ class LoadingTest(base.QinlingStackTestCase):
     def test_types_and_alias_constraint_are_registered(self):
         from heat.engine import resources
 
-        from heat_qinling import client
+        from heat_qinling import constraints
         from heat_qinling.resources import alias
         from heat_qinling.resources import version
         env = resources.global_env()
@@ -551,7 +551,7 @@ class LoadingTest(base.QinlingStackTestCase):
                       env.registry.get_class('OS::Qinling::Version'))
         self.assertIs(alias.QinlingAlias,
                       env.registry.get_class('OS::Qinling::Alias'))
-        self.assertIs(client.AliasConstraint,
+        self.assertIs(constraints.AliasConstraint,
                       env.get_constraint('qinling.alias'))
         types = env.get_types(self.ctx)
         self.assertIn('OS::Qinling::Version', types)
