@@ -36,8 +36,11 @@ class FunctionVersionReference(object):
         """Name of the resource of this stack that "function" refers to."""
         snippet = self.t.properties(self.properties_schema,
                                     self.context).data.get(self.FUNCTION)
-        for rsrc in heat_function.dependencies(snippet):
-            if rsrc.has_interface(FUNCTION_TYPE):
+        for dep in heat_function.dependencies(snippet):
+            # A proxy of the definition: the stack's resource says what
+            # type it is (has_interface follows the environment's mapping).
+            rsrc = self.stack.resources.get(dep.name)
+            if rsrc is not None and rsrc.has_interface(FUNCTION_TYPE):
                 return rsrc.name
         return None
 

@@ -21,9 +21,12 @@ catalog comes from a Keystone token, like a request to heat-api.
 import os
 import sys
 
+from dogpile.cache.backends import memory as cache_memory
+import fixtures
 from keystoneauth1 import fixture as ks_fixture
 from oslo_config import cfg
 
+from heat.common import cache as heat_cache
 from heat.common import config as heat_config  # noqa: F401 (registers opts)
 from heat.common import exception
 from heat.common import template_format
@@ -77,6 +80,22 @@ def _configure_heat_once():
 
 
 _configure_heat_once()
+
+
+class FinderCache(fixtures.Fixture):
+    """Heat's finder cache on, as a heat.conf with ``[cache] enabled``.
+
+    Heat's default leaves it off (every lookup reads). The region is
+    configured once per process with the null backend: a memory backend
+    stands in for this test, emptied after it.
+    """
+
+    def _setUp(self):
+        cfg.CONF.set_override('enabled', True, group='cache')
+        self.addCleanup(cfg.CONF.clear_override, 'enabled', group='cache')
+        region = heat_cache.get_cache_region()
+        self.useFixture(fixtures.MockPatchObject(
+            region, 'backend', cache_memory.MemoryBackend({})))
 
 
 def read_template(name):

@@ -255,7 +255,17 @@ class ClientPluginTest(PluginTestCase):
         self.assertEqual(self.runtime_id,
                          self.plugin.get_runtime_id(self.runtime_id))
 
-    def test_a_context_looks_each_object_up_once(self):
+    def test_each_lookup_reads_without_heats_finder_cache(self):
+        # Heat's default: [cache] enabled = False.
+        function_id = self.add_function('fn')
+        self.assertEqual(function_id, self.plugin.get_function_id('fn'))
+        self.assertEqual(function_id, self.plugin.get_function_id('fn'))
+        self.assertEqual(['/v1/functions', '/v1/functions'],
+                         [path for method, path, status
+                          in self.qinling.requests])
+
+    def test_heats_finder_cache_looks_each_object_up_once(self):
+        self.useFixture(base.FinderCache())
         function_id = self.add_function('fn')
         # A name, then the ID it was translated into (as Heat checks a
         # constraint), of a runtime and of a function: one GET each.
@@ -268,12 +278,18 @@ class ClientPluginTest(PluginTestCase):
         self.assertEqual(['/v1/runtimes', '/v1/functions'],
                          [path for method, path, status
                           in self.qinling.requests])
-        # The next action has a context of its own: it sees the function
-        # gone.
-        self.qinling.functions.clear()
+        # The next action of the project uses the memo too (for
+        # [resource_finder_cache] expiration_time, as Heat's own finders).
         plugin = self.make_context().clients.client_plugin('qinling')
+        self.assertEqual(function_id, plugin.get_function_id('fn'))
+        self.assertEqual(2, len(self.qinling.requests))
+        # The memo is per project: names are.
+        other = self.make_context()
+        other.project_id = 'another_project'
         self.assertRaises(exception.EntityNotFound,
-                          plugin.get_function_id, function_id)
+                          other.clients.client_plugin('qinling').
+                          get_function_id, 'no-such-function')
+        self.assertEqual(3, len(self.qinling.requests))
 
     # Endpoint selection -----------------------------------------------------
 

@@ -63,6 +63,8 @@ class SeedStackTest(base.QinlingStackTestCase):
                                     'alarm_id')})
 
     def test_create_reads_only_what_it_cannot_know(self):
+        # With Heat's finder cache on ([cache] enabled in heat.conf).
+        self.useFixture(base.FinderCache())
         stk = self.seed_stack()
         stk.store()
         stk.create()
