@@ -295,8 +295,8 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                 jobs = self.holders((self.JOBS,), function_id=function_id)
             if not jobs:
                 raise
-            raise qinling_errors.FunctionInUse(function=function_id, holders=jobs,
-                                reason=ex.details)
+            raise qinling_errors.FunctionInUse(
+                function=function_id, holders=jobs, reason=ex.details)
 
     # Jobs (OS::Qinling::Job) -------------------------------------------
 
@@ -341,10 +341,10 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                     isinstance(ex, qinling_exc.HTTPNotFound) and
                     runtime_id in (ex.details or '')):
                 raise
-            raise qinling_errors.RuntimeInUse(runtime=runtime_id,
-                               holders=self._runtime_holders(runtime_id),
-                               action=_('given a new image'),
-                               detail=self._said(ex))
+            raise qinling_errors.RuntimeInUse(
+                runtime=runtime_id,
+                holders=self._runtime_holders(runtime_id),
+                action=_('given a new image'), detail=self._said(ex))
 
     @staticmethod
     def _said(ex):
@@ -354,9 +354,10 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
         try:
             self.client().runtimes.delete(runtime_id)
         except qinling_exc.HTTPForbidden as ex:
-            raise qinling_errors.RuntimeInUse(runtime=runtime_id,
-                               holders=self._runtime_holders(runtime_id),
-                               action=_('deleted'), detail=self._said(ex))
+            raise qinling_errors.RuntimeInUse(
+                runtime=runtime_id,
+                holders=self._runtime_holders(runtime_id),
+                action=_('deleted'), detail=self._said(ex))
 
     def _runtime_holders(self, runtime_id):
         return (self.holders((self.FUNCTIONS,), runtime_id=runtime_id) or
@@ -476,4 +477,3 @@ class QinlingClientPlugin(client_plugin.ClientPlugin):
                         function_version=alias.function_version or 0)
         return webhooks.update(webhook_id, function_alias=alias_name,
                                description=description)
-

@@ -92,3 +92,23 @@ class ConfigGeneratorTest(base.QinlingStackTestCase):
         # TLS comes from Heat's Keystone session, not from this group.
         for option in ('ca_file', 'cert_file', 'key_file', 'insecure'):
             self.assertNotIn('#%s = ' % option, section)
+
+
+class LoadingTest(base.QinlingStackTestCase):
+
+    def test_types_and_alias_constraint_are_registered(self):
+        from heat.engine import resources
+
+        from heat_qinling import constraints
+        from heat_qinling.resources import alias
+        from heat_qinling.resources import version
+        env = resources.global_env()
+        self.assertIs(version.QinlingVersion,
+                      env.registry.get_class('OS::Qinling::Version'))
+        self.assertIs(alias.QinlingAlias,
+                      env.registry.get_class('OS::Qinling::Alias'))
+        self.assertIs(constraints.AliasConstraint,
+                      env.get_constraint('qinling.alias'))
+        types = env.get_types(self.ctx)
+        self.assertIn('OS::Qinling::Version', types)
+        self.assertIn('OS::Qinling::Alias', types)

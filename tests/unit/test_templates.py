@@ -15,6 +15,7 @@ parameter has a label, a description and constraints; every template but the
 get_file twin of the seed is self-contained and has no parameter with a
 custom constraint; and the engine's own validation accepts each of them, with
 no parameters given as with the ones the form submits."""
+from heat.common import exception
 from heat.engine import service
 
 from tests import catalog_cases
@@ -211,3 +212,15 @@ class TemplateFormTest(base.QinlingStackTestCase):
         self.assertNotIn('Error', self.validate_template(tmpl))
         self.assertIn('Error', self.validate_template(
             tmpl, {'function_timeout': 0}))
+
+
+class SeedTemplateValidationTest(base.QinlingStackTestCase):
+
+    def test_seed_template_validates_with_defaults(self):
+        self.seed_stack().validate()
+        self.assertEqual([], self.qinling.write_requests())
+
+    def test_parameter_constraints_explain_the_range(self):
+        stk = self.seed_stack(params={'function_timeout': 301})
+        ex = self.assertRaises(exception.StackValidationFailed, stk.validate)
+        self.assertIn('Qinling allows 1 to 300 seconds', str(ex))

@@ -22,7 +22,6 @@ from qinlingclient.v1 import client as qinling_client
 
 from heat.common import exception
 
-from heat_qinling import client as qinling_plugin
 from heat_qinling import exceptions as qinling_errors
 from tests.unit import base
 
