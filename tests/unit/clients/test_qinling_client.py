@@ -193,8 +193,8 @@ class ClientPluginTest(PluginTestCase):
         self.assertIn((function_id, 1), self.qinling.versions)
 
     def test_unsupported_qinlingclient_fails_loudly(self):
-        # A release without the internals client.py relies on is refused by
-        # name instead of failing later in obscure ways.
+        # A release without the internals qinlingclient_compat relies on is
+        # refused by name instead of failing later in obscure ways.
         self.useFixture(fixtures.MockPatchObject(qinling_exc, '_code_map'))
         del qinling_exc._code_map
         plugin = self.make_context().clients.client_plugin('qinling')
