@@ -558,11 +558,13 @@ class FakeQinling(server.FakeAPI):
         if values['function_id'] not in self.functions:
             raise Fault(500, '(sqlite3.IntegrityError) FOREIGN KEY '
                              'constraint failed')
+        # oslo.db names the columns of MySQL's unique key by the key's name
+        # (a key is named after its first column), as on the local cloud.
         for columns in (('name',), ('function_id', 'function_version')):
             if any(all(a[c] == values[c] for c in columns)
                    for a in self.aliases.values()):
                 raise Fault(400, 'Duplicate entry for function_aliases: %s'
-                            % (['project_id'] + list(columns)))
+                            % [columns[0]])
         alias = self._new(**values)
         self.aliases[alias['name']] = alias
         return alias

@@ -219,8 +219,7 @@ class FakeQinlingTest(FakeQinlingTestCase):
                      function.id)
         self.client.function_aliases.create('a', function.id, 1)
         self._raises(qinling_exc.HTTPBadRequest,
-                     "Duplicate entry for function_aliases: "
-                     "['project_id', 'name']",
+                     "Duplicate entry for function_aliases: ['name']",
                      self.client.function_aliases.create, 'a', function.id)
         self._raises(qinling_exc.HTTPForbidden,
                      'The function version is still associated with alias.',
@@ -294,7 +293,7 @@ class FakeQinlingTest(FakeQinlingTestCase):
                                     response.json()['function_version']))
         self._raises(qinling_exc.HTTPBadRequest,
                      "Duplicate entry for function_aliases: "
-                     "['project_id', 'function_id', 'function_version']",
+                     "['function_id']",
                      self.client.function_aliases.create, 'c', function.id,
                      0)
         response = requests.put(self.fake.url + '/v1/aliases/a',
