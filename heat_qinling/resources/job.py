@@ -120,8 +120,8 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
             properties.Schema.STRING,
             _('Name of the function alias the job runs, resolved at each '
               'run. Give this or "function". Changing it replaces the job.'),
-            constraints=[constraints.Length(max=255),
-                         constraints.CustomConstraint('qinling.alias')],
+            constraints=validation.text_constraints(_('alias name')) + [
+                constraints.CustomConstraint('qinling.alias')],
         ),
         PATTERN: properties.Schema(
             properties.Schema.STRING,
@@ -130,13 +130,9 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
               'seconds. Give this, "first_execution_time" or both. Changes '
               'in place; adding or removing it replaces the job.'),
             update_allowed=True,
-            constraints=[
-                constraints.Length(
-                    max=PATTERN_MAX,
-                    description=_('Qinling stores at most %d characters of '
-                                  'pattern.') % PATTERN_MAX),
-                constraints.CustomConstraint('cron_expression'),
-            ],
+            constraints=validation.text_constraints(
+                _('pattern'), max_len=PATTERN_MAX) + [
+                constraints.CustomConstraint('cron_expression')],
         ),
         FIRST_EXECUTION_TIME: properties.Schema(
             properties.Schema.STRING,

@@ -14,7 +14,6 @@
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import attributes
-from heat.engine import constraints
 from heat.engine import properties
 from heat.engine import support
 
@@ -88,7 +87,8 @@ class QinlingRuntime(base.QinlingResource):
               'while no function uses the runtime.'),
             required=True,
             update_allowed=True,
-            constraints=[constraints.Length(min=1, max=255)],
+            constraints=validation.text_constraints(_('runtime image'),
+                                                    required=True),
         ),
         IS_PUBLIC: properties.Schema(
             properties.Schema.BOOLEAN,

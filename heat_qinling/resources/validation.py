@@ -33,14 +33,27 @@ from heat_qinling.resources import heat_internals
 TEXT_MAX = 255
 
 
-def text_constraints(what, max_len=TEXT_MAX):
-    """Constraints of a name or description as Qinling can store it."""
-    return [
-        constraints.Length(
+def text_constraints(what, max_len=TEXT_MAX, required=False):
+    """Constraints of a text value as Qinling can store it.
+
+    A name, a description, an image, a pattern: at most ``max_len``
+    characters (and at least one if ``required``), on one line. The one
+    style of text constraint of every resource here.
+    """
+    if required:
+        length = constraints.Length(
+            min=1, max=max_len,
+            description=_('The %(what)s must be 1 to %(max)d characters '
+                          '(Qinling stores it in a column of that width).') %
+            {'what': what, 'max': max_len})
+    else:
+        length = constraints.Length(
             max=max_len,
             description=_('The %(what)s must be at most %(max)d characters '
                           '(Qinling stores it in a column of that width); '
-                          'shorten it.') % {'what': what, 'max': max_len}),
+                          'shorten it.') % {'what': what, 'max': max_len})
+    return [
+        length,
         constraints.AllowedPattern(
             '[^\x00-\x1f\x7f]*',
             description=_('The %s must not contain control characters '
