@@ -16,7 +16,6 @@ from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
 from heat.engine import support
-from heat.engine import translation
 
 from heat_qinling import exceptions as qinling_errors
 from heat_qinling.resources import base
@@ -131,16 +130,6 @@ class QinlingAlias(target.FunctionVersionReference, base.QinlingResource):
             _('Description of the alias.'),
             type=attributes.Schema.STRING),
     }
-
-    def translation_rules(self, props):
-        return [
-            translation.TranslationRule(
-                props,
-                translation.TranslationRule.RESOLVE,
-                [self.FUNCTION],
-                client_plugin=self.client_plugin(),
-                finder='resolve_function_id'),
-        ]
 
     def _name(self, props=None):
         props = self.properties if props is None else props

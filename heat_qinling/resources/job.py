@@ -23,7 +23,6 @@ from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
 from heat.engine import support
-from heat.engine import translation
 
 from heat_qinling import client as qinling_client
 from heat_qinling.resources import base
@@ -92,36 +91,21 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
         'function_version', 'name',
     )
 
-    properties_schema = {
+    properties_schema = dict(target.target_schema(
+        function=_('Name or ID of the function the job runs. Give this or '
+                   '"function_alias". Changing it replaces the job.'),
+        function_version=_('Version of "function" to run; 0 runs the '
+                           'latest code. Changing it replaces the job.'),
+        function_alias=_('Name of the function alias the job runs, '
+                         'resolved at each run. Give this or "function". '
+                         'Changing it replaces the job.'),
+        update_allowed=False), **{
         NAME: properties.Schema(
             properties.Schema.STRING,
             _('Name of the job. Defaults to a name Heat generates.'),
             update_allowed=True,
             constraints=validation.text_constraints(_('job name'),
                                                     max_len=NAME_MAX),
-        ),
-        FUNCTION: properties.Schema(
-            properties.Schema.STRING,
-            _('Name or ID of the function the job runs. Give this or '
-              '"function_alias". Changing it replaces the job.'),
-            constraints=[constraints.CustomConstraint('qinling.function')],
-        ),
-        FUNCTION_VERSION: properties.Schema(
-            properties.Schema.INTEGER,
-            _('Version of "function" to run; 0 runs the latest code. '
-              'Changing it replaces the job.'),
-            default=0,
-            constraints=[constraints.Range(
-                min=0,
-                description=_('The version must be an integer of at least 0 '
-                              '(0 runs the latest code).'))],
-        ),
-        FUNCTION_ALIAS: properties.Schema(
-            properties.Schema.STRING,
-            _('Name of the function alias the job runs, resolved at each '
-              'run. Give this or "function". Changing it replaces the job.'),
-            constraints=validation.text_constraints(_('alias name')) + [
-                constraints.CustomConstraint('qinling.alias')],
         ),
         PATTERN: properties.Schema(
             properties.Schema.STRING,
@@ -164,7 +148,7 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
             update_allowed=True,
             default=True,
         ),
-    }
+    })
 
     attributes_schema = {
         STATUS_ATTR: attributes.Schema(
@@ -199,16 +183,6 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
         NAME_ATTR: attributes.Schema(
             _('Name of the job.'), type=attributes.Schema.STRING),
     }
-
-    def translation_rules(self, props):
-        return [
-            translation.TranslationRule(
-                props,
-                translation.TranslationRule.RESOLVE,
-                [self.FUNCTION],
-                client_plugin=self.client_plugin(),
-                finder='resolve_function_id'),
-        ]
 
     # Validation ----------------------------------------------------------
 

@@ -12,25 +12,78 @@
 
 """What a resource runs: a function, a version of it, or an alias.
 
-``FunctionVersionReference`` is for a resource that names a version of a
-function (Alias, Webhook, Job); ``FunctionTarget`` for one that runs a
-function or an alias (Webhook, Job). Both check their values in template
-validation, by function name as by ID, including against the functions and
-versions the stack itself makes.
+The one place for it: ``FunctionVersionReference`` is the mixin of a
+resource that names a function (and a version of it): Version, Alias,
+Webhook, Job; it translates the function's name into its ID.
+``FunctionTarget`` is the mixin of one that runs a function, a version or
+an alias (Webhook, Job): ``target_schema`` gives its three properties, and
+``validate_target`` the "exactly one" check. Both check their values in
+template validation, by function name as by ID, including against the
+functions and versions the stack itself makes.
 """
 from heat.common import exception
 from heat.common.i18n import _
+from heat.engine import constraints
 from heat.engine import function as heat_function
+from heat.engine import properties
+from heat.engine import translation
 
 from heat_qinling import exceptions as qinling_errors
 from heat_qinling.resources import heat_internals
+from heat_qinling.resources import validation
 
 FUNCTION_TYPE = 'OS::Qinling::Function'
 VERSION_TYPE = 'OS::Qinling::Version'
 
 
+# The properties of a resource that runs a function, a version or an alias.
+TARGET_PROPERTIES = (FUNCTION, FUNCTION_VERSION, FUNCTION_ALIAS) = (
+    'function', 'function_version', 'function_alias')
+
+
+def target_schema(function, function_version, function_alias,
+                  update_allowed):
+    """The schemas of FUNCTION, FUNCTION_VERSION and FUNCTION_ALIAS.
+
+    The descriptions are the resource's (what a change does differs); the
+    types, default and constraints are the same for every resource.
+    """
+    return {
+        FUNCTION: properties.Schema(
+            properties.Schema.STRING, function,
+            update_allowed=update_allowed,
+            constraints=[constraints.CustomConstraint('qinling.function')],
+        ),
+        FUNCTION_VERSION: properties.Schema(
+            properties.Schema.INTEGER, function_version,
+            update_allowed=update_allowed,
+            default=0,
+            constraints=[constraints.Range(
+                min=0,
+                description=_('The version must be an integer of at least 0 '
+                              '(0 runs the latest code).'))],
+        ),
+        FUNCTION_ALIAS: properties.Schema(
+            properties.Schema.STRING, function_alias,
+            update_allowed=update_allowed,
+            constraints=validation.text_constraints(_('alias name')) + [
+                constraints.CustomConstraint('qinling.alias')],
+        ),
+    }
+
+
 class FunctionVersionReference(object):
     """Mixin: the resource's FUNCTION and FUNCTION_VERSION properties."""
+
+    def translation_rules(self, props):
+        return [
+            translation.TranslationRule(
+                props,
+                translation.TranslationRule.RESOLVE,
+                [self.FUNCTION],
+                client_plugin=self.client_plugin(),
+                finder='resolve_function_id'),
+        ]
 
     def function_made_by_stack(self):
         """Name of the resource of this stack that "function" refers to."""

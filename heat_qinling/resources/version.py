@@ -17,7 +17,6 @@ from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
 from heat.engine import support
-from heat.engine import translation
 
 from heat_qinling import exceptions as qinling_errors
 from heat_qinling.resources import base
@@ -123,16 +122,6 @@ class QinlingVersion(target.FunctionVersionReference, base.QinlingResource):
             _('When the version was published (UTC).'),
             type=attributes.Schema.STRING),
     }
-
-    def translation_rules(self, props):
-        return [
-            translation.TranslationRule(
-                props,
-                translation.TranslationRule.RESOLVE,
-                [self.FUNCTION],
-                client_plugin=self.client_plugin(),
-                finder='resolve_function_id'),
-        ]
 
     # resource_id is "<function id>/<version number>"; Qinling reuses a
     # number after a delete, so the version's own ID is kept in data too.

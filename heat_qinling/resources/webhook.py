@@ -18,10 +18,8 @@ from oslo_log import log as logging
 from heat.common import exception
 from heat.common.i18n import _
 from heat.engine import attributes
-from heat.engine import constraints
 from heat.engine import properties
 from heat.engine import support
-from heat.engine import translation
 
 from heat_qinling.resources import base
 from heat_qinling.resources import heat_internals
@@ -80,25 +78,15 @@ class QinlingWebhook(target.FunctionTarget, base.QinlingResource):
         'function_alias',
     )
 
-    properties_schema = {
-        FUNCTION: properties.Schema(
-            properties.Schema.STRING,
-            _('Name or ID of the Qinling function the webhook runs. Give '
-              'either this or "function_alias".'),
-            update_allowed=True,
-            constraints=[constraints.CustomConstraint('qinling.function')],
-        ),
-        FUNCTION_VERSION: properties.Schema(
-            properties.Schema.INTEGER,
-            _('Version of the function to run; 0 runs the latest code. '
-              'Only with "function".'),
-            update_allowed=True,
-            default=0,
-            constraints=[constraints.Range(
-                min=0,
-                description=_('The version must be an integer of at least 0 '
-                              '(0 runs the latest code).'))],
-        ),
+    properties_schema = dict(target.target_schema(
+        function=_('Name or ID of the Qinling function the webhook runs. '
+                   'Give either this or "function_alias".'),
+        function_version=_('Version of the function to run; 0 runs the '
+                           'latest code. Only with "function".'),
+        function_alias=_('Name of a Qinling function alias to run instead '
+                         'of a "function": the webhook follows the alias '
+                         'when it moves.'),
+        update_allowed=True), **{
         DESCRIPTION: properties.Schema(
             properties.Schema.STRING,
             _('Description of the webhook.'),
@@ -107,14 +95,7 @@ class QinlingWebhook(target.FunctionTarget, base.QinlingResource):
             constraints=validation.text_constraints(
                 _('webhook description')),
         ),
-        FUNCTION_ALIAS: properties.Schema(
-            properties.Schema.STRING,
-            _('Name of a Qinling function alias to run instead of a '
-              '"function": the webhook follows the alias when it moves.'),
-            update_allowed=True,
-            constraints=[constraints.CustomConstraint('qinling.alias')],
-        ),
-    }
+    })
 
     attributes_schema = {
         WEBHOOK_URL: attributes.Schema(
@@ -136,16 +117,6 @@ class QinlingWebhook(target.FunctionTarget, base.QinlingResource):
             type=attributes.Schema.STRING,
             support_status=support.SupportStatus(status=support.HIDDEN)),
     }
-
-    def translation_rules(self, props):
-        return [
-            translation.TranslationRule(
-                props,
-                translation.TranslationRule.RESOLVE,
-                [self.FUNCTION],
-                client_plugin=self.client_plugin(),
-                finder='resolve_function_id'),
-        ]
 
     def validate_values(self):
         self.validate_target()
