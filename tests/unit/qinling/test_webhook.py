@@ -171,3 +171,34 @@ class AliasWebhookTest(AliasWebhookTestCase):
         del self.qinling.aliases['live']
         stk.check()
         self.assertFailsWith(stk, stk.CHECK, 'runs alias live, which is gone')
+
+
+class OrphanAlarmTest(base.QinlingStackTestCase):
+    """A webhook's delete removes only the alarms Heat lost that call it.
+
+    heat_internals.delete_orphan_alarms: alarms of this stack (named
+    "<stack>-...") with this webhook's URL in their actions.
+    """
+
+    def alarm(self, name, url):
+        alarm_id = 'alarm-%s' % name
+        self.aodh.alarms[alarm_id] = {'alarm_id': alarm_id, 'name': name,
+                                      'alarm_actions': [url]}
+        return alarm_id
+
+    def test_only_this_stacks_alarms_that_call_this_webhook(self):
+        stk = self.create(self.parse_stack(common.stack_template({
+            'fn': common.FUNCTION,
+            'hook': {'type': 'OS::Qinling::Webhook',
+                     'properties': {'function': {'get_resource': 'fn'}}}})))
+        url = stk['hook'].FnGetAtt('webhook_url')
+        other_url = url.replace(stk['hook'].resource_id, 'another-webhook')
+        lost = self.alarm('seed-alarm-lost', url)
+        kept = [self.alarm('seed-alarm-other-url', other_url),
+                self.alarm('seed2-alarm-same-url', url),
+                self.alarm('made-outside-heat', url),
+                self.alarm('seed-alarm-query', url + '?x=1')]
+        stk.delete()
+        self.assertCompletes(stk, stk.DELETE)
+        self.assertNotIn(lost, self.aodh.alarms)
+        self.assertEqual(sorted(kept), sorted(self.aodh.alarms))
