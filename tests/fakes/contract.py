@@ -22,6 +22,7 @@ python-qinlingclient of a project member), ``admin`` (one of an admin),
 a new runtime can have), ``unique_name(prefix)`` and ``wait_until(predicate,
 what)``. Every test deletes what it made.
 """
+import datetime
 import io
 from urllib import parse
 import zipfile
@@ -212,6 +213,47 @@ class QinlingContract(object):
                          self.client.webhooks.get(webhook.id).function_alias)
 
     # Jobs ------------------------------------------------------------
+
+    def make_job(self, **kwargs):
+        job = self.client.jobs.create(**kwargs)
+        self.addCleanup(self._quietly, self.client.jobs.delete, job.id)
+        return job
+
+    def test_new_pattern_keeps_the_next_time_until_a_resume(self):
+        # QinlingClientPlugin.update_job pauses and resumes a running job
+        # whose pattern changed, to start the new schedule.
+        function = self.make_function()
+        job = self.make_job(function_id=function.id, pattern='0 0 1 1 *')
+        first = self.client.jobs.get(job.id).next_execution_time
+        self.client.jobs.update(job.id, pattern='0 0 1 6 *')
+        self.assertEqual(first,
+                         self.client.jobs.get(job.id).next_execution_time)
+        self.client.jobs.update(job.id, status='paused')
+        self.client.jobs.update(job.id, status='running')
+        resumed = self.client.jobs.get(job.id)
+        self.assertEqual(('running', '0 0 1 6 *'),
+                         (resumed.status, resumed.pattern))
+        self.assertIn('-06-01', resumed.next_execution_time)
+
+    def test_first_time_less_than_a_minute_ahead_is_a_400(self):
+        # The plugin checks it before it writes.
+        function = self.make_function()
+        soon = (datetime.datetime.utcnow() + datetime.timedelta(
+            seconds=10)).strftime('%Y-%m-%dT%H:%M:%SZ')
+        ex = self.assertRaises(
+            qinling_exc.HTTPBadRequest, self.client.jobs.create,
+            function_id=function.id, first_execution_time=soon)
+        self.assertEqual('Execution time must be at least 1 minute in the '
+                         'future.', ex.details)
+        self.assertEqual([], self.jobs_of(function.id))
+
+    def test_job_type_cannot_change(self):
+        # So a pattern added or removed replaces the job.
+        function = self.make_function()
+        job = self.make_job(function_id=function.id, pattern='0 0 1 1 *')
+        ex = self.assertRaises(qinling_exc.HTTPBadRequest,
+                               self.client.jobs.update, job.id, pattern='')
+        self.assertEqual('Can not change job type.', ex.details)
 
     def test_job_count_beyond_the_column_answers_its_sql(self):
         function = self.make_function()
