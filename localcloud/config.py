@@ -22,7 +22,7 @@ import os
 import secrets
 import string
 
-from localcloud import util
+from localcloud.util import files
 
 DEFAULT_BASE_PORT = 17000
 
@@ -142,7 +142,7 @@ class Cloud:
         """A random 32-char alphanumeric secret, made once and kept in
         secrets.json (0600)."""
         os.makedirs(self.state_dir, exist_ok=True)
-        with util.file_lock(self.secrets_path + '.lock'):
+        with files.file_lock(self.secrets_path + '.lock'):
             stored = {}
             if os.path.exists(self.secrets_path):
                 with open(self.secrets_path) as f:
@@ -150,7 +150,7 @@ class Cloud:
             if name not in stored:
                 stored[name] = ''.join(secrets.choice(SECRET_ALPHABET)
                                        for _ in range(SECRET_LENGTH))
-                util.write_file(
+                files.write_file(
                     self.secrets_path,
                     json.dumps(stored, indent=1, sort_keys=True),
                     mode=0o600,

@@ -30,7 +30,9 @@ from localcloud import clients
 from localcloud import events
 from localcloud import services as services_mod
 from localcloud.services import horizon
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import steps
+from localcloud.util import venv
 
 
 def install(cloud):
@@ -41,8 +43,8 @@ def install(cloud):
     started = time.monotonic()
     services = cloud.services()
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        main = pool.submit(util.ensure_main_venv, cloud)
-        independent = [pool.submit(util.ensure_client_venv, cloud)]
+        main = pool.submit(venv.ensure_main_venv, cloud)
+        independent = [pool.submit(venv.ensure_client_venv, cloud)]
         independent += [pool.submit(s.install, cloud) for s in services
                         if getattr(s, 'parallel_install', False)]
         main.result()
@@ -51,7 +53,7 @@ def install(cloud):
                 service.install(cloud)
         for future in independent:
             future.result()
-    util.say(
+    steps.say(
         'install: everything in place after %.1f s'
         % (time.monotonic() - started)
     )
@@ -73,10 +75,11 @@ def up(cloud):
     catalog theirs use."""
     started = time.monotonic()
     if cloud.venv.startswith('/tmp'):
-        util.say('note: the state dir is under /tmp, where stevedore keeps no '
-                 'entry-point cache: each service and each openstack command '
-                 'scans every installed package when it starts. A state dir '
-                 'elsewhere starts faster (localcloud/README.rst, State dir).')
+        steps.say(
+            'note: the state dir is under /tmp, where stevedore keeps no '
+            'entry-point cache: each service and each openstack command '
+            'scans every installed package when it starts. A state dir '
+            'elsewhere starts faster (localcloud/README.rst, State dir).')
     services = install(cloud)
     with concurrent.futures.ThreadPoolExecutor(len(services)) as pool:
         futures = {}
@@ -89,11 +92,11 @@ def up(cloud):
         for future in futures.values():
             future.result()
     print_table(cloud, services)
-    util.say(
+    steps.say(
         'up: all services healthy after %.1f s' % (time.monotonic() - started)
     )
     for line in access_hints(cloud, services):
-        util.say(line)
+        steps.say(line)
 
 
 def requirements(service, services):
@@ -139,7 +142,7 @@ def _start_service(cloud, service):
         service, cloud
     ):
         return
-    with util.step('%s: configure' % service.name):
+    with steps.step('%s: configure' % service.name):
         service.configure(cloud)
     service.init(cloud)
     procs = service.processes(cloud)
@@ -148,7 +151,7 @@ def _start_service(cloud, service):
         if not sup.running(proc.name):
             pid = sup.start(proc, cloud.log_path(proc.name))
             fresh.append(proc.name)
-            util.say(
+            steps.say(
                 '%s: started %s (pid %d, log %s)'
                 % (service.name, proc.name, pid, cloud.log_path(proc.name))
             )
@@ -158,7 +161,7 @@ def _start_service(cloud, service):
         '%s to become healthy' % service.name,
         name=[p.name for p in procs],
     )
-    util.say('%s: healthy after %.1f s' % (service.name, waited))
+    steps.say('%s: healthy after %.1f s' % (service.name, waited))
     for name in fresh:
         sup.annotate(name, ready_after=round(waited, 1))
 
@@ -221,7 +224,7 @@ def down(cloud):
     try:
         services = cloud.services()
     except Exception as exc:  # still stop what is recorded
-        util.say(
+        steps.say(
             'down: cannot load the service list (%s); stopping recorded PIDs'
             ' only' % exc
         )
@@ -235,8 +238,8 @@ def down(cloud):
     for names in tiers:
         pids = {n: (sup.record(n) or {}).get('pid') for n in names}
         for name in sup.stop_many(names):
-            util.say('stopped %s (pid %s)' % (name, pids[name]))
-    util.say('down: done in %.1f s' % (time.monotonic() - started))
+            steps.say('stopped %s (pid %s)' % (name, pids[name]))
+    steps.say('down: done in %.1f s' % (time.monotonic() - started))
 
 
 def status(cloud):
@@ -248,7 +251,7 @@ def destroy(cloud):
     """``down``, then remove the state dir (if it looks like one)."""
     state = cloud.state_dir
     if not os.path.isdir(state):
-        util.say('destroy: %s does not exist' % state)
+        steps.say('destroy: %s does not exist' % state)
         return
     # decided before `down`, which creates <state>/pids itself
     if not any(
@@ -260,8 +263,8 @@ def destroy(cloud):
             ' removing it' % state
         )
     down(cloud)
-    with util.step('removing %s' % state):
-        util.rmtree(state)
+    with steps.step('removing %s' % state):
+        files.rmtree(state)
 
 
 def env(cloud, who):

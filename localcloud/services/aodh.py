@@ -17,7 +17,9 @@ import os
 
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import steps
 
 # Aodh's production default is 60 s: a new or re-armed event alarm is ignored
 # by the listener until its per-project cache expires. 1 s keeps the local
@@ -54,7 +56,7 @@ class Aodh(base.Service):
             'LOCALCLOUD_AODH_EVENT_ALARM_CACHE_TTL',
             DEFAULT_EVENT_ALARM_CACHE_TTL,
         )
-        util.write_ini(
+        files.write_ini(
             self.conf_path(cloud),
             {
                 'DEFAULT': {
@@ -88,7 +90,7 @@ class Aodh(base.Service):
         )
         # Only the listener runs one event at a time (so repeat_actions=false
         # fires once); the notifier keeps its thread pool for slow webhooks.
-        util.write_ini(self.conf_path(cloud, 'listener'), {
+        files.write_ini(self.conf_path(cloud, 'listener'), {
             'DEFAULT': {'executor_thread_pool_size': 1}})
         # aodh.wsgi.api takes no config path: oslo.config finds ~/aodh.conf
         common.gunicorn_conf(cloud, d, cloud.port('aodh-api'),
@@ -98,13 +100,13 @@ class Aodh(base.Service):
         return ['aodh']
 
     def init(self, cloud):
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(cloud.service_dir(self.name), 'db-ready'),
             common.database_url(cloud, 'aodh'),
         )
         if not marker.done():
-            with util.step('aodh: dbsync'):
-                util.run(
+            with steps.step('aodh: dbsync'):
+                steps.run(
                     [
                         cloud.venv_bin('aodh-dbsync'),
                         '--config-file',
@@ -136,7 +138,7 @@ class Aodh(base.Service):
     def healthy(self, cloud):
         # events sent before the listener declared its queue are dropped: wait
         # for it
-        if not util.http_ok(cloud.url('aodh-api', '/')):
+        if not probes.http_ok(cloud.url('aodh-api', '/')):
             return False
         return common.queue_exists(cloud, EVENT_QUEUE)
 

@@ -24,14 +24,14 @@ keeps its own queue (``alarm.all.sample``).
 
 ceilometer 27.0.0 needs nothing the main venv pins otherwise (its
 requirements only add packages there), so it is installed with Keystone,
-Heat and Aodh (``util.MAIN_VENV_REQUIREMENTS``), not in a venv of its own.
+Heat and Aodh (``util.venv.MAIN_VENV_REQUIREMENTS``), not in a venv of its own.
 """
 import glob
 import os
 
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
 
 # The queues the agent consumes (``<topic>.<priority>``, shared by every
 # exchange it listens on) for the priorities its event endpoint handles
@@ -91,8 +91,8 @@ class Ceilometer(base.Service):
         return found[0]
 
     def configure(self, cloud):
-        util.write_file(self.pipeline_path(cloud), EVENT_PIPELINE)
-        util.write_ini(self.conf_path(cloud), {
+        files.write_file(self.pipeline_path(cloud), EVENT_PIPELINE)
+        files.write_ini(self.conf_path(cloud), {
             'DEFAULT': {
                 'transport_url': cloud.transport_url,
                 'event_pipeline_cfg_file': self.pipeline_path(cloud),

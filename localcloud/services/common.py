@@ -20,7 +20,7 @@ admin or demo) come from ``localcloud.clients.session``.
 """
 import os
 
-from localcloud import util
+from localcloud.util import files
 
 GUNICORN_CONF = '''\
 # rendered by localcloud; keystone parses sys.argv, so gunicorn gets no flags
@@ -50,7 +50,7 @@ def gunicorn_conf(cloud, service_dir, port, app, env, workers=1, threads=4,
     ``service_dir``, reads it from there. ``preload``: the master loads the
     app once and forks the workers from it (their start costs one load of
     CPU, not one each)."""
-    util.write_file(
+    files.write_file(
         os.path.join(service_dir, 'gunicorn.conf.py'),
         GUNICORN_CONF.format(
             host=cloud.host,

@@ -18,7 +18,7 @@ import os
 import urllib.request
 
 from localcloud.services import base
-from localcloud import util
+from localcloud.util import apt
 
 ETCD = '/usr/bin/etcd'
 
@@ -33,7 +33,7 @@ class Etcd(base.Service):
     parallel_install = True  # apt packages
 
     def install(self, cloud):
-        util.ensure_apt(['etcd-server'], [ETCD])
+        apt.ensure_apt(['etcd-server'], [ETCD])
 
     def processes(self, cloud):
         client = cloud.url('etcd')

@@ -33,7 +33,9 @@ import shutil
 
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import steps
 
 PLUGIN_MODULE = os.path.join('etc', 'heat-plugin', 'heat_qinling_plugin.py')
 TEMPLATES = 'templates'
@@ -71,7 +73,7 @@ class Heat(base.Service):
             'user_domain_name': cloud.domain,
         }
         keystone_root = cloud.url('keystone')
-        util.write_ini(
+        files.write_ini(
             self.conf_path(cloud),
             {
                 'DEFAULT': {
@@ -134,13 +136,13 @@ class Heat(base.Service):
         return ['heat']
 
     def init(self, cloud):
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(cloud.service_dir(self.name), 'db-ready'),
             common.database_url(cloud, 'heat'),
         )
         if not marker.done():
-            with util.step('heat: heat-manage db_sync'):
-                util.run(
+            with steps.step('heat: heat-manage db_sync'):
+                steps.run(
                     [
                         cloud.venv_bin('heat-manage'),
                         '--config-file',
@@ -168,7 +170,7 @@ class Heat(base.Service):
             return
         os.makedirs(self.plugin_dir(cloud), exist_ok=True)
         shutil.copyfile(source, target)
-        util.say('heat: plugin module copied to %s' % target)
+        steps.say('heat: plugin module copied to %s' % target)
 
     def processes(self, cloud):
         d = cloud.service_dir(self.name)
@@ -188,7 +190,7 @@ class Heat(base.Service):
     def healthy(self, cloud):
         # the engine declares its RPC queue 'engine' once it serves (fresh
         # broker per up)
-        return (util.http_ok(cloud.url('heat-api', '/'))
+        return (probes.http_ok(cloud.url('heat-api', '/'))
                 and common.queue_exists(cloud, 'engine'))
 
     def catalog(self, cloud):

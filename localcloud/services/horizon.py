@@ -34,7 +34,9 @@ import sys
 
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import steps
 
 REQUIREMENTS = [
     'horizon==27.*',
@@ -148,22 +150,23 @@ class Horizon(base.Service):
     # -- install -----------------------------------------------------------
     def install(self, cloud):
         venv = self.venv(cloud)
-        marker = util.Marker(os.path.join(venv, '.localcloud-requirements'),
-                             {'requirements': REQUIREMENTS})
+        marker = files.Marker(
+            os.path.join(venv, '.localcloud-requirements'),
+            {'requirements': REQUIREMENTS})
         python = self.venv_bin(cloud, 'python')
         if marker.done() and os.path.exists(python):
             return
         if not os.path.exists(python):
-            with util.step('horizon: creating the venv %s' % venv):
+            with steps.step('horizon: creating the venv %s' % venv):
                 base_python = (
                     getattr(sys, '_base_executable', None) or sys.executable
                 )
-                util.run([base_python, '-m', 'venv', venv], 'python -m venv')
-        with util.step(
+                steps.run([base_python, '-m', 'venv', venv], 'python -m venv')
+        with steps.step(
             'horizon: installing Horizon 27 and heat-dashboard 16 into its'
             ' venv'
         ):
-            util.run(
+            steps.run(
                 [
                     python,
                     '-m',
@@ -245,7 +248,7 @@ class Horizon(base.Service):
         d = cloud.service_dir(self.name)
         files = self.rendered_files(cloud)
         for path, text in sorted(files.items()):
-            util.write_file(path, text)
+            files.write_file(path, text)
         common.gunicorn_conf(
             cloud,
             d,
@@ -264,7 +267,7 @@ class Horizon(base.Service):
             os.path.join(self.venv(cloud), '.localcloud-requirements')
         ) as f:
             installed = f.read()
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(cloud.service_dir(self.name), 'static-ready'),
             {
                 'venv': installed,
@@ -278,14 +281,14 @@ class Horizon(base.Service):
             return
         admin = [self.venv_bin(cloud, 'django-admin')]
         env = {'DJANGO_SETTINGS_MODULE': 'openstack_dashboard.settings'}
-        with util.step('horizon: collecting and compressing static files'):
+        with steps.step('horizon: collecting and compressing static files'):
             shutil.rmtree(self.static_root(cloud), ignore_errors=True)
-            util.run(
+            steps.run(
                 admin + ['collectstatic', '--noinput'],
                 'django-admin collectstatic',
                 env=env,
             )
-            util.run(
+            steps.run(
                 admin + ['compress', '--force'],
                 'django-admin compress',
                 env=env,
@@ -298,6 +301,6 @@ class Horizon(base.Service):
 
     def healthy(self, cloud):
         return (
-            util.http_status(cloud.url(self.name, WEBROOT + 'auth/login/'))
+            probes.http_status(cloud.url(self.name, WEBROOT + 'auth/login/'))
             == 200
         )

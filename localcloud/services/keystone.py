@@ -23,7 +23,10 @@ import os
 from localcloud import clients
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import proc
+from localcloud.util import steps
 
 # bcrypt cost of the password hashes Keystone stores. Keystone's default, 12,
 # costs 240-480 ms of CPU per password login here, and Qinling logs in with a
@@ -49,7 +52,7 @@ class Keystone(base.Service):
 
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
-        util.write_ini(
+        files.write_ini(
             self.conf_path(cloud),
             {
                 'DEFAULT': {'use_stderr': True},
@@ -100,7 +103,7 @@ class Keystone(base.Service):
         """Schema, keys and the admin user/project/endpoint (once per
         database)."""
         d = cloud.service_dir(self.name)
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(d, 'db-ready'),
             [cloud.keystone_url, common.database_url(cloud, 'keystone')],
         )
@@ -111,21 +114,22 @@ class Keystone(base.Service):
             '--config-file',
             self.conf_path(cloud),
         ]
-        with util.step('keystone: db_sync, fernet/credential keys, bootstrap'):
-            util.run(manage + ['db_sync'], 'keystone-manage db_sync')
+        with steps.step(
+                'keystone: db_sync, fernet/credential keys, bootstrap'):
+            steps.run(manage + ['db_sync'], 'keystone-manage db_sync')
             for setup in ('fernet_setup', 'credential_setup'):
-                util.run(
+                steps.run(
                     manage
                     + [
                         setup,
                         '--keystone-user',
-                        util.os_user(),
+                        proc.os_user(),
                         '--keystone-group',
                         grp.getgrgid(os.getgid()).gr_name,
                     ],
                     'keystone-manage ' + setup,
                 )
-            util.run(
+            steps.run(
                 manage
                 + [
                     'bootstrap',
@@ -157,20 +161,20 @@ class Keystone(base.Service):
                              cwd=cloud.service_dir(self.name))]
 
     def healthy(self, cloud):
-        return util.http_status(cloud.url(self.name, '/v3')) == 200
+        return probes.http_status(cloud.url(self.name, '/v3')) == 200
 
     def catalog(self, cloud):
         return [base.CatalogEntry('identity', 'keystone', cloud.keystone_url)]
 
     def bootstrap(self, cloud):
         spec = registration_spec(cloud)
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(cloud.service_dir(self.name), 'registered'),
             [spec, common.database_url(cloud, 'keystone')],
         )
         if marker.done():
             return
-        with util.step(
+        with steps.step(
             'keystone: registering catalog, service users, demo project'
         ):
             register(cloud, spec)

@@ -28,7 +28,10 @@ import time
 from localcloud import clients
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import proc
+from localcloud.util import steps
 
 REQUIREMENTS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -95,27 +98,27 @@ class Qinling(base.Service):
         in)."""
         with open(REQUIREMENTS, 'rb') as f:
             pins = hashlib.sha256(f.read()).hexdigest()
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(cloud.qinling_venv, '.localcloud-requirements'),
             {'requirements': pins},
         )
         if marker.done() and os.path.exists(self.venv_python(cloud)):
             return
         if not os.path.exists(self.venv_python(cloud)):
-            with util.step(
+            with steps.step(
                 'qinling: creating the venv %s' % cloud.qinling_venv
             ):
                 base_python = (
                     getattr(sys, '_base_executable', None) or sys.executable
                 )
-                util.run(
+                steps.run(
                     [base_python, '-m', 'venv', cloud.qinling_venv],
                     'python -m venv',
                 )
-        with util.step(
+        with steps.step(
             'qinling: installing Qinling 5.0.0 and its pins into its venv'
         ):
-            util.run(
+            steps.run(
                 [
                     self.venv_python(cloud),
                     '-m',
@@ -135,9 +138,10 @@ class Qinling(base.Service):
         d = cloud.service_dir(self.name)
         port = cloud.port('qinling-api')
         # JSON is valid YAML; oslo.policy warns about files named .json.
-        util.write_file(os.path.join(d, 'policy.yaml'),
-                        json.dumps(POLICY, indent=1, sort_keys=True) + '\n')
-        util.write_ini(
+        files.write_file(
+            os.path.join(d, 'policy.yaml'),
+            json.dumps(POLICY, indent=1, sort_keys=True) + '\n')
+        files.write_ini(
             self.conf_path(cloud),
             {
                 'DEFAULT': {
@@ -191,13 +195,13 @@ class Qinling(base.Service):
 
     def init(self, cloud):
         """The schema, by Qinling's own migrations (001 to 011)."""
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(cloud.service_dir(self.name), 'db-ready'),
             common.database_url(cloud, 'qinling'),
         )
         if not marker.done():
-            with util.step('qinling: qinling-db-manage upgrade head'):
-                util.run(
+            with steps.step('qinling: qinling-db-manage upgrade head'):
+                steps.run(
                     [
                         os.path.join(
                             cloud.qinling_venv, 'bin', 'qinling-db-manage'
@@ -235,7 +239,7 @@ class Qinling(base.Service):
     # -- health ------------------------------------------------------------
     def healthy(self, cloud):
         """The API answers GET / and the engine has started its RPC server."""
-        return util.http_status(
+        return probes.http_status(
             self.url(cloud, '/')
         ) == 200 and self.engine_ready(cloud)
 
@@ -245,8 +249,8 @@ class Qinling(base.Service):
                 pid, start_time = (int(x) for x in f.read().split())
         except (OSError, ValueError):
             return False
-        stat = util.proc_stat(pid)
-        return util.proc_alive(stat) and stat.starttime == start_time
+        stat = proc.proc_stat(pid)
+        return proc.proc_alive(stat) and stat.starttime == start_time
 
     # -- Keystone registration and bootstrap ------------------------------
     def catalog(self, cloud):
@@ -266,10 +270,10 @@ class Qinling(base.Service):
                  if r['name'] == RUNTIME_NAME]
         runtime = found[0] if found else None
         if runtime and runtime['status'] == 'available':
-            util.say('qinling: runtime %s is %s (id %s)'
-                     % (RUNTIME_NAME, runtime['status'], runtime['id']))
+            steps.say('qinling: runtime %s is %s (id %s)'
+                      % (RUNTIME_NAME, runtime['status'], runtime['id']))
             return runtime['id']
-        with util.step('qinling: runtime %s' % RUNTIME_NAME):
+        with steps.step('qinling: runtime %s' % RUNTIME_NAME):
             if runtime is None:
                 runtime = admin.post(
                     runtimes_url,
@@ -298,7 +302,7 @@ class Qinling(base.Service):
                     'runtime %s is in status %s; see the qinling-engine log'
                     % (runtime['id'], runtime['status'])
                 )
-            util.say(
+            steps.say(
                 'qinling: runtime %s is available (id %s)'
                 % (RUNTIME_NAME, runtime['id'])
             )

@@ -29,7 +29,10 @@ import os
 import re
 
 from localcloud.services import base
-from localcloud import util
+from localcloud.util import apt
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import steps
 
 RABBIT_LIB = '/usr/lib/rabbitmq/bin'
 EPMD = '/usr/bin/epmd'
@@ -123,7 +126,7 @@ class RabbitMQ(base.Service):
         }
 
     def install(self, cloud):
-        util.ensure_apt(
+        apt.ensure_apt(
             ['rabbitmq-server'], [RABBIT_LIB + '/rabbitmq-server', EPMD]
         )
 
@@ -138,13 +141,13 @@ class RabbitMQ(base.Service):
         link_dir(os.path.join(d, 'plugins'),
                  {entry: os.path.join(plugins[-1], entry)
                   for entry in broker_entries(plugins[-1])})
-        util.write_file(os.path.join(d, 'enabled_plugins'), '[].\n')
-        util.write_file(os.path.join(d, 'advanced.config'), '[].\n')
-        util.write_file(
+        files.write_file(os.path.join(d, 'enabled_plugins'), '[].\n')
+        files.write_file(os.path.join(d, 'advanced.config'), '[].\n')
+        files.write_file(
             os.path.join(d, 'rabbitmq-env.conf'),
             '# settings come from the environment\n',
         )
-        util.write_file(os.path.join(d, 'rabbitmq.conf'), '\n'.join([
+        files.write_file(os.path.join(d, 'rabbitmq.conf'), '\n'.join([
             'log.console = true',
             'log.console.level = info',
             'log.file = false',
@@ -175,10 +178,10 @@ class RabbitMQ(base.Service):
         ]
 
     def healthy(self, cloud):
-        return util.tcp_open(cloud.host, cloud.port('rabbitmq'))
+        return probes.tcp_open(cloud.host, cloud.port('rabbitmq'))
 
     def ctl(self, cloud, *args, check=True):
-        return util.run(
+        return steps.run(
             [RABBIT_LIB + '/rabbitmqctl', '-n', self.node(cloud)] + list(args),
             'rabbitmqctl ' + args[0],
             env=self.env(cloud),
@@ -188,7 +191,7 @@ class RabbitMQ(base.Service):
     def bootstrap(self, cloud):
         """The cloud's user with full rights on '/'; guest removed."""
         password = cloud.secret('rabbit')
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(
                 cloud.service_dir(self.name), 'mnesia', 'localcloud-users'
             ),
@@ -196,7 +199,7 @@ class RabbitMQ(base.Service):
         )
         if marker.done():
             return
-        with util.step('rabbitmq: creating user %s' % cloud.rabbit_user):
+        with steps.step('rabbitmq: creating user %s' % cloud.rabbit_user):
             self.ctl(cloud, 'await_startup')
             users = self.ctl(
                 cloud, 'list_users', '-q', '--formatter', 'json'

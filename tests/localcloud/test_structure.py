@@ -128,7 +128,7 @@ class ImportGraphTest(unittest.TestCase):
 
     def test_a_cycle_is_found(self):
         graph = dict(self.graph)
-        graph['localcloud.util'] = graph['localcloud.util'] | {
+        graph['localcloud.util.steps'] = graph['localcloud.util.steps'] | {
             'localcloud.cli'}
         cycle = find_cycle(graph)
         self.assertIsNotNone(cycle)
