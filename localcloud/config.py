@@ -95,10 +95,6 @@ class Cloud:
     def client_bin(self, exe):
         return os.path.join(self.client_venv, 'bin', exe)
 
-    @property
-    def qinling_venv(self):
-        return os.path.join(self.state_dir, 'qinling-venv')
-
     # -- ports and URLs ----------------------------------------------------
     def port(self, name):
         """Base port + the offset the service owning listener ``name`` declares
@@ -181,6 +177,13 @@ class Cloud:
         raises)."""
         from localcloud import services
         return services.load_services()
+
+    def service(self, name):
+        """The service named ``name``; KeyError if the cloud has none."""
+        for service in self.services():
+            if service.name == name:
+                return service
+        raise KeyError('the cloud has no service %r' % name)
 
     @property
     def supervisor(self):

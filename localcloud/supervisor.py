@@ -26,12 +26,12 @@ import signal
 import subprocess
 import time
 
+from localcloud import exceptions
 from localcloud.util import files
 from localcloud.util import proc
 
 
-class SupervisorError(Exception):
-    """A process failed to start, died, or a wait timed out."""
+SupervisorError = exceptions.SupervisorError
 
 
 def _group_members(pgid):

@@ -24,7 +24,6 @@ import os
 
 from localcloud.services import base
 from localcloud.services import common
-from localcloud.util import apt
 from localcloud.util import files
 from localcloud.util import probes
 from localcloud.util import proc
@@ -66,6 +65,8 @@ class MariaDB(base.Service):
     name = 'mariadb'
     order = 30
     backing = True
+    apt_packages = ('mariadb-server',)
+    apt_probes = (MARIADBD, INSTALL_DB, CLIENT)
     ports = {'mariadb': 306}
 
     def paths(self, cloud):
@@ -77,9 +78,6 @@ class MariaDB(base.Service):
             'pid': os.path.join(d, 'mariadbd.pid'),
             'cnf': os.path.join(d, 'my.cnf'),
         }
-
-    def install(self, cloud):
-        apt.ensure_apt(['mariadb-server'], [MARIADBD, INSTALL_DB, CLIENT])
 
     def configure(self, cloud):
         p = self.paths(cloud)

@@ -21,7 +21,6 @@ import os
 import socket
 
 from localcloud.services import base
-from localcloud.util import apt
 from localcloud.util import proc
 
 MEMCACHED = '/usr/bin/memcached'
@@ -34,11 +33,9 @@ class Memcached(base.Service):
     name = 'memcached'
     order = 35
     backing = True
+    apt_packages = ('memcached',)
+    apt_probes = (MEMCACHED,)
     ports = {'memcached': 211}
-    parallel_install = True  # apt packages
-
-    def install(self, cloud):
-        apt.ensure_apt(['memcached'], [MEMCACHED])
 
     def processes(self, cloud):
         argv = [MEMCACHED, '-l', cloud.host, '-p', str(cloud.port(self.name)),

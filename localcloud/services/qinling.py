@@ -19,13 +19,12 @@ auth on, job handler on) and qinling-engine (our orchestrator, see
 MariaDB the database (schema by ``qinling-db-manage upgrade head``); function
 packages live under the service dir.
 """
-import hashlib
 import json
 import os
-import sys
 import time
 
 from localcloud import clients
+from localcloud import exceptions
 from localcloud.services import base
 from localcloud.services import common
 from localcloud.util import files
@@ -33,10 +32,130 @@ from localcloud.util import probes
 from localcloud.util import proc
 from localcloud.util import steps
 
-REQUIREMENTS = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-    'qinling-requirements.txt',
-)
+# Qinling 5.0.0's venv (<state>/qinling-venv). Qinling is retired upstream
+# (2020); the main venv's libraries are far too new for it, so it gets its
+# own venv with every version pinned. The pins that matter:
+#   oslo.context 3.4.0      Qinling builds contexts with user=/tenant= (gone
+#                           in 4.x: webhook invoke and jobs then fail with 500)
+#   oslo.messaging 13.0.0   the newest that works with oslo.context<4
+#   tenacity 7.0.0          the engine calls Retrying.call (gone in 8.x)
+#   SQLAlchemy 1.3.24       built from source on Python 3.11; with oslo.db
+#                           10.0.0 and sqlalchemy-migrate 0.13.0
+#   python-keystoneclient   imported by Qinling but missing from its
+#                           requirements
+#   setuptools 80.9.0       sqlalchemy-migrate imports pkg_resources (gone
+#                           in setuptools 81+)
+# The rest is the resolved set, frozen so CI installs exactly what was
+# tested.
+PINS = """
+setuptools==80.9.0
+aiohappyeyeballs==2.7.1
+aiohttp==3.14.5
+aiohttp-retry==2.9.1
+aiosignal==1.4.0
+alembic==1.14.1
+amqp==5.4.2
+annotated-types==0.8.0
+attrs==26.1.0
+babel==2.18.0
+bcrypt==5.0.0
+cachetools==8.0.2
+certifi==2026.10.19.post1
+charset-normalizer==3.5.3
+cotyledon==2.2.0
+croniter==7.0.0
+debtcollector==3.1.0
+decorator==5.3.1
+dnspython==2.9.2
+dogpile.cache==1.5.0
+durationpy==0.11
+etcd3gw==2.7.0
+eventlet==0.41.3
+fasteners==0.20
+frozenlist==1.8.0
+futurist==3.5.0
+greenlet==3.5.6
+idna==3.20
+importlib_metadata==10.2.0
+iso8601==2.1.0
+Jinja2==3.1.6
+keystoneauth1==5.18.1
+keystonemiddleware==13.0.1
+kombu==5.7.0
+kubernetes==37.0.2
+lazy-importer==0.1.0
+Mako==1.4.3
+MarkupSafe==3.0.4
+msgpack==1.2.4
+multidict==7.2.1
+netaddr==1.3.0
+oauthlib==4.0.1
+os-service-types==1.9.0
+oslo.cache==4.3.0
+oslo.concurrency==7.6.1
+oslo.config==10.7.0
+oslo.context==3.4.0
+oslo.db==10.0.0
+oslo.i18n==6.9.0
+oslo.log==8.3.2
+oslo.messaging==13.0.0
+oslo.metrics==0.17.0
+oslo.middleware==8.2.0
+oslo.policy==6.0.1
+oslo.serialization==5.11.0
+oslo.service==4.8.0
+oslo.upgradecheck==2.8.0
+oslo.utils==10.2.0
+packaging==26.4
+Paste==3.10.1
+PasteDeploy==3.1.0
+pbr==7.1.3
+pecan==1.8.0
+prettytable==0.7.2
+prometheus_client==0.26.0
+propcache==0.5.4
+psutil==7.2.2
+pycadf==4.1.0
+pydantic==2.14.4
+pydantic_core==2.50.5
+PyJWT==2.15.1
+PyMySQL==1.2.4
+pyparsing==3.3.3
+python-dateutil==4.0.0
+python-keystoneclient==6.0.0
+python-swiftclient==4.11.0
+PyYAML==6.0.4
+qinling==5.0.0
+repoze-lru==0.8
+requests==2.34.2
+requests-oauthlib==2.0.0
+rfc3986==2.0.0
+Routes==2.5.1
+setproctitle==1.3.8
+simplegeneric==0.8.1
+six==1.17.0
+SQLAlchemy==1.3.24
+sqlalchemy-migrate==0.13.0
+sqlparse==0.6.1
+statsd==4.0.1
+stevedore==5.10.0
+Tempita==0.6.0
+tenacity==7.0.0
+testresources==2.1.2
+testscenarios==0.7.0
+typing-inspection==0.4.5
+typing_extensions==4.16.0
+tzdata==2026.6
+urllib3==2.8.0
+vine==5.1.0
+WebOb==1.8.11
+websocket-client==1.9.2
+wrapt==2.5.2
+WSME==0.13.0
+yappi==1.7.6
+yarl==1.25.1
+zipp==4.1.2
+""".split()
 RUNTIME_NAME = 'python3'
 RUNTIME_IMAGE = 'openstackqinling/python3-runtime'
 RUNTIME_TIMEOUT = 60
@@ -77,7 +196,8 @@ class Qinling(base.Service):
     order = 60
     ports = {'qinling-api': 70}
     start_timeout = 90
-    parallel_install = True  # a venv of its own
+    venv = 'qinling-venv'
+    requirements = tuple(PINS)
 
     # -- paths -------------------------------------------------------------
     def conf_path(self, cloud):
@@ -86,52 +206,8 @@ class Qinling(base.Service):
     def work_dir(self, cloud):
         return os.path.join(cloud.service_dir(self.name), 'workers')
 
-    def venv_python(self, cloud):
-        return os.path.join(cloud.qinling_venv, 'bin', 'python')
-
     def url(self, cloud, path=''):
         return cloud.url('qinling-api', path)
-
-    # -- install -----------------------------------------------------------
-    def install(self, cloud):
-        """The Qinling venv from the pinned requirements (skipped when they are
-        in)."""
-        with open(REQUIREMENTS, 'rb') as f:
-            pins = hashlib.sha256(f.read()).hexdigest()
-        marker = files.Marker(
-            os.path.join(cloud.qinling_venv, '.localcloud-requirements'),
-            {'requirements': pins},
-        )
-        if marker.done() and os.path.exists(self.venv_python(cloud)):
-            return
-        if not os.path.exists(self.venv_python(cloud)):
-            with steps.step(
-                'qinling: creating the venv %s' % cloud.qinling_venv
-            ):
-                base_python = (
-                    getattr(sys, '_base_executable', None) or sys.executable
-                )
-                steps.run(
-                    [base_python, '-m', 'venv', cloud.qinling_venv],
-                    'python -m venv',
-                )
-        with steps.step(
-            'qinling: installing Qinling 5.0.0 and its pins into its venv'
-        ):
-            steps.run(
-                [
-                    self.venv_python(cloud),
-                    '-m',
-                    'pip',
-                    '--disable-pip-version-check',
-                    '-q',
-                    'install',
-                    '-r',
-                    REQUIREMENTS,
-                ],
-                'pip install (qinling venv)',
-            )
-        marker.mark()
 
     # -- configure ---------------------------------------------------------
     def configure(self, cloud):
@@ -173,18 +249,8 @@ class Qinling(base.Service):
                     'port': cloud.port('etcd'),
                     'protocol': 'http',
                 },
-                'keystone_authtoken': {
-                    'www_authenticate_uri': cloud.keystone_url,
-                    'auth_url': cloud.keystone_url,
-                    'auth_type': 'password',
-                    'username': 'qinling',
-                    'password': cloud.secret('qinling'),
-                    'project_name': cloud.service_project,
-                    'user_domain_name': cloud.domain,
-                    'project_domain_name': cloud.domain,
-                    'region_name': cloud.region,
-                    'service_token_roles_required': True,
-                },
+                'keystone_authtoken': common.keystone_authtoken(
+                    cloud, 'qinling'),
                 'oslo_policy': {'policy_file': os.path.join(d, 'policy.yaml')},
                 'local_executor': {'work_dir': self.work_dir(cloud)},
             },
@@ -193,27 +259,11 @@ class Qinling(base.Service):
     def databases(self, cloud):
         return ['qinling']
 
-    def init(self, cloud):
+    def db_sync_commands(self, cloud):
         """The schema, by Qinling's own migrations (001 to 011)."""
-        marker = files.Marker(
-            os.path.join(cloud.service_dir(self.name), 'db-ready'),
-            common.database_url(cloud, 'qinling'),
-        )
-        if not marker.done():
-            with steps.step('qinling: qinling-db-manage upgrade head'):
-                steps.run(
-                    [
-                        os.path.join(
-                            cloud.qinling_venv, 'bin', 'qinling-db-manage'
-                        ),
-                        '--config-file',
-                        self.conf_path(cloud),
-                        'upgrade',
-                        'head',
-                    ],
-                    'qinling-db-manage upgrade head',
-                )
-            marker.mark()
+        return [('qinling-db-manage upgrade head', [
+            self.venv_bin(cloud, 'qinling-db-manage'),
+            '--config-file', self.conf_path(cloud), 'upgrade', 'head'])]
 
     def processes(self, cloud):
         env = {'PYTHONPATH': cloud.repo_dir}
@@ -221,7 +271,7 @@ class Qinling(base.Service):
             base.Process(
                 name,
                 [
-                    self.venv_python(cloud),
+                    self.venv_bin(cloud, 'python'),
                     '-m',
                     'localcloud.qinling_runtime.' + module,
                     '--config-file',
@@ -289,7 +339,7 @@ class Qinling(base.Service):
             deadline = time.monotonic() + RUNTIME_TIMEOUT
             while runtime['status'] not in ('available', 'error'):
                 if time.monotonic() > deadline:
-                    raise RuntimeError(
+                    raise exceptions.ServiceError(
                         'runtime %s still %s after %d s'
                         % (runtime['id'], runtime['status'], RUNTIME_TIMEOUT)
                     )
@@ -298,7 +348,7 @@ class Qinling(base.Service):
                     '%s/%s' % (runtimes_url, runtime['id'])
                 ).json()
             if runtime['status'] != 'available':
-                raise RuntimeError(
+                raise exceptions.ServiceError(
                     'runtime %s is in status %s; see the qinling-engine log'
                     % (runtime['id'], runtime['status'])
                 )

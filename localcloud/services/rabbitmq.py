@@ -28,8 +28,8 @@ import glob
 import os
 import re
 
+from localcloud import exceptions
 from localcloud.services import base
-from localcloud.util import apt
 from localcloud.util import files
 from localcloud.util import probes
 from localcloud.util import steps
@@ -54,7 +54,8 @@ def broker_entries(plugins_dir, root='rabbit'):
         if match and os.path.isdir(os.path.join(plugins_dir, entry)):
             entries[match.group('app')] = entry
     if root not in entries:
-        raise RuntimeError('no %s application in %s' % (root, plugins_dir))
+        raise exceptions.ServiceError('no %s application in %s'
+                                      % (root, plugins_dir))
     needed, todo = set(), [root]
     while todo:
         app = todo.pop()
@@ -90,8 +91,9 @@ class RabbitMQ(base.Service):
     name = 'rabbitmq'
     order = 10
     backing = True
+    apt_packages = ('rabbitmq-server',)
+    apt_probes = (RABBIT_LIB + '/rabbitmq-server', EPMD)
     ports = {'rabbitmq': 672, 'rabbitmq-dist': 673, 'epmd': 674}
-    parallel_install = True  # apt packages
 
     def node(self, cloud):
         return 'localcloud%d@localhost' % cloud.base_port
@@ -125,19 +127,15 @@ class RabbitMQ(base.Service):
                 '+sbwt none +sbwtdcpu none +sbwtdio none'),
         }
 
-    def install(self, cloud):
-        apt.ensure_apt(
-            ['rabbitmq-server'], [RABBIT_LIB + '/rabbitmq-server', EPMD]
-        )
-
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
         for sub in ('home', 'mnesia', 'log'):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         plugins = sorted(glob.glob(PLUGINS_GLOB))
         if not plugins:
-            raise RuntimeError('no RabbitMQ plugins dir (%s): is '
-                               'rabbitmq-server installed?' % PLUGINS_GLOB)
+            raise exceptions.ServiceError(
+                'no RabbitMQ plugins dir (%s): is rabbitmq-server installed?'
+                % PLUGINS_GLOB)
         link_dir(os.path.join(d, 'plugins'),
                  {entry: os.path.join(plugins[-1], entry)
                   for entry in broker_entries(plugins[-1])})

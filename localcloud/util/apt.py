@@ -10,27 +10,31 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Debian packages: ``apt-get install`` what is missing."""
+"""Debian packages: ``apt-get install`` what is missing, in one transaction
+(``apt-get update`` once, then one ``apt-get install`` of every package the
+cloud's services declare)."""
 import os
 import threading
 
 from localcloud.util import steps
-
 
 _APT_LOCK = threading.Lock()
 
 
 def ensure_apt(packages, probes):
     """apt-get install ``packages`` unless every path in ``probes`` exists
-    already.
-
-    Services install in threads; apt-get runs one at a time (``apt-get update``
-    does not wait for the lists lock the way install waits for dpkg's).
-    """
+    already (the browser tests' Chromium)."""
     with _APT_LOCK:
         if all(os.path.exists(p) for p in probes):
             return
         _apt_install(packages)
+
+
+def install(packages):
+    """One apt transaction for ``packages``: the lists updated, then one
+    ``apt-get install`` of them all."""
+    with _APT_LOCK:
+        _apt_install(sorted(packages))
 
 
 def _apt_install(packages):

@@ -23,9 +23,9 @@ import textwrap
 import threading
 import unittest
 
+from localcloud import clients
 from localcloud.util import files
 from localcloud.util import proc
-from localcloud.util import venv
 
 
 class WriteFileTest(unittest.TestCase):
@@ -71,7 +71,7 @@ class CliLauncherTest(unittest.TestCase):
     """The launcher's ``import_lazily``, run from the launcher's own text."""
 
     def setUp(self):
-        prelude = venv.CLI_LAUNCHER.split('\nimport_lazily(')[0]
+        prelude = clients.CLI_LAUNCHER.split('\nimport_lazily(')[0]
         self.namespace = {'__name__': 'launcher'}
         exec(prelude.format(python=sys.executable), self.namespace)
         tmp = tempfile.TemporaryDirectory()
