@@ -16,21 +16,26 @@ from the pins a service declares, skipped while a marker says the pins are
 in.
 
 uv (from PyPI, in the main venv) installs what pip would, in the same layout:
-it resolves the same requirements against the same index (PyPI), keeps
-``--no-deps`` and editable installs apart as pip did, and compiles bytecode as
-pip does. Its cache is uv's own under the user's cache dir
-(``~/.cache/uv``) unless ``LOCALCLOUD_UV_CACHE`` or ``UV_CACHE_DIR`` names
-another.
+it resolves the same requirements against the same index (PyPI) and keeps
+``--no-deps`` installs apart as pip did. Unlike pip it leaves bytecode to
+the first import of each module (pip compiled every module of every
+package at install: most of an install's CPU, for modules no service
+imports). Its cache is uv's own under the user's cache dir (``~/.cache/uv``)
+unless ``LOCALCLOUD_UV_CACHE`` or ``UV_CACHE_DIR`` names another.
 """
 import os
 import sys
 
+from localcloud import exceptions
 from localcloud.util import files
 from localcloud.util import steps
 
 # uv itself, into the main venv with pip (the one pip install left)
 UV_REQUIREMENT = 'uv'
 MARKER = '.localcloud-requirements'
+# An editable install needs neither the ChangeLog nor the AUTHORS file that
+# pbr writes from the whole git history at each build (seconds here).
+PBR_ENV = {'SKIP_WRITE_GIT_CHANGELOG': '1', 'SKIP_GENERATE_AUTHORS': '1'}
 
 
 def base_python():
@@ -50,14 +55,28 @@ def uv_env():
 
 
 def ensure_uv(main_venv):
-    """``<main venv>/bin/uv``, installed with the main venv's pip if
-    missing; returns its path."""
+    """``<main venv>/bin/uv`` (and pip, which ``tools/localcloud`` leaves
+    out of the main venv: ensurepip costs seconds of CPU), installed if
+    missing; returns its path.
+
+    By the pip of the Python the venv was made from (``pip --python``), or,
+    if that Python has no pip, by ensurepip and the venv's own pip.
+    """
     uv = os.path.join(main_venv, 'bin', 'uv')
-    if not os.path.exists(uv):
-        with steps.step('installing uv into the main venv'):
-            steps.run([os.path.join(main_venv, 'bin', 'python'), '-m', 'pip',
-                       '--disable-pip-version-check', '-q', 'install',
-                       UV_REQUIREMENT], 'pip install uv')
+    if os.path.exists(uv):
+        return uv
+    python = os.path.join(main_venv, 'bin', 'python')
+    with steps.step('installing pip and uv into the main venv'):
+        if not os.path.exists(os.path.join(main_venv, 'bin', 'pip')):
+            try:
+                steps.run([base_python(), '-m', 'pip', '--python', python,
+                           '--disable-pip-version-check', '-q', 'install',
+                           'pip', UV_REQUIREMENT], 'pip install pip uv')
+            except exceptions.CommandFailed:
+                steps.run([python, '-m', 'ensurepip', '-q'], 'ensurepip')
+        if not os.path.exists(uv):
+            steps.run([python, '-m', 'pip', '--disable-pip-version-check',
+                       '-q', 'install', UV_REQUIREMENT], 'pip install uv')
     return uv
 
 
@@ -85,21 +104,22 @@ def ensure(uv, path, what, requirements, no_deps=(), editable=(),
     if marker.done():
         return
     python = os.path.join(path, 'bin', 'python')
-    pip = [uv, 'pip', 'install', '-q', '--compile-bytecode',
-           '--python', python]
+    pip = [uv, 'pip', 'install', '-q', '--python', python]
     with steps.step('%s venv: uv pip install %d requirements'
                     % (what, len(requirements) + len(no_deps)
                        + len(editable))):
-        if requirements:
-            steps.run(pip + list(requirements),
-                      'uv pip install (%s venv)' % what, env=uv_env())
+        # one resolution for the pins and the editable trees (whose own
+        # requirements are lower bounds the pins meet), the trees built
+        # while the wheels download
+        args = list(requirements)
+        for tree in editable:
+            args += ['-e', tree]
+        if args:
+            steps.run(pip + args, 'uv pip install (%s venv)' % what,
+                      env=dict(uv_env(), **PBR_ENV))
         if no_deps:
             steps.run(pip + ['--no-deps'] + list(no_deps),
                       'uv pip install --no-deps (%s venv)' % what,
-                      env=uv_env())
-        for tree in editable:
-            steps.run(pip + ['-e', tree],
-                      'uv pip install -e %s (%s venv)' % (tree, what),
                       env=uv_env())
     if after:
         after()
