@@ -49,8 +49,13 @@ class Keystone(base.Service):
     ports = {'keystone': 0}
     venv = base.MAIN_VENV
     # PyMySQL: MariaDB's driver; pymemcache: oslo.cache's
-    # dogpile.cache.pymemcache backend
-    requirements = ('keystone==30.0.0', 'PyMySQL', 'pymemcache', 'gunicorn')
+    # dogpile.cache.pymemcache backend. pyOpenSSL (pysaml2's) is named so
+    # that uv settles it before cryptography, as pip's resolver does: else uv
+    # takes cryptography 51 first and then the newest pyOpenSSL without an
+    # upper bound on it, 22.0.0, which does not import with it (pip: 26.4.0
+    # with cryptography 50.0.2; uv with this name: the same).
+    requirements = ('keystone==30.0.0', 'PyMySQL', 'pymemcache', 'gunicorn',
+                    'pyOpenSSL')
 
     def conf_path(self, cloud):
         return os.path.join(cloud.service_dir(self.name), 'keystone.conf')

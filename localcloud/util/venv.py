@@ -54,14 +54,23 @@ def uv_env():
     return env
 
 
-def ensure_uv(main_venv):
-    """``<main venv>/bin/uv`` (and pip, which ``tools/localcloud`` leaves
-    out of the main venv: ensurepip costs seconds of CPU), installed if
-    missing; returns its path.
+def ensurepip_wheels():
+    """The wheels that ``python -m venv`` puts into a venv (ensurepip's
+    bundled pip, and setuptools up to Python 3.11) of the Python venvs are
+    made with; [] if it has none."""
+    found = steps.run([base_python(), '-c', (
+        'import ensurepip, glob, os; print("\\n".join(sorted(glob.glob('
+        'os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", '
+        '"*.whl")))))')], 'ensurepip wheels', check=False)
+    return found.stdout.split() if found.returncode == 0 else []
 
-    By the pip of the Python the venv was made from (``pip --python``), or,
-    if that Python has no pip, by ensurepip and the venv's own pip.
-    """
+
+def ensure_uv(main_venv):
+    """``<main venv>/bin/uv``, with pip and setuptools as ``python -m venv``
+    puts them in (``tools/localcloud`` makes the venv without them:
+    ensurepip runs pip once for itself, then again for uv), installed by the
+    pip of the Python the venv was made from (``pip --python``) if missing;
+    returns its path. Without that pip: ensurepip, then the venv's pip."""
     uv = os.path.join(main_venv, 'bin', 'uv')
     if os.path.exists(uv):
         return uv
@@ -70,8 +79,9 @@ def ensure_uv(main_venv):
         if not os.path.exists(os.path.join(main_venv, 'bin', 'pip')):
             try:
                 steps.run([base_python(), '-m', 'pip', '--python', python,
-                           '--disable-pip-version-check', '-q', 'install',
-                           'pip', UV_REQUIREMENT], 'pip install pip uv')
+                           '--disable-pip-version-check', '-q', 'install']
+                          + (ensurepip_wheels() or ['pip'])
+                          + [UV_REQUIREMENT], 'pip install pip uv')
             except exceptions.CommandFailed:
                 steps.run([python, '-m', 'ensurepip', '-q'], 'ensurepip')
         if not os.path.exists(uv):
@@ -81,13 +91,25 @@ def ensure_uv(main_venv):
 
 
 def ensure_venv(uv, path, what):
-    """A venv at ``path`` (with pip, as ``python -m venv`` makes it) unless
-    it has a python already."""
-    if not os.path.exists(os.path.join(path, 'bin', 'python')):
-        with steps.step('creating the %s venv %s' % (what, path)):
+    """A venv at ``path`` as ``python -m venv`` makes it (ensurepip's pip
+    and setuptools in it, put there by uv) unless it has a python
+    already."""
+    if os.path.exists(os.path.join(path, 'bin', 'python')):
+        return
+    with steps.step('creating the %s venv %s' % (what, path)):
+        wheels = ensurepip_wheels()
+        if not wheels:  # a Python without ensurepip: uv's own seed
             steps.run([uv, 'venv', '-q', '--seed', '--allow-existing',
                        '--python', base_python(), path],
                       'uv venv (%s)' % what, env=uv_env())
+            return
+        steps.run([base_python(), '-m', 'venv', '--without-pip', path],
+                  'python -m venv --without-pip (%s)' % what)
+        steps.run([uv, 'pip', 'install', '-q', '--python',
+                   os.path.join(path, 'bin', 'python')] + wheels,
+                  'uv pip install %s (%s venv)'
+                  % (' '.join(map(os.path.basename, wheels)), what),
+                  env=uv_env())
 
 
 def ensure(uv, path, what, requirements, no_deps=(), editable=(),
