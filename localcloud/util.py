@@ -14,7 +14,7 @@
 probes, ini rendering, atomic file writes, /proc/<pid>/stat, apt packages, and
 the main venv.
 
-Standard library only: the Qinling runtime (``qinling_runtime/``, in its own
+Standard library only: the Qinling runtime (``qinling_local/``, in its own
 venv) uses it too.
 """
 import collections
