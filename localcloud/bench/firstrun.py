@@ -138,8 +138,6 @@ def demo(cloud, log, results):
     say('demo (cloud already up): %.1f s' % took)
 
 
-
-
 # -- the first run: throwaway clouds of their own ---------------------------
 class FirstRun:
     """The throwaway clouds and caches of the cold and warm demos:

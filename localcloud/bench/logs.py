@@ -70,7 +70,6 @@ class AccessLog(LogSinceMark):
         return counts
 
 
-
 ENGINE_LINE = re.compile(
     r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) \d+ \w+ \S+ \[[^\]]*\] (.*)$',
     re.M,
@@ -132,8 +131,8 @@ TIMING_LINE = re.compile(
 
 class TimingLog:
     """The ``localcloud-timing`` lines of qinling-api and qinling-engine
-    (``qinling_local.instrumentation``, on while the benchmark asks): wall-clock times of each execution's
-    stages."""
+    (``qinling_local.instrumentation``, on while the benchmark asks):
+    wall-clock times of each execution's stages."""
 
     def __init__(self, cloud):
         self.paths = {'webhook-invoke': cloud.log_path('qinling-api'),
@@ -165,7 +164,6 @@ class TimingLog:
                 ):
                     return execution, values
             time.sleep(0.005)
-        raise common.BenchmarkError('no execution of %s committed within %d s'
-                         % (function_id, timeout))
-
-
+        raise common.BenchmarkError(
+            'no execution of %s committed within %d s'
+            % (function_id, timeout))

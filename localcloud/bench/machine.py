@@ -15,6 +15,7 @@ import os
 import platform
 import time
 
+
 def machine():
     """nproc, RAM, CPU model, Python, OS: what the figures were measured on."""
     cpu = '?'
@@ -64,5 +65,3 @@ def cpu_reference():
         took = time.process_time() - started
         best = took if best is None else min(best, took)
     return round(best, 3)
-
-

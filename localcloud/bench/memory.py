@@ -19,6 +19,7 @@ from localcloud import util
 
 say = common.say
 
+
 def _children_map():
     children = {}
     for entry in os.listdir('/proc'):
@@ -94,5 +95,3 @@ def run(cloud, results):
         % (total_pss, sum(r['processes'] for r in rows), MEMORY_GOAL_MIB,
            total_rss)
     )
-
-

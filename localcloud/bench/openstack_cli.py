@@ -23,6 +23,7 @@ from localcloud.bench import common
 say = common.say
 loadavg = common.loadavg
 
+
 def timed_cli(cloud, argv):
     """Seconds a CLI command of the client venv takes, and its stderr."""
     from localcloud import clients
@@ -83,5 +84,3 @@ def run(cloud, results):
             )
         )
     results['cli'] = rows
-
-

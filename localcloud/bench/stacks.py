@@ -27,6 +27,7 @@ from localcloud import config
 say = common.say
 loadavg = common.loadavg
 
+
 def failure_reason(heat, stack_id):
     try:
         stack = heat.stacks.get(stack_id)
@@ -61,8 +62,9 @@ def wait_stack(heat, stack_id, action, timeout=900):
         if stack.stack_status != action + '_IN_PROGRESS':
             return stack.stack_status
         time.sleep(0.1)
-    raise common.BenchmarkError('stack %s still %s_IN_PROGRESS after %d s'
-                     % (stack_id, action, timeout))
+    raise common.BenchmarkError(
+        'stack %s still %s_IN_PROGRESS after %d s'
+        % (stack_id, action, timeout))
 
 
 def stack_op(heat, access, engine, name, action, call, stack_id=None):
@@ -122,7 +124,7 @@ def run(cloud, workdir, sizes, results):
         """Create and delete N chains, then N RandomString chains: a row."""
         row = {'n': n, 'resources': 3 * n, 'load_before': loadavg()}
         for kind, text in (('chains', templates.chains(n, 'benchmark.none')),
-                           ('random', random_templates.chains(n))):
+                           ('random', templates.random_chains(n))):
             files, tpl = template('%s-%d.yaml' % (kind, n), text)
             name = 'bench-%s-%d-%d' % (kind, n, os.getpid())
             # what the previous stack set off in the background (a function's
@@ -298,7 +300,4 @@ def other_calls(heat, access, engine, template):
             % (op, json.dumps(calls))
         )
     return counts
-
-
-# -- latency ------------------------------------------------------------------
 

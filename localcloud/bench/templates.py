@@ -12,6 +12,7 @@
 
 """The HOT templates the stacks part creates."""
 
+
 def chains(n, event_type, description=None):
     """HOT with ``n`` seed chains (function, webhook, event alarm), files
     shared; each chain is three resources, each depending on the one before."""
@@ -67,5 +68,3 @@ def random_chains(n):
             '    properties: {salt: {get_attr: [second%d, value]}}' % i,
         ]
     return '\n'.join(lines) + '\n'
-
-

@@ -10,8 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""localcloud.bench (tools/benchmark): the stack timings read from heat-engine's log, and the
-event tap's times.
+"""localcloud.bench (tools/benchmark): the stack timings read from
+heat-engine's log, the timing lines, the event tap's times, the first-run
+parts' clouds and caches, the command line and its table of goals.
 
 The benchmark times a stack from its request to the line in which
 heat-engine logged it complete, and splits that time into stages. These

@@ -15,7 +15,8 @@ etcd faked.
 
 Needs Qinling importable, so it runs in the Qinling venv and is skipped
 where Qinling is not installed (an import error of the module under test is
-an error, never a skip). ``tools/run-tests`` runs it with the Qinling venv's python::
+an error, never a skip). ``tools/run-tests`` runs it with the Qinling venv's
+python::
 
     python -m unittest tests.localcloud.test_qinling_orchestrator
 """
