@@ -300,4 +300,3 @@ def other_calls(heat, access, engine, template):
             % (op, json.dumps(calls))
         )
     return counts
-
