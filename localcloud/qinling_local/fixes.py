@@ -42,8 +42,9 @@ qinling-api (``apply_api_fixes``):
   is there before the first event. A real deployment would want this as an
   option: it trades idle pods for the first event's latency. The engine has the
   worker download the package with the creating request's token
-  (``LocalProcessOrchestrator.scaleup_function``), and the trust's token is
-  fetched once the machine's CPUs are mostly idle.
+  (``LocalProcessOrchestrator.scaleup_function``) and byte-compile it, and
+  the trust's token is fetched once the machine's CPUs are mostly idle, or
+  after ``EARLY_TOKEN_MAX_WAIT`` seconds at the latest.
 - ``cache_controller_argspecs``: pecan 1.8 routes each request by reading
   the argument specs of the controller methods, and builds a new namedtuple
   class for every spec it reads (``pecan.compat.getargspec``): about a fifth
@@ -76,6 +77,9 @@ TRUST_TOKEN_STALE = 300  # seconds before expiry when a new token is fetched
 TRUST_CACHE_SIZE = 1024
 ARGSPEC_CACHE_SIZE = 1024
 START_WORKER_DELAY = 0.2     # the create's transaction has committed by then
+# seconds the early trust token waits at most for idle CPUs (one Keystone
+# login: 30-90 ms of its CPU with the local cloud's password_hash_rounds)
+EARLY_TOKEN_MAX_WAIT = 2.0
 
 
 # -- qinling-api --------------------------------------------------------------
@@ -166,9 +170,11 @@ def start_workers_early():
             return
         if func.trust_id:
             # The first webhook invoke then finds the trust's token cached.
-            # Keystone's work for it (100-150 ms) waits until the CPUs are
-            # mostly idle, not to slow the requests that made the function.
-            util.wait_for_idle_cpus()
+            # Keystone's work for it waits until the CPUs are mostly idle, not
+            # to slow the requests that made the function, but no longer than
+            # EARLY_TOKEN_MAX_WAIT: on a busy machine the first event came
+            # before it and paid for the token itself.
+            util.wait_for_idle_cpus(timeout=EARLY_TOKEN_MAX_WAIT)
             try:
                 keystone.get_trust_client(func.trust_id)
             except Exception as e:  # the first invoke fetches it instead
