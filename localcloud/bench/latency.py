@@ -24,6 +24,7 @@ import time
 
 from localcloud.bench import common
 from localcloud.bench import logs
+from localcloud.bench import memory
 from localcloud.qinling_local import instrumentation
 
 say = common.say
@@ -148,6 +149,20 @@ def run(cloud, workdir, count, results):
         except FileNotFoundError:
             pass
         say('latency: timing lines off')
+
+
+def cpu_by_process(cloud):
+    """{process name: CPU seconds of its tree} of the cloud's processes."""
+    return {name: sum(memory.cpu_seconds(pid) for pid in tree)
+            for _, name, tree in memory.trees(cloud)}
+
+
+def cpu_per_event(before, after, events):
+    """{process name: CPU ms per event}, most first."""
+    per_event = {
+        name: round(1000 * (after[name] - before[name]) / events, 1)
+        for name in after if name in before}
+    return dict(sorted(per_event.items(), key=lambda item: -item[1]))
 
 
 # the two paths an event takes: through Ceilometer from the service-shaped
@@ -284,6 +299,7 @@ def _measure(cloud, workdir, count, results):
             % (1000 * first, ', '.join(
                 '%s %.1f' % (k, 1000 * v)
                 for k, v in sorted((first_stages or {}).items()))))
+        cpu_before = cpu_by_process(cloud)
         for i in range(1, count + 1):
             for path in PATHS:
                 took, stage = one(path, i)
@@ -296,6 +312,7 @@ def _measure(cloud, workdir, count, results):
                     % (i, 1000 * samples['ceilometer'][-1],
                        1000 * samples['direct'][-1]))
         load_after = loadavg()
+        cpu_after = cpu_by_process(cloud)
         publisher.close()
         found = clients.executions(qinling, function_id)
         statuses = sorted({e.status for e in found})
@@ -320,6 +337,8 @@ def _measure(cloud, workdir, count, results):
     for path in PATHS:
         figures[path] = _percentiles(samples[path])
         figures[path]['stages'] = _stage_figures(stages[path], STAGES[path])
+    figures['cpu_ms_per_event'] = cpu_per_event(
+        cpu_before, cpu_after, len(PATHS) * count)
     figures['ceilometer_minus_direct_median_ms'] = (
         figures['ceilometer']['median_ms'] - figures['direct']['median_ms'])
     results['latency'] = figures
@@ -356,6 +375,13 @@ def _measure(cloud, workdir, count, results):
         for k, v in figures[path]['stages'].items():
             say('latency: %-10s stage %-12s median %6.1f ms, %4.1f %% of the'
                 ' time' % (path, k, v['median_ms'], 100 * v['share']))
+    cpu = figures['cpu_ms_per_event']
+    say('latency: CPU per event (both paths, user + system, the process and'
+        ' its children; independent of the load, unlike the times above):'
+        ' %.1f ms in all: %s' % (
+            sum(cpu.values()), ', '.join(
+                '%s %.1f' % (name, ms) for name, ms in cpu.items()
+                if ms >= 0.5)))
     say(
         'latency: stages: ceilometer = publish of the notification ->'
         ' Ceilometer publishes the event (RabbitMQ, the agent\'s conversion'

@@ -54,12 +54,12 @@ def _memory_kib(pid):
 MEMORY_GOAL_MIB = 2048
 
 
-def run(cloud, results):
-    """RSS and PSS of every recorded process plus its descendants, per service
-    and in total."""
+def trees(cloud):
+    """[(service name, process name, [PIDs])]: every recorded process that
+    runs, with its descendants."""
     sup = cloud.supervisor
     children = _children_map()
-    rows, total_rss, total_pss = [], 0, 0
+    found = []
     for service in cloud.services():
         for proc in service.processes(cloud):
             pid = sup.running(proc.name)
@@ -70,18 +70,39 @@ def run(cloud, results):
                 p = todo.pop()
                 tree.append(p)
                 todo += children.get(p, [])
-            sizes = [_memory_kib(p) for p in tree]
-            rss = sum(r for r, _ in sizes) / 1024
-            pss = sum(p for _, p in sizes) / 1024
-            total_rss += rss
-            total_pss += pss
-            rows.append({'service': service.name, 'process': proc.name,
-                         'processes': len(tree), 'rss_mib': round(rss),
-                         'pss_mib': round(pss)})
-            say(
-                'memory: %-9s %-15s %2d process(es) RSS %5.0f MiB, PSS'
-                ' %5.0f MiB' % (service.name, proc.name, len(tree), rss, pss)
-            )
+            found.append((service.name, proc.name, tree))
+    return found
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of ``pid`` and of its children it waited
+    for (a worker's execution children), or 0 if it is gone."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            data = f.read()
+    except OSError:
+        return 0.0
+    fields = data[data.rindex(')') + 2:].split()
+    return sum(int(t) for t in fields[11:15]) / os.sysconf('SC_CLK_TCK')
+
+
+def run(cloud, results):
+    """RSS and PSS of every recorded process plus its descendants, per service
+    and in total."""
+    rows, total_rss, total_pss = [], 0, 0
+    for service_name, proc_name, tree in trees(cloud):
+        sizes = [_memory_kib(p) for p in tree]
+        rss = sum(r for r, _ in sizes) / 1024
+        pss = sum(p for _, p in sizes) / 1024
+        total_rss += rss
+        total_pss += pss
+        rows.append({'service': service_name, 'process': proc_name,
+                     'processes': len(tree), 'rss_mib': round(rss),
+                     'pss_mib': round(pss)})
+        say(
+            'memory: %-9s %-15s %2d process(es) RSS %5.0f MiB, PSS'
+            ' %5.0f MiB' % (service_name, proc_name, len(tree), rss, pss)
+        )
     results['memory'] = {
         'total_mib': round(total_pss),
         'total_pss_mib': round(total_pss),

@@ -33,6 +33,7 @@ from localcloud.bench import common
 from localcloud.bench import firstrun
 from localcloud.bench import latency
 from localcloud.bench import logs
+from localcloud.bench import memory
 from localcloud.bench import templates
 from localcloud import config
 
@@ -229,6 +230,22 @@ class TimingLogTest(unittest.TestCase):
         timing = logs.TimingLog(self.cloud)
         self.assertRaises(common.BenchmarkError, timing.wait_engine, 'f',
                           {'old'}, 0.05)
+
+
+class CpuPerEventTest(unittest.TestCase):
+
+    def test_per_event_most_first_of_the_processes_seen_twice(self):
+        self.assertEqual(
+            [('qinling-api', 4.0), ('aodh-listener', 1.5)],
+            list(latency.cpu_per_event(
+                {'aodh-listener': 1.0, 'qinling-api': 2.0, 'gone': 1.0},
+                {'aodh-listener': 1.15, 'qinling-api': 2.4, 'new': 9.0},
+                100).items()))
+
+    def test_reads_the_cpu_time_of_a_process(self):
+        sum(i * i for i in range(300000))
+        self.assertGreater(memory.cpu_seconds(os.getpid()), 0)
+        self.assertEqual(0.0, memory.cpu_seconds(2 ** 22 + 1))
 
 
 class TemplatesTest(unittest.TestCase):
