@@ -63,6 +63,7 @@ def launcher(cloud, *argv, log, env=None, watch=None):
             if watch and seen is None and watch in line:
                 seen = time.monotonic() - started
             out.write(line)
+            out.flush()   # the log shows how far a long run has come
         code = proc.wait()
     took = time.monotonic() - started
     if code != 0:
