@@ -98,7 +98,8 @@ def cloud_parts(cloud, parts, args, results):
         if 'stacks' in parts:
             stacks.run(cloud, workdir, args.sizes, results)
         if 'latency' in parts:
-            latency.run(cloud, workdir, args.events, results)
+            latency.run(cloud, workdir, args.events, results,
+                        args.first_events)
         if 'memory' in parts:
             memory.run(cloud, results)
     finally:
@@ -135,6 +136,10 @@ def parse_args(argv):
                         help='seed chains per stack (default: 1,10,30)')
     parser.add_argument('--events', type=int, default=DEFAULT_EVENTS,
                         help='events for the latency (default: %(default)s)')
+    parser.add_argument(
+        '--first-events', type=int, default=latency.DEFAULT_FIRST_EVENTS,
+        help='new functions besides the seed\'s whose first event the'
+             ' latency part times (default: %(default)s)')
     parser.add_argument(
         '--keep',
         action='store_true',
@@ -239,6 +244,8 @@ def run(args):
             ','.join(map(str, args.sizes)),
             '--events',
             str(args.events),
+            '--first-events',
+            str(args.first_events),
             '--keep',
             '--results',
             child_results,

@@ -15,7 +15,8 @@
 
 def chains(n, event_type, description=None):
     """HOT with ``n`` seed chains (function, webhook, event alarm), files
-    shared; each chain is three resources, each depending on the one before."""
+    shared; each chain is three resources, each depending on the one before.
+    An ``event_type`` with ``%d`` is chain ``i``'s with ``i`` in its place."""
     lines = ['heat_template_version: 2018-08-31', 'resources:']
     extra = ['      description: %s' % description] if description else []
     for i in range(n):
@@ -43,7 +44,8 @@ def chains(n, event_type, description=None):
                 '  alarm%d:' % i,
                 '    type: OS::Aodh::EventAlarm',
                 '    properties:',
-                '      event_type: %s' % event_type,
+                '      event_type: %s' % (
+                    event_type % i if '%d' in event_type else event_type),
                 '      repeat_actions: false',
                 '      alarm_actions: [{get_attr: [webhook%d, webhook_url]}]'
                 % i,

@@ -258,6 +258,11 @@ class TemplatesTest(unittest.TestCase):
         self.assertIn('[{get_attr: [webhook1, webhook_url]}]', text)
         self.assertEqual(4, text.count('description: v2'))
 
+    def test_an_event_type_per_chain(self):
+        text = templates.chains(2, 'x.%d.end')
+        self.assertIn('event_type: x.0.end', text)
+        self.assertIn('event_type: x.1.end', text)
+
     def test_random_chains_have_the_same_shape(self):
         text = templates.random_chains(3)
         self.assertEqual(9, text.count('OS::Heat::RandomString'))
@@ -318,6 +323,7 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual([1, 10], args.sizes)
         self.assertEqual((5, 19500, '/x', True), (args.events, args.base_port,
                                                   args.state_dir, args.keep))
+        self.assertEqual(latency.DEFAULT_FIRST_EVENTS, args.first_events)
 
     def test_an_unknown_part_is_refused(self):
         with mock.patch('sys.stderr'):
