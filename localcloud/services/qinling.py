@@ -15,7 +15,7 @@ their own venv, with the local-process executor in place of Kubernetes.
 
 Two processes like production, talking over RabbitMQ: qinling-api (Keystone
 auth on, job handler on) and qinling-engine (our orchestrator, see
-``localcloud/qinling_runtime/``). etcd holds the worker locks and service URLs;
+``localcloud/qinling_local/``). etcd holds the worker locks and service URLs;
 MariaDB the database (schema by ``qinling-db-manage upgrade head``); function
 packages live under the service dir.
 """
@@ -273,7 +273,7 @@ class Qinling(base.Service):
                 [
                     self.venv_bin(cloud, 'python'),
                     '-m',
-                    'localcloud.qinling_runtime.' + module,
+                    'localcloud.qinling_local.' + module,
                     '--config-file',
                     self.conf_path(cloud),
                 ],

@@ -20,7 +20,7 @@
 - ``apt``: Debian packages;
 - ``venv``: venvs and what goes into them.
 
-Standard library only: the Qinling runtime (in Qinling's venv) imports
+Standard library only: ``qinling_local`` (in Qinling's venv) imports
 ``files`` and ``proc``. The names below are those it (and the benchmark and
 the browser tests) reached as ``util.<name>`` before the split; they stay
 importable from here until those callers import the modules above.
