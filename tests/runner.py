@@ -71,6 +71,9 @@ def load(paths):
         if os.path.isdir(path):
             suite = loader.discover(path, top_level_dir=REPO)
         else:
+            if path.endswith('.py'):   # a file: its module
+                path = os.path.relpath(os.path.abspath(path), REPO)
+                path = path[:-len('.py')].replace(os.sep, '.')
             suite = loader.loadTestsFromName(path)
         tests.extend(flatten(suite))
     for error in loader.errors:  # names that did not resolve
