@@ -33,6 +33,7 @@ of them all; where one test ran in two steps (skipped in the main venv, run in
 Qinling's), the later result counts.
 """
 import argparse
+import ast
 import io
 import json
 import logging
@@ -79,6 +80,26 @@ def load(paths):
     for error in loader.errors:  # names that did not resolve
         print(error, file=sys.stderr)
     return tests
+
+
+def imports(test, module):
+    """Whether the source of the test's module imports ``module``."""
+    name = type(test).__module__
+    source = getattr(sys.modules.get(name), '__file__', None)
+    if not source:
+        return False
+    with open(source) as f:
+        tree = ast.parse(f.read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or '']
+        else:
+            continue
+        if any(n == module or n.startswith(module + '.') for n in names):
+            return True
+    return False
 
 
 def class_of(test):
@@ -408,13 +429,11 @@ def parse(argv):
     parser.add_argument('--serial', metavar='REGEX',
                         help='tests whose id matches run after the others, '
                         'one at a time, each group alone')
-    parser.add_argument('--only', metavar='FILE',
-                        help='run only the tests whose ids FILE lists (one '
-                        'a line)')
+    parser.add_argument('--needs', metavar='MODULE',
+                        help='run only the tests of the test modules that '
+                        'import MODULE (e.g. qinling: those for its venv)')
     parser.add_argument('--no-skips', action='store_true',
                         help='a skipped test fails the run')
-    parser.add_argument('--skipped-to', metavar='FILE',
-                        help='write the ids of the skipped tests to FILE')
     parser.add_argument('--results', metavar='FILE',
                         help='write one JSON line per test to FILE')
     parser.add_argument('--times', metavar='FILE',
@@ -434,10 +453,8 @@ def main(argv=None):
         return 2
     started = time.monotonic()
     tests = load(args.paths)
-    if args.only:
-        with open(args.only) as f:
-            wanted = {line.strip() for line in f if line.strip()}
-        tests = [t for t in tests if t.id() in wanted]
+    if args.needs:
+        tests = [t for t in tests if imports(t, args.needs)]
     times = read_times(args.times) if args.times else {}
     serial_re = re.compile(args.serial) if args.serial else None
     serial = [t for t in tests if serial_re and serial_re.search(t.id())]
@@ -458,18 +475,12 @@ def main(argv=None):
         with open(args.results, 'w') as f:
             for record in records:
                 f.write(json.dumps(record) + '\n')
-    if args.skipped_to:
-        with open(args.skipped_to, 'w') as f:
-            for record in records:
-                if record['status'] == SKIP:
-                    f.write(record['id'] + '\n')
     if args.times:
         write_times(args.times, times, records)
     summary(records, time.monotonic() - started)
-    # no test at all is a failure too, unless a list chose none
-    if any(r['status'] in BAD for r in records):
-        return 1
-    return 0 if records or args.only else 1
+    # no test at all is a failure too
+    return 0 if records and not any(r['status'] in BAD for r in records) \
+        else 1
 
 
 if __name__ == '__main__':
