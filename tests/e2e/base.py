@@ -15,12 +15,21 @@ local cloud (``tools/localcloud up``).
 
 The cloud is found like the CLI finds it: ``LOCALCLOUD_STATE_DIR`` and
 ``LOCALCLOUD_BASE_PORT``. If it is not up, every test fails saying so; nothing
-is skipped. Stacks are created as the demo user with python-heatclient (the
+is skipped. Stacks are created as a member user with python-heatclient (the
 same calls ``openstack stack create`` makes) and each one is deleted in a
 cleanup. Waits are bounded and their timeouts name what was awaited; nothing
 asserts on time.
+
+Each test class has a Keystone project and a user of its own, with the demo
+user's roles (made on first use, kept for the next run): in a test, "demo"
+(``self.cloud.credentials('demo')``, ``clients.run_cli(..., who='demo')``,
+the Horizon login) is that user, so that ``tools/run-tests`` can run classes
+at the same time: one class's stacks, functions and alarms never show in
+another's listings and never fire for another's events.
 """
 import contextlib
+import copy
+import hashlib
 import io
 import json
 import os
@@ -88,6 +97,70 @@ def running_cloud():
     return cloud, reason
 
 
+_accounts = {}
+
+
+def account_names(test_class):
+    """(user, project) names of a test class: ``e2e-<module>.<Class>``."""
+    module = test_class.__module__.rsplit('.', 1)[-1]
+    if module.startswith('test_'):
+        module = module[len('test_'):]
+    name = 'e2e-%s.%s' % (module, test_class.__name__)
+    if len(name) > 64:   # Keystone's limit for a project's name
+        digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+        name = '%s-%s' % (name[:55], digest)
+    return name, name
+
+
+def class_cloud(cloud, test_class):
+    """The cloud as ``test_class`` sees it: "demo" is the class's own user.
+
+    The user and project are created (once, as admin) unless they exist; the
+    user's password is a secret of the cloud's state dir like every other.
+    """
+    key = (cloud.state_dir, test_class.__module__, test_class.__qualname__)
+    if key not in _accounts:
+        user, project = account_names(test_class)
+        own = copy.copy(cloud)
+        own.demo_user, own.demo_project = user, project
+        ensure_account(own)
+        _accounts[key] = own
+    return _accounts[key]
+
+
+def ensure_account(cloud):
+    """The demo user and project of ``cloud`` with the demo roles.
+
+    An existing user is left as it is: setting its password again would
+    revoke the tokens of the same class's tests running in another worker.
+    """
+    from keystoneauth1 import exceptions as ks_exc
+    from keystoneclient.v3 import client
+
+    ks = client.Client(session=clients.session(cloud, 'admin'),
+                       interface='public')
+
+    def find(manager, name, **filters):
+        return next((x for x in manager.list(name=name, **filters)
+                     if x.name == name), None)
+
+    def ensure(manager, name, **fields):
+        # another worker may make it at the same moment
+        try:
+            return find(manager, name, domain='default') or manager.create(
+                name=name, domain='default', **fields)
+        except ks_exc.Conflict:
+            return find(manager, name, domain='default')
+
+    project = ensure(ks.projects, cloud.demo_project)
+    user = ensure(ks.users, cloud.demo_user,
+                  password=cloud.secret(cloud.demo_user),
+                  default_project=project)
+    for role in cloud.demo_roles:
+        [role] = [r for r in ks.roles.list(name=role) if r.name == role]
+        ks.roles.grant(role, user=user, project=project)
+
+
 def decode(value):
     """Qinling returns some JSON fields as strings (input, result)."""
     if isinstance(value, str):
@@ -99,14 +172,15 @@ def decode(value):
 
 
 class E2ETestCase(base.BaseTestCase):
-    """Talks to the local cloud as the demo user (as admin where needed)."""
+    """Talks to the local cloud as the class's own member user (as admin
+    where needed)."""
 
     def setUp(self):
         super().setUp()
         cloud, reason = running_cloud()
         if reason:
             self.fail(reason)
-        self.cloud = cloud
+        self.cloud = class_cloud(cloud, type(self))
         self.session = clients.session(cloud, 'demo')
         self.heat = clients.heat(cloud, sess=self.session)
         self.qinling = clients.qinling(cloud, sess=self.session)
@@ -242,7 +316,7 @@ class E2ETestCase(base.BaseTestCase):
         self.addCleanup(self.start_missing)
 
     def inventory(self):
-        """IDs of the demo project's functions, webhooks and alarms."""
+        """IDs of the class project's functions, webhooks and alarms."""
         return (sorted(f.id for f in self.qinling.functions.list()),
                 sorted(w.id for w in self.qinling.webhooks.list()),
                 sorted(a['alarm_id'] for a in self.aodh.alarm.list()))
@@ -303,7 +377,7 @@ class E2ETestCase(base.BaseTestCase):
              **fields):
         """Send the notification the service of ``event_type`` sends.
 
-        For a server, volume... of the demo project by default; Ceilometer
+        For a server, volume... of the class's project by default; Ceilometer
         turns it into the event Aodh sees. ``fields`` as
         ``localcloud.events.build`` takes them. Returns the
         ``events.Notification``: its message_id is the event's.
