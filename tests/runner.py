@@ -387,8 +387,11 @@ def summary(records, seconds, out=None):
              '' if records else ' (no test found)'), file=out)
 
 
-def report(paths, out=None):
-    """Sum up the results files of several runs; 0 if nothing failed."""
+def report(paths, extra=(), out=None):
+    """Sum up the results files of several runs; 0 if nothing failed.
+
+    ``extra``: (what, passed, failed) of tests run apart (the install test).
+    """
     latest = {}
     for path in paths:
         try:
@@ -405,11 +408,15 @@ def report(paths, out=None):
     print('Slowest %d of all steps:' % SLOWEST, file=out)
     for record in sorted(records, key=lambda r: -r['time'])[:SLOWEST]:
         print('  %7.1f s  %s' % (record['time'], record['id']), file=out)
-    print('tests: %d passed, %d failed, %d skipped'
-          % (found.get(OK, 0) + found.get(XFAIL, 0),
-             sum(found.get(s, 0) for s in BAD), found.get(SKIP, 0)),
-          file=out)
-    return 1 if any(found.get(s) for s in BAD) else 0
+    passed = found.get(OK, 0) + found.get(XFAIL, 0)
+    failed = sum(found.get(s, 0) for s in BAD)
+    apart = ''.join('; with %d passed and %d failed in the %s'
+                    % (p, f, what) for what, p, f in extra)
+    print('tests: %d passed, %d failed, %d skipped%s'
+          % (passed + sum(p for _, p, _ in extra),
+             failed + sum(f for _, _, f in extra), found.get(SKIP, 0),
+             apart), file=out)
+    return 1 if failed or any(f for _, _, f in extra) else 0
 
 
 # -- command line ------------------------------------------------------------
@@ -441,13 +448,17 @@ def parse(argv):
                         'start the longest groups first and updated')
     parser.add_argument('--report', nargs='+', metavar='RESULTS',
                         help='sum up results files of earlier runs instead')
+    parser.add_argument('--apart', nargs=3, action='append', default=[],
+                        metavar=('WHAT', 'PASSED', 'FAILED'),
+                        help='with --report: counts of tests run apart')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse(argv)
     if args.report:
-        return report(args.report)
+        return report(args.report,
+                      [(w, int(p), int(f)) for w, p, f in args.apart])
     if not args.paths:
         print('no PATH given', file=sys.stderr)
         return 2
