@@ -55,7 +55,7 @@ XFAIL, UNEXPECTED = 'xfail', 'UNEXPECTED-SUCCESS'
 BAD = (FAIL, ERROR, UNEXPECTED)
 
 
-# -- loading -----------------------------------------------------------------
+# -- loading ------------------------------------------------------------------
 def flatten(suite):
     for item in suite:
         if isinstance(item, unittest.TestSuite):
@@ -124,7 +124,7 @@ def expected_seconds(group, times):
     return sum(times.get(t.id(), guess) for t in group)
 
 
-# -- running, in a worker ------------------------------------------------------
+# -- running, in a worker -----------------------------------------------------
 class Capture(logging.Handler):
     """Collects the log records of one test."""
 
@@ -256,7 +256,7 @@ def worker(groups, tasks, results):
     result._testRunEntered = False
 
 
-# -- the parent: scheduling and printing -------------------------------------
+# -- the parent: scheduling and printing --------------------------------------
 class Printer:
 
     def __init__(self, no_skips=False, out=None):
@@ -284,8 +284,10 @@ def indent(text):
 
 
 def run_parallel(groups, workers, printer):
-    """Run ``groups`` in ``workers`` forked processes; a worker that dies
-    fails the tests it had not finished."""
+    """Run ``groups`` in ``workers`` forked processes.
+
+    A worker that dies fails the tests it had not finished.
+    """
     ctx = multiprocessing.get_context('fork')
     tasks, results = ctx.Queue(), ctx.Queue()
     for index in range(len(groups)):
@@ -360,7 +362,7 @@ def write_times(path, times, records):
     os.replace(tmp, path)
 
 
-# -- summaries -----------------------------------------------------------------
+# -- summaries ----------------------------------------------------------------
 def counts(records):
     found = {}
     for record in records:
@@ -419,7 +421,7 @@ def report(paths, extra=(), out=None):
     return 1 if failed or any(f for _, _, f in extra) else 0
 
 
-# -- command line ------------------------------------------------------------
+# -- command line -------------------------------------------------------------
 def parse(argv):
     parser = argparse.ArgumentParser(
         prog='python -m tests.runner', description=__doc__.split('\n\n')[0],

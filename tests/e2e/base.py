@@ -172,8 +172,7 @@ def decode(value):
 
 
 class E2ETestCase(base.BaseTestCase):
-    """Talks to the local cloud as the class's own member user (as admin
-    where needed)."""
+    """Talks to the local cloud as the class's own user (admin if need be)."""
 
     def setUp(self):
         super().setUp()
