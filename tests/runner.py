@@ -438,6 +438,10 @@ def parse(argv):
     parser.add_argument('--serial', metavar='REGEX',
                         help='tests whose id matches run after the others, '
                         'one at a time, each group alone')
+    parser.add_argument('--match', metavar='REGEX',
+                        help='run only the tests whose id matches')
+    parser.add_argument('--exclude', metavar='REGEX',
+                        help='leave out the tests whose id matches')
     parser.add_argument('--needs', metavar='MODULE',
                         help='run only the tests of the test modules that '
                         'import MODULE (e.g. qinling: those for its venv)')
@@ -466,6 +470,10 @@ def main(argv=None):
         return 2
     started = time.monotonic()
     tests = load(args.paths)
+    if args.match:
+        tests = [t for t in tests if re.search(args.match, t.id())]
+    if args.exclude:
+        tests = [t for t in tests if not re.search(args.exclude, t.id())]
     if args.needs:
         tests = [t for t in tests if imports(t, args.needs)]
     times = read_times(args.times) if args.times else {}
