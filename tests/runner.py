@@ -38,8 +38,8 @@ import io
 import json
 import logging
 import multiprocessing
+from multiprocessing.connection import wait
 import os
-import queue
 import re
 import sys
 import time
@@ -64,16 +64,16 @@ def flatten(suite):
             yield item
 
 
-def load(paths):
+def load(paths, top=REPO):
     """Every test under ``paths``, in discovery order."""
     loader = unittest.TestLoader()
     tests = []
     for path in paths:
         if os.path.isdir(path):
-            suite = loader.discover(path, top_level_dir=REPO)
+            suite = loader.discover(path, top_level_dir=top)
         else:
             if path.endswith('.py'):   # a file: its module
-                path = os.path.relpath(os.path.abspath(path), REPO)
+                path = os.path.relpath(os.path.abspath(path), top)
                 path = path[:-len('.py')].replace(os.sep, '.')
             suite = loader.loadTestsFromName(path)
         tests.extend(flatten(suite))
@@ -227,29 +227,29 @@ class Result(unittest.TestResult):
         self._set(test, UNEXPECTED)
 
 
-def worker(groups, tasks, results):
+def worker(groups, conn):
     """Run the groups the parent hands out until it says stop.
 
     One result for all of them, as in one suite: a class's fixtures
     (setUpClass: a browser logged in once) last while the same worker runs
     tests of that class one group after the other, and are torn down when it
-    moves on to another class or stops.
+    moves on to another class or stops. Records go to the parent at once,
+    through a pipe (no buffering thread that a dying worker could lose).
     """
     sys.stdin = open(os.devnull)
-    result = Result(results.put)
+    result = Result(conn.send)
     result._testRunEntered = True    # what a top-level suite sets
     while True:
-        index = tasks.get()
+        index = conn.recv()
         if index is None:
             break
-        results.put(('start', index))
         try:
             unittest.TestSuite(groups[index]).run(result)
         except BaseException:  # noqa: BLE001 - tell the parent, go on
-            results.put(('test', {
+            conn.send(('test', {
                 'id': class_of(groups[index][0]), 'status': ERROR,
                 'detail': traceback.format_exc(), 'time': 0.0}))
-        results.put(('done', index))
+        conn.send(('done', index))
     last = unittest.TestSuite()
     last._tearDownPreviousClass(None, result)
     last._handleModuleTearDown(result)
@@ -286,62 +286,51 @@ def indent(text):
 def run_parallel(groups, workers, printer):
     """Run ``groups`` in ``workers`` forked processes.
 
-    A worker that dies fails the tests it had not finished.
+    The next group goes to the first worker free. A worker that dies fails
+    the tests of its group it had not finished; a new one takes its place.
     """
     ctx = multiprocessing.get_context('fork')
-    tasks, results = ctx.Queue(), ctx.Queue()
-    for index in range(len(groups)):
-        tasks.put(index)
-    workers = max(1, min(workers, len(groups)))
-    for _ in range(workers):
-        tasks.put(None)
-    procs = [ctx.Process(target=worker, args=(groups, tasks, results),
-                         daemon=True) for _ in range(workers)]
-    for proc in procs:
+    pending = list(range(len(groups)))
+    live = {}   # the parent's end of a worker's pipe -> [process, left ids]
+
+    def give(conn):
+        index = pending.pop(0) if pending else None
+        live[conn][1] = [] if index is None else [
+            t.id() for t in groups[index]]
+        conn.send(index)
+
+    def spawn():
+        mine, theirs = ctx.Pipe()
+        proc = ctx.Process(target=worker, args=(groups, theirs), daemon=True)
         proc.start()
-    running = {}    # group index -> ids of its tests not reported yet
-    started = set()
-    while True:
-        try:
-            kind, value = results.get(timeout=1)
-        except queue.Empty:
-            if any(p.is_alive() for p in procs):
-                continue
-            # every worker is gone: drain what they sent, then account
-            # for what they never finished
+        theirs.close()
+        live[mine] = [proc, []]
+        give(mine)
+
+    for _ in range(max(1, min(workers, len(groups)))):
+        spawn()
+    while live:
+        for conn in wait(list(live)):
+            proc, left = live[conn]
             try:
-                while True:
-                    kind, value = results.get(timeout=1)
-                    handle(kind, value, groups, running, started, printer)
-            except queue.Empty:
-                pass
-            break
-        handle(kind, value, groups, running, started, printer)
-    for index, left in sorted(running.items()):
-        for test_id in left:
-            printer.test({'id': test_id, 'status': ERROR, 'time': 0.0,
-                          'detail': 'its worker process died (exit codes %s)'
-                          % [p.exitcode for p in procs]})
-    for index in range(len(groups)):
-        if index not in started:
-            for test in groups[index]:
-                printer.test({'id': test.id(), 'status': ERROR, 'time': 0.0,
-                              'detail': 'never run: every worker died'})
-    for proc in procs:
-        proc.join(5)
-
-
-def handle(kind, value, groups, running, started, printer):
-    if kind == 'start':
-        started.add(value)
-        running[value] = [t.id() for t in groups[value]]
-    elif kind == 'done':
-        running.pop(value, None)
-    else:
-        printer.test(value)
-        for left in running.values():
-            if value['id'] in left:
-                left.remove(value['id'])
+                kind, value = conn.recv()
+            except EOFError:
+                del live[conn]
+                proc.join(5)
+                for test_id in left:
+                    printer.test({
+                        'id': test_id, 'status': ERROR, 'time': 0.0,
+                        'detail': 'its worker process died (exit code %s)'
+                        % proc.exitcode})
+                if pending:
+                    spawn()
+                continue
+            if kind == 'done':
+                give(conn)
+            else:
+                printer.test(value)
+                if value['id'] in left:
+                    left.remove(value['id'])
 
 
 def read_times(path):
@@ -429,6 +418,9 @@ def parse(argv):
     parser.add_argument('paths', nargs='*', metavar='PATH',
                         help='a directory to discover tests in, or a dotted '
                         'module, class or test name')
+    parser.add_argument('--top-dir', default=REPO,
+                        help='the directory test module names start from '
+                        '(default: the repository)')
     parser.add_argument('--workers', type=int, default=1,
                         help='worker processes (default 1)')
     parser.add_argument('--group', choices=('class', 'test'),
@@ -469,7 +461,9 @@ def main(argv=None):
         print('no PATH given', file=sys.stderr)
         return 2
     started = time.monotonic()
-    tests = load(args.paths)
+    if args.top_dir not in sys.path:
+        sys.path.insert(0, args.top_dir)
+    tests = load(args.paths, args.top_dir)
     if args.match:
         tests = [t for t in tests if re.search(args.match, t.id())]
     if args.exclude:
