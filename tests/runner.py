@@ -341,7 +341,9 @@ def read_times(path):
         return {}
 
 
-def write_times(path, times, records):
+def write_times(path, records):
+    # read again: another step (the cloud's lane) may have written meanwhile
+    times = read_times(path)
     for record in records:
         if record['status'] == OK:
             times[record['id']] = record['time']
@@ -491,7 +493,7 @@ def main(argv=None):
             for record in records:
                 f.write(json.dumps(record) + '\n')
     if args.times:
-        write_times(args.times, times, records)
+        write_times(args.times, records)
     summary(records, time.monotonic() - started)
     # no test at all is a failure too
     return 0 if records and not any(r['status'] in BAD for r in records) \
