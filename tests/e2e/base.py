@@ -187,7 +187,7 @@ class E2ETestCase(base.BaseTestCase):
         cloud, reason = running_cloud()
         if reason:
             self.fail(reason)
-        self.cloud = own_cloud(cloud, self.account_owner())
+        self.cloud = cloud = own_cloud(cloud, self.account_owner())
         self.session = clients.session(cloud, 'demo')
         self.heat = clients.heat(cloud, sess=self.session)
         self.qinling = clients.qinling(cloud, sess=self.session)
