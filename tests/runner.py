@@ -237,6 +237,9 @@ def worker(groups, conn):
     through a pipe (no buffering thread that a dying worker could lose).
     """
     sys.stdin = open(os.devnull)
+    # between tests (class fixtures, background threads) logging goes
+    # nowhere rather than to the terminal through logging's last resort
+    logging.getLogger().handlers = [logging.NullHandler()]
     result = Result(conn.send)
     result._testRunEntered = True    # what a top-level suite sets
     while True:
