@@ -171,7 +171,7 @@ class FirstRun:
             return {}     # the user's own caches
         return {
             'UV_CACHE_DIR': os.path.join(self.cache, 'uv'),
-            'PIP_CACHE_DIR': os.path.join(self.cache, 'pip'),
+            'PIP_CACHE_DIR': os.path.join(self.cache, 'pip-cache'),
             'XDG_CACHE_HOME': self.cache,
         }
 
