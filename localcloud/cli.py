@@ -12,15 +12,16 @@
 
 """The ``tools/localcloud`` command line: install, up, status, logs, down,
 destroy, env, emit-event and demo (argument parsing only;
-``localcloud.lifecycle`` does the work)."""
+``localcloud.lifecycle`` does the work). The only place where an error
+becomes a message and an exit code."""
 import argparse
 import json
 import sys
 
 from localcloud import config
 from localcloud import demo
+from localcloud import exceptions
 from localcloud import lifecycle
-from localcloud import supervisor as supervisor_mod
 
 
 EMIT_EVENT_HELP = """\
@@ -164,7 +165,13 @@ def main(argv=None):
                 args.direct, args.trait, args.show)
         elif args.command == 'demo':
             return demo.run(cloud, args)
-    except (supervisor_mod.SupervisorError, RuntimeError) as exc:
+    except exceptions.DemoFailed as exc:
+        print('\n%s' % exc, file=sys.stderr, flush=True)
+        return 1
+    except exceptions.UsageError as exc:
+        print('localcloud: %s' % exc, file=sys.stderr)
+        return 2
+    except (exceptions.LocalCloudError, RuntimeError) as exc:
         print('localcloud: ERROR: %s' % exc, file=sys.stderr)
         return 1
     return 0

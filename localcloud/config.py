@@ -22,7 +22,7 @@ import os
 import secrets
 import string
 
-from localcloud import util
+from localcloud.util import files
 
 DEFAULT_BASE_PORT = 17000
 
@@ -95,10 +95,6 @@ class Cloud:
     def client_bin(self, exe):
         return os.path.join(self.client_venv, 'bin', exe)
 
-    @property
-    def qinling_venv(self):
-        return os.path.join(self.state_dir, 'qinling-venv')
-
     # -- ports and URLs ----------------------------------------------------
     def port(self, name):
         """Base port + the offset the service owning listener ``name`` declares
@@ -142,7 +138,7 @@ class Cloud:
         """A random 32-char alphanumeric secret, made once and kept in
         secrets.json (0600)."""
         os.makedirs(self.state_dir, exist_ok=True)
-        with util.file_lock(self.secrets_path + '.lock'):
+        with files.file_lock(self.secrets_path + '.lock'):
             stored = {}
             if os.path.exists(self.secrets_path):
                 with open(self.secrets_path) as f:
@@ -150,7 +146,7 @@ class Cloud:
             if name not in stored:
                 stored[name] = ''.join(secrets.choice(SECRET_ALPHABET)
                                        for _ in range(SECRET_LENGTH))
-                util.write_file(
+                files.write_file(
                     self.secrets_path,
                     json.dumps(stored, indent=1, sort_keys=True),
                     mode=0o600,
@@ -181,6 +177,13 @@ class Cloud:
         raises)."""
         from localcloud import services
         return services.load_services()
+
+    def service(self, name):
+        """The service named ``name``; KeyError if the cloud has none."""
+        for service in self.services():
+            if service.name == name:
+                return service
+        raise KeyError('the cloud has no service %r' % name)
 
     @property
     def supervisor(self):

@@ -27,13 +27,12 @@ can be run again and again and leaves exactly one demo stack behind.
 """
 import contextlib
 import json
-import sys
 import time
 
 from localcloud import clients
 from localcloud import events
+from localcloud import exceptions
 from localcloud import lifecycle
-from localcloud.services import horizon
 
 DEFAULT_STACK_NAME = 'demo-chain'
 TEMPLATE = 'templates/function-webhook-event-alarm.yaml'
@@ -48,10 +47,6 @@ CHAIN_LOGS = (
     'qinling-api',
     'qinling-engine',
 )
-
-
-class StepFailed(Exception):
-    """A demo step failed; the message names it."""
 
 
 class Walkthrough:
@@ -85,7 +80,7 @@ class Walkthrough:
                 if tail:
                     print('\n--- last lines of %s ---\n%s'
                           % (self.cloud.log_path(process), tail), flush=True)
-            raise StepFailed(
+            raise exceptions.DemoFailed(
                 'step %d (%s) failed: %s' % (self.number, title, exc)
             ) from exc
         took = time.monotonic() - started
@@ -284,7 +279,8 @@ Or in a browser, Project > Orchestration > Stacks:
 
 Stop the cloud, keeping its state:   {lc} down
 Remove everything it made:           {lc} destroy
-'''.format(lc=launcher, stack=stack_name, horizon=horizon.login_hint(cloud))
+'''.format(lc=launcher, stack=stack_name, horizon='\n    '.join(
+        lifecycle.service_hints(cloud, cloud.services())))
 
 
 def add_arguments(parser):
@@ -303,19 +299,14 @@ def add_arguments(parser):
 
 
 def run(cloud, args):
-    """Run the demo; 0 on success, 1 if a step failed."""
+    """Run the demo; raises DemoFailed if a step failed."""
     started = time.monotonic()
     walk = Walkthrough(cloud, args.stack_name, args.timeout)
     try:
         walk.run()
-    except StepFailed as exc:
-        print(
-            '\ndemo: FAILED: %s (after %.1f s)'
-            % (exc, time.monotonic() - started),
-            file=sys.stderr,
-            flush=True,
-        )
-        return 1
+    except exceptions.DemoFailed as exc:
+        raise exceptions.DemoFailed('demo: FAILED: %s (after %.1f s)'
+                                    % (exc, time.monotonic() - started))
     walk.summary()
     print(explore_hints(cloud, args.stack_name))
     print('demo: done in %.1f s' % (time.monotonic() - started), flush=True)

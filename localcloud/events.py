@@ -47,6 +47,8 @@ import threading
 import uuid
 import warnings
 
+from localcloud import exceptions
+
 NOTIFICATIONS_TOPIC = 'notifications'
 # Ceilometer's event publisher (notifier://?topic=alarm.all) sends on its own
 # control exchange, a notification of type 'event' at priority sample whose
@@ -73,7 +75,7 @@ DEFAULT_VOLUME_TYPE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL,
                                         'localcloud:volume-type:__DEFAULT__'))
 
 
-class UnknownField(ValueError):
+class UnknownField(exceptions.UsageError, ValueError):
     """A builder was given a field its service's notification has not."""
 
 

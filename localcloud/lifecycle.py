@@ -23,39 +23,116 @@ import dataclasses
 import json
 import os
 import subprocess
-import sys
 import time
 
 from localcloud import clients
 from localcloud import events
+from localcloud import exceptions
 from localcloud import services as services_mod
-from localcloud.services import horizon
-from localcloud import util
+from localcloud.services import base
+from localcloud.services import common
+from localcloud.util import apt
+from localcloud.util import files
+from localcloud.util import steps
+from localcloud.util import venv
+
+# What the main venv holds besides its services' requirements: the clients
+# that localcloud.clients, the demo and the end-to-end tests use, and the
+# test tools.
+TOOL_REQUIREMENTS = (
+    'python-openstackclient',
+    'python-heatclient',
+    'aodhclient',
+    'oslotest',
+    'stestr',
+    'requests-mock',
+    'selenium',
+    'testscenarios',
+)
+APT = 'apt'
+CLI = 'cli'
+
+
+def venv_plan(cloud, services):
+    """{venv dir name: (requirements, no_deps, editable)} of every venv the
+    services declare; the main venv also gets ``TOOL_REQUIREMENTS``."""
+    plan = {base.MAIN_VENV: ([], [], [])}
+    plan[base.MAIN_VENV][0].extend(TOOL_REQUIREMENTS)
+    for service in services:
+        if not service.venv:
+            continue
+        reqs, no_deps, editable = plan.setdefault(service.venv, ([], [], []))
+        for target, items in (
+                (reqs, service.requirements),
+                (no_deps, service.requirements_no_deps),
+                (editable, service.editable_requirements(cloud))):
+            target.extend(i for i in items if i not in target)
+    return plan
+
+
+def missing_apt_packages(services):
+    """The Debian packages of the services whose probes are not all
+    there."""
+    return sorted({p for s in services if s.apt_packages
+                   and not all(os.path.exists(x) for x in s.apt_probes)
+                   for p in s.apt_packages})
+
+
+def _submit_installs(cloud, services, pool):
+    """Start every install step at once: the one apt transaction (first),
+    each venv, the client venv. {APT | venv name | CLI: future}."""
+    uv = venv.ensure_uv(cloud.venv)
+    futures = {}
+    packages = missing_apt_packages(services)
+    if packages:
+        futures[APT] = pool.submit(apt.install, packages)
+    for name, (reqs, no_deps, editable) in venv_plan(cloud, services).items():
+        what = 'main' if name == base.MAIN_VENV else name.replace('-venv', '')
+        futures[name] = pool.submit(
+            venv.ensure, uv, os.path.join(cloud.state_dir, name), what, reqs,
+            no_deps, editable)
+    futures[CLI] = pool.submit(clients.ensure_cli, cloud, uv)
+    return futures
+
+
+def _installed(service, installs):
+    """The install futures a service needs before its own ``install``: its
+    apt packages, its venv and (any service that is not backing: its
+    bootstrap uses the clients) the main venv."""
+    needed = []
+    if service.apt_packages and APT in installs:
+        needed.append(installs[APT])
+    if service.venv:
+        needed.append(installs[service.venv])
+    if not service.backing:
+        needed.append(installs[base.MAIN_VENV])
+    return needed
+
+
+def _install_service(cloud, service, installs):
+    for future in _installed(service, installs):
+        future.result()
+    service.install(cloud)
 
 
 def install(cloud):
-    """Independent installs at once: the main venv, the client venv and every
-    service whose ``parallel_install`` is true (apt packages, venvs of their
-    own); the other services' installs (which may add to the main venv) follow
-    the main venv."""
+    """Install everything at once: the apt transaction, every venv, the
+    client venv, then each service's own install step once what it needs is
+    in. Returns [(step, seconds)] of the steps that ran."""
     started = time.monotonic()
+    before = len(steps.timings())
     services = cloud.services()
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        main = pool.submit(util.ensure_main_venv, cloud)
-        independent = [pool.submit(util.ensure_client_venv, cloud)]
-        independent += [pool.submit(s.install, cloud) for s in services
-                        if getattr(s, 'parallel_install', False)]
-        main.result()
-        for service in services:
-            if not getattr(service, 'parallel_install', False):
-                service.install(cloud)
-        for future in independent:
+        installs = _submit_installs(cloud, services, pool)
+        done = [pool.submit(_install_service, cloud, s, installs)
+                for s in services]
+        for future in list(installs.values()) + done:
             future.result()
-    util.say(
+    steps.say(
         'install: everything in place after %.1f s'
         % (time.monotonic() - started)
     )
-    return services
+    return steps.timings()[before:]
 
 
 def process_port(cloud, name):
@@ -66,34 +143,43 @@ def process_port(cloud, name):
 
 
 def up(cloud):
-    """Install, then start every service as soon as the backing services it
-    ``requires`` are up (all at once, each in a thread of its own). Each
-    service bootstraps as soon as it is healthy; all but Keystone also wait
-    for Keystone's bootstrap, which registers the service users and the
-    catalog theirs use."""
+    """Install and start at once: each service is installed as soon as its
+    apt packages and venv are in, and starts as soon as the backing services
+    it ``requires`` are up (each in a thread of its own). Each service
+    bootstraps as soon as it is healthy; all but the backing services and
+    the ``identity`` service also wait for the identity service's
+    bootstrap, which registers the service users and the catalog theirs use.
+    Returns [(step, seconds)] of the steps that ran."""
     started = time.monotonic()
+    before = len(steps.timings())
     if cloud.venv.startswith('/tmp'):
-        util.say('note: the state dir is under /tmp, where stevedore keeps no '
-                 'entry-point cache: each service and each openstack command '
-                 'scans every installed package when it starts. A state dir '
-                 'elsewhere starts faster (localcloud/README.rst, State dir).')
-    services = install(cloud)
-    with concurrent.futures.ThreadPoolExecutor(len(services)) as pool:
+        steps.say(
+            'note: the state dir is under /tmp, where stevedore keeps no '
+            'entry-point cache: each service and each openstack command '
+            'scans every installed package when it starts. A state dir '
+            'elsewhere starts faster (localcloud/README.rst, State dir).')
+    services = cloud.services()
+    identity = next((s for s in services if s.identity), None)
+    with concurrent.futures.ThreadPoolExecutor(8) as ipool, \
+            concurrent.futures.ThreadPoolExecutor(len(services)) as pool:
+        installs = _submit_installs(cloud, services, ipool)
         futures = {}
         for service in services:  # in start order: requirements come first
             needed = [futures[s.name] for s in requirements(service, services)]
-            identity = (None if service.backing or service.name == 'keystone'
-                        else futures.get('keystone'))
+            waits_for = (None if service.backing or service.identity
+                         or identity is None
+                         else futures.get(identity.name))
             futures[service.name] = pool.submit(
-                _bring_up, cloud, service, needed, identity)
-        for future in futures.values():
+                _bring_up, cloud, service, needed, waits_for, installs)
+        for future in list(futures.values()) + list(installs.values()):
             future.result()
     print_table(cloud, services)
-    util.say(
+    steps.say(
         'up: all services healthy after %.1f s' % (time.monotonic() - started)
     )
     for line in access_hints(cloud, services):
-        util.say(line)
+        steps.say(line)
+    return steps.timings()[before:]
 
 
 def requirements(service, services):
@@ -105,16 +191,19 @@ def requirements(service, services):
         return backing
     unknown = set(service.requires) - {s.name for s in backing}
     if unknown:
-        raise RuntimeError(
+        raise exceptions.ConfigurationError(
             '%s requires %s: not a backing service of this cloud'
             % (service.name, ', '.join(sorted(unknown))))
     return [s for s in backing if s.name in service.requires]
 
 
-def _bring_up(cloud, service, needed, identity=None):
-    """Wait for the required services (raising if one failed), then start
-    service; once it is healthy and ``identity`` (Keystone's future, if
-    given) is done, bootstrap it."""
+def _bring_up(cloud, service, needed, identity=None, installs=None):
+    """Install service once what it needs is in, wait for the required
+    services (raising if one failed), then start service; once it is healthy
+    and ``identity`` (the identity service's future, if given) is done,
+    bootstrap it."""
+    if installs is not None:
+        _install_service(cloud, service, installs)
     for future in needed:
         future.result()
     _start_service(cloud, service)
@@ -127,9 +216,12 @@ def access_hints(cloud, services):
     """Lines telling a user how to reach the cloud: the CLI and, if it runs,
     Horizon."""
     hints = ['CLI as the demo user: eval "$(tools/localcloud env)"']
-    if any(s.name == 'horizon' for s in services):
-        hints.append(horizon.login_hint(cloud))
-    return hints
+    return hints + service_hints(cloud, services)
+
+
+def service_hints(cloud, services):
+    """The ``access_hint`` of every service that has one."""
+    return [h for h in (s.access_hint(cloud) for s in services) if h]
 
 
 def _start_service(cloud, service):
@@ -139,16 +231,17 @@ def _start_service(cloud, service):
         service, cloud
     ):
         return
-    with util.step('%s: configure' % service.name):
+    with steps.step('%s: configure' % service.name):
         service.configure(cloud)
     service.init(cloud)
+    common.db_sync(cloud, service)
     procs = service.processes(cloud)
     fresh = []
     for proc in procs:
         if not sup.running(proc.name):
             pid = sup.start(proc, cloud.log_path(proc.name))
             fresh.append(proc.name)
-            util.say(
+            steps.say(
                 '%s: started %s (pid %d, log %s)'
                 % (service.name, proc.name, pid, cloud.log_path(proc.name))
             )
@@ -158,7 +251,7 @@ def _start_service(cloud, service):
         '%s to become healthy' % service.name,
         name=[p.name for p in procs],
     )
-    util.say('%s: healthy after %.1f s' % (service.name, waited))
+    steps.say('%s: healthy after %.1f s' % (service.name, waited))
     for name in fresh:
         sup.annotate(name, ready_after=round(waited, 1))
 
@@ -221,7 +314,7 @@ def down(cloud):
     try:
         services = cloud.services()
     except Exception as exc:  # still stop what is recorded
-        util.say(
+        steps.say(
             'down: cannot load the service list (%s); stopping recorded PIDs'
             ' only' % exc
         )
@@ -235,8 +328,8 @@ def down(cloud):
     for names in tiers:
         pids = {n: (sup.record(n) or {}).get('pid') for n in names}
         for name in sup.stop_many(names):
-            util.say('stopped %s (pid %s)' % (name, pids[name]))
-    util.say('down: done in %.1f s' % (time.monotonic() - started))
+            steps.say('stopped %s (pid %s)' % (name, pids[name]))
+    steps.say('down: done in %.1f s' % (time.monotonic() - started))
 
 
 def status(cloud):
@@ -248,20 +341,19 @@ def destroy(cloud):
     """``down``, then remove the state dir (if it looks like one)."""
     state = cloud.state_dir
     if not os.path.isdir(state):
-        util.say('destroy: %s does not exist' % state)
+        steps.say('destroy: %s does not exist' % state)
         return
     # decided before `down`, which creates <state>/pids itself
     if not any(
         os.path.exists(os.path.join(state, n))
         for n in ('secrets.json', 'pids', 'venv')
     ):
-        sys.exit(
-            'localcloud: %s does not look like a local-cloud state dir; not'
-            ' removing it' % state
-        )
+        raise exceptions.NotAStateDir(
+            '%s does not look like a local-cloud state dir; not removing it'
+            % state)
     down(cloud)
-    with util.step('removing %s' % state):
-        util.rmtree(state)
+    with steps.step('removing %s' % state):
+        files.rmtree(state)
 
 
 def env(cloud, who):
@@ -272,7 +364,8 @@ def env(cloud, who):
         "export PATH='%s':\"$PATH\""
         % os.path.dirname(cloud.client_bin('openstack'))
     )
-    print('# %s' % horizon.login_hint(cloud))
+    for hint in service_hints(cloud, cloud.services()):
+        print('# %s' % hint)
 
 
 def logs(cloud, name, lines, follow):
@@ -289,10 +382,8 @@ def logs(cloud, name, lines, follow):
         paths = [cloud.log_path(name)]
     paths = [p for p in paths if os.path.exists(p)]
     if not paths:
-        sys.exit(
-            'localcloud: no log for %r (known: %s)'
-            % (name, ', '.join(sup.names()))
-        )
+        raise exceptions.NoLog('no log for %r (known: %s)'
+                               % (name, ', '.join(sup.names())))
     argv = ['tail', '-n', str(lines)] + (['-F'] if follow else []) + paths
     try:
         return subprocess.call(argv)
@@ -308,17 +399,17 @@ def emit_event(cloud, event_type, project, fields, payload=None,
     if direct:
         given = [k for k, v in fields.items() if v is not None]
         if given or payload:
-            sys.exit('localcloud: --direct sends traits (--trait), not '
-                     'notification fields (%s)'
-                     % ', '.join(given + (['payload'] if payload else [])))
+            raise exceptions.UsageError(
+                '--direct sends traits (--trait), not notification fields '
+                '(%s)' % ', '.join(given + (['payload'] if payload else [])))
         parsed = []
         for trait in traits:
             name, sep, value = trait.partition('=')
             name, _, kind = name.partition(':')
             if not sep or kind not in ('',) + tuple(events.TRAIT_TYPES):
-                sys.exit('localcloud: --trait wants NAME[:TYPE]=VALUE with '
-                         'TYPE one of %s, got %r'
-                         % (', '.join(events.TRAIT_TYPES), trait))
+                raise exceptions.UsageError(
+                    '--trait wants NAME[:TYPE]=VALUE with TYPE one of %s, '
+                    'got %r' % (', '.join(events.TRAIT_TYPES), trait))
             parsed.append((name, kind or 'string', value))
         sent = events.emit_direct(cloud, event_type, parsed, project_id)
         print(sent['message_id'])
@@ -326,17 +417,15 @@ def emit_event(cloud, event_type, project, fields, payload=None,
             print(json.dumps(sent, indent=1))
         return
     if traits:
-        sys.exit('localcloud: --trait goes with --direct; a notification '
-                 'takes fields (see emit-event --help)')
+        raise exceptions.UsageError(
+            '--trait goes with --direct; a notification takes fields (see '
+            'emit-event --help)')
     fields = dict(fields)
     if fields.get('id') is not None:
         fields[_ID_FIELDS.get(events.builder_for(event_type).__name__,
                               'id')] = fields.pop('id')
-    try:
-        sent = events.emit(cloud, event_type, project_id, payload=payload,
-                           **fields)
-    except events.UnknownField as exc:
-        sys.exit('localcloud: %s' % exc)
+    sent = events.emit(cloud, event_type, project_id, payload=payload,
+                       **fields)
     print(sent.message_id)
     if show:
         print(json.dumps(dataclasses.asdict(sent), indent=1))

@@ -26,11 +26,12 @@ import signal
 import subprocess
 import time
 
-from localcloud import util
+from localcloud import exceptions
+from localcloud.util import files
+from localcloud.util import proc
 
 
-class SupervisorError(Exception):
-    """A process failed to start, died, or a wait timed out."""
+SupervisorError = exceptions.SupervisorError
 
 
 def _group_members(pgid):
@@ -38,8 +39,8 @@ def _group_members(pgid):
     members = []
     for entry in os.listdir('/proc'):
         if entry.isdigit():
-            stat = util.proc_stat(int(entry))
-            if util.proc_alive(stat) and stat.pgrp == pgid:
+            stat = proc.proc_stat(int(entry))
+            if proc.proc_alive(stat) and stat.pgrp == pgid:
                 members.append(int(entry))
     return members
 
@@ -85,8 +86,8 @@ class Supervisor:
         rec = self.record(name)
         if not rec:
             return None
-        stat = util.proc_stat(rec['pid'])
-        if util.proc_alive(stat) and stat.starttime == rec['starttime']:
+        stat = proc.proc_stat(rec['pid'])
+        if proc.proc_alive(stat) and stat.starttime == rec['starttime']:
             return rec['pid']
         _reap(rec['pid'])
         return None
@@ -131,7 +132,7 @@ class Supervisor:
             except OSError as exc:
                 raise SupervisorError('cannot start %s (%s): %s'
                                       % (process.name, argv[0], exc)) from exc
-        stat = util.proc_stat(child.pid)
+        stat = proc.proc_stat(child.pid)
         rec = {
             'pid': child.pid,
             'pgid': child.pid,
@@ -140,7 +141,7 @@ class Supervisor:
             'log': log_path,
             'started_at': time.time(),
         }
-        util.write_file(self.pid_path(process.name), json.dumps(rec))
+        files.write_file(self.pid_path(process.name), json.dumps(rec))
         # Forget the Popen object without a ResourceWarning; _reap collects the
         # status later.
         child.returncode = 0
@@ -157,10 +158,10 @@ class Supervisor:
         is gone and members remain (Linux does not reuse a PID while it names a
         live group).
         """
-        stat = util.proc_stat(rec['pid'])
+        stat = proc.proc_stat(rec['pid'])
         if stat is not None and stat.starttime != rec['starttime']:
             return None  # the PID now belongs to another program
-        if util.proc_alive(stat) or _group_members(rec['pgid']):
+        if proc.proc_alive(stat) or _group_members(rec['pgid']):
             return rec['pgid']
         return None
 
@@ -221,7 +222,7 @@ class Supervisor:
         if rec is None:
             return
         rec.update(fields)
-        util.write_file(self.pid_path(name), json.dumps(rec))
+        files.write_file(self.pid_path(name), json.dumps(rec))
 
     def wait_until(
         self, check, timeout, what, name=None, log_path=None, interval=0.2

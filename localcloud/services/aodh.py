@@ -12,12 +12,13 @@
 
 """Aodh 23: API (gunicorn), listener (event alarms) and notifier, MariaDB +
 RabbitMQ."""
-
+import configparser
 import os
 
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
 
 # Aodh's production default is 60 s: a new or re-armed event alarm is ignored
 # by the listener until its per-project cache expires. 1 s keeps the local
@@ -32,21 +33,19 @@ class Aodh(base.Service):
     name = 'aodh'
     order = 50
     ports = {'aodh-api': 42}
+    venv = base.MAIN_VENV
+    requirements = ('aodh==23.0.0', 'PyMySQL', 'gunicorn')
 
     def conf_path(self, cloud, which='aodh'):
         return os.path.join(cloud.service_dir(self.name), which + '.conf')
 
-    def auth(self, cloud):
-        return {
-            'auth_type': 'password',
-            'auth_url': cloud.keystone_url,
-            'username': 'aodh',
-            'password': cloud.secret('aodh'),
-            'project_name': cloud.service_project,
-            'user_domain_name': cloud.domain,
-            'project_domain_name': cloud.domain,
-            'region_name': cloud.region,
-        }
+    def event_alarm_cache_ttl(self, cloud):
+        """aodh-listener's ``event_alarm_cache_ttl`` as rendered in its
+        aodh.conf (s): how long a new event alarm may miss events."""
+        parser = configparser.RawConfigParser()
+        parser.read(self.conf_path(cloud))
+        return float(parser.get('DEFAULT', 'event_alarm_cache_ttl',
+                                fallback='60'))
 
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
@@ -54,7 +53,7 @@ class Aodh(base.Service):
             'LOCALCLOUD_AODH_EVENT_ALARM_CACHE_TTL',
             DEFAULT_EVENT_ALARM_CACHE_TTL,
         )
-        util.write_ini(
+        files.write_ini(
             self.conf_path(cloud),
             {
                 'DEFAULT': {
@@ -69,13 +68,9 @@ class Aodh(base.Service):
                     'host': cloud.host,
                     'port': cloud.port('aodh-api'),
                 },
-                'keystone_authtoken': dict(
-                    self.auth(cloud),
-                    www_authenticate_uri=cloud.keystone_url,
-                    service_token_roles_required=True,
-                ),
+                'keystone_authtoken': common.keystone_authtoken(cloud, 'aodh'),
                 'service_credentials': dict(
-                    self.auth(cloud), interface='public'
+                    common.password_auth(cloud, 'aodh'), interface='public'
                 ),
                 'listener': {
                     'workers': 1,
@@ -88,7 +83,7 @@ class Aodh(base.Service):
         )
         # Only the listener runs one event at a time (so repeat_actions=false
         # fires once); the notifier keeps its thread pool for slow webhooks.
-        util.write_ini(self.conf_path(cloud, 'listener'), {
+        files.write_ini(self.conf_path(cloud, 'listener'), {
             'DEFAULT': {'executor_thread_pool_size': 1}})
         # aodh.wsgi.api takes no config path: oslo.config finds ~/aodh.conf
         common.gunicorn_conf(cloud, d, cloud.port('aodh-api'),
@@ -97,22 +92,9 @@ class Aodh(base.Service):
     def databases(self, cloud):
         return ['aodh']
 
-    def init(self, cloud):
-        marker = util.Marker(
-            os.path.join(cloud.service_dir(self.name), 'db-ready'),
-            common.database_url(cloud, 'aodh'),
-        )
-        if not marker.done():
-            with util.step('aodh: dbsync'):
-                util.run(
-                    [
-                        cloud.venv_bin('aodh-dbsync'),
-                        '--config-file',
-                        self.conf_path(cloud),
-                    ],
-                    'aodh-dbsync',
-                )
-            marker.mark()
+    def db_sync_commands(self, cloud):
+        return [('aodh-dbsync', [cloud.venv_bin('aodh-dbsync'),
+                                 '--config-file', self.conf_path(cloud)])]
 
     def processes(self, cloud):
         d = cloud.service_dir(self.name)
@@ -136,7 +118,7 @@ class Aodh(base.Service):
     def healthy(self, cloud):
         # events sent before the listener declared its queue are dropped: wait
         # for it
-        if not util.http_ok(cloud.url('aodh-api', '/')):
+        if not probes.http_ok(cloud.url('aodh-api', '/')):
             return False
         return common.queue_exists(cloud, EVENT_QUEUE)
 

@@ -24,14 +24,15 @@ keeps its own queue (``alarm.all.sample``).
 
 ceilometer 27.0.0 needs nothing the main venv pins otherwise (its
 requirements only add packages there), so it is installed with Keystone,
-Heat and Aodh (``util.MAIN_VENV_REQUIREMENTS``), not in a venv of its own.
+Heat and Aodh (``venv = base.MAIN_VENV``), not in a venv of its own.
 """
 import glob
 import os
 
+from localcloud import exceptions
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
 
 # The queues the agent consumes (``<topic>.<priority>``, shared by every
 # exchange it listens on) for the priorities its event endpoint handles
@@ -68,6 +69,8 @@ class Ceilometer(base.Service):
     # of its event definitions (jsonpath_rw regenerates its LALR tables for
     # every parse), and is often the last service healthy.
     requires = ('rabbitmq',)
+    venv = base.MAIN_VENV
+    requirements = ('ceilometer==27.0.0',)
 
     def conf_path(self, cloud):
         return os.path.join(cloud.service_dir(self.name), 'ceilometer.conf')
@@ -84,15 +87,15 @@ class Ceilometer(base.Service):
             cloud.venv, 'lib', 'python3*', 'site-packages', 'ceilometer',
             'pipeline', 'data', 'event_definitions.yaml'))
         if not found:
-            raise RuntimeError(
+            raise exceptions.ServiceError(
                 'ceilometer: no event_definitions.yaml under %s; is '
                 'ceilometer installed in the main venv (tools/localcloud '
                 'install)?' % cloud.venv)
         return found[0]
 
     def configure(self, cloud):
-        util.write_file(self.pipeline_path(cloud), EVENT_PIPELINE)
-        util.write_ini(self.conf_path(cloud), {
+        files.write_file(self.pipeline_path(cloud), EVENT_PIPELINE)
+        files.write_ini(self.conf_path(cloud), {
             'DEFAULT': {
                 'transport_url': cloud.transport_url,
                 'event_pipeline_cfg_file': self.pipeline_path(cloud),

@@ -11,16 +11,18 @@
 #    under the License.
 
 """What several service modules share (devstack's ``functions-common``):
-the gunicorn configuration of the WSGI services, the database URL of a service,
-the cache servers, and whether a queue exists on the cloud's broker and how
-many consumers it has.
+the gunicorn configuration of the WSGI services, the ``keystone_authtoken``
+section and password auth of a service user, the database URL of a service
+and the one step that runs its migrations, the cache servers, and whether a
+queue exists on the cloud's broker and how many consumers it has.
 
 Service modules import this module, never each other. Keystone sessions (as
 admin or demo) come from ``localcloud.clients.session``.
 """
 import os
 
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import steps
 
 GUNICORN_CONF = '''\
 # rendered by localcloud; keystone parses sys.argv, so gunicorn gets no flags
@@ -50,7 +52,7 @@ def gunicorn_conf(cloud, service_dir, port, app, env, workers=1, threads=4,
     ``service_dir``, reads it from there. ``preload``: the master loads the
     app once and forks the workers from it (their start costs one load of
     CPU, not one each)."""
-    util.write_file(
+    files.write_file(
         os.path.join(service_dir, 'gunicorn.conf.py'),
         GUNICORN_CONF.format(
             host=cloud.host,
@@ -62,6 +64,54 @@ def gunicorn_conf(cloud, service_dir, port, app, env, workers=1, threads=4,
             raw_env=['%s=%s' % kv for kv in sorted(env.items())],
         ),
     )
+
+
+def password_auth(cloud, user, project=True):
+    """keystoneauth's password options for service user ``user`` (on the
+    service project unless ``project`` is false), as oslo.config sections
+    take them."""
+    auth = {
+        'auth_type': 'password',
+        'auth_url': cloud.keystone_url,
+        'username': user,
+        'password': cloud.secret(user),
+        'user_domain_name': cloud.domain,
+    }
+    if project:
+        auth.update(project_name=cloud.service_project,
+                    project_domain_name=cloud.domain,
+                    region_name=cloud.region)
+    return auth
+
+
+def keystone_authtoken(cloud, user):
+    """The ``[keystone_authtoken]`` section of a service whose service user
+    is ``user``: keystonemiddleware validates tokens as that user and
+    requires the service role of service tokens."""
+    section = password_auth(cloud, user)
+    section.update({'www_authenticate_uri': cloud.keystone_url,
+                    'service_token_roles_required': True})
+    return section
+
+
+def db_sync(cloud, service):
+    """Run the service's ``db_sync_commands`` once per database: again only
+    when its databases' URLs or its ``db_sync_key`` change (marker
+    ``<state>/<service>/db-ready``)."""
+    commands = service.db_sync_commands(cloud)
+    if not commands:
+        return
+    marker = files.Marker(
+        os.path.join(cloud.service_dir(service.name), 'db-ready'),
+        [[database_url(cloud, n) for n in service.databases(cloud)],
+         service.db_sync_key(cloud)])
+    if marker.done():
+        return
+    with steps.step('%s: %s' % (service.name,
+                                ', '.join(what for what, _ in commands))):
+        for what, argv in commands:
+            steps.run(argv, what)
+    marker.mark()
 
 
 def db_secret(name):

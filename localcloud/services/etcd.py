@@ -18,7 +18,6 @@ import os
 import urllib.request
 
 from localcloud.services import base
-from localcloud import util
 
 ETCD = '/usr/bin/etcd'
 
@@ -29,11 +28,9 @@ class Etcd(base.Service):
     name = 'etcd'
     order = 20
     backing = True
+    apt_packages = ('etcd-server',)
+    apt_probes = (ETCD,)
     ports = {'etcd': 379, 'etcd-peer': 380}
-    parallel_install = True  # apt packages
-
-    def install(self, cloud):
-        util.ensure_apt(['etcd-server'], [ETCD])
 
     def processes(self, cloud):
         client = cloud.url('etcd')

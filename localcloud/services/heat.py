@@ -33,7 +33,9 @@ import shutil
 
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import steps
 
 PLUGIN_MODULE = os.path.join('etc', 'heat-plugin', 'heat_qinling_plugin.py')
 TEMPLATES = 'templates'
@@ -45,6 +47,17 @@ class Heat(base.Service):
     name = 'heat'
     order = 70
     ports = {'heat-api': 4}
+    venv = base.MAIN_VENV
+    requirements = ('openstack-heat==27.0.1', 'PyMySQL', 'gunicorn')
+    # As doc/source/install.rst installs it into heat-engine's venv: without
+    # its declared requirements, whose PrettyTable<0.8 would downgrade
+    # PrettyTable under Heat (a real heat-engine keeps the release's
+    # PrettyTable 3).
+    requirements_no_deps = ('python-qinlingclient==5.1.1',)
+    # Heat's stack-user domain and its admin (stack_user_domain_name,
+    # stack_domain_admin)
+    stack_user_domain = 'heat'
+    stack_domain_admin = 'heat_domain_admin'
 
     def conf_path(self, cloud):
         # ~/heat.conf with HOME = this dir: how heat.wsgi.api (no config
@@ -60,18 +73,19 @@ class Heat(base.Service):
     def environment_dir(self, cloud):
         return os.path.join(cloud.venv, 'etc', 'heat', 'environment.d')
 
+    def editable_requirements(self, cloud):
+        """The heat-qinling plugin from this checkout, editable."""
+        if os.path.exists(os.path.join(cloud.repo_dir, 'setup.cfg')):
+            return [cloud.repo_dir]
+        return []
+
     def install(self, cloud):
         self._install_plugin_module(cloud)
 
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
-        auth = {
-            'auth_type': 'password', 'auth_url': cloud.keystone_url,
-            'username': 'heat', 'password': cloud.secret('heat'),
-            'user_domain_name': cloud.domain,
-        }
         keystone_root = cloud.url('keystone')
-        util.write_ini(
+        files.write_ini(
             self.conf_path(cloud),
             {
                 'DEFAULT': {
@@ -79,10 +93,10 @@ class Heat(base.Service):
                     'auth_encryption_key': cloud.secret(
                         'heat_auth_encryption_key'
                     ),
-                    'stack_user_domain_name': 'heat',
-                    'stack_domain_admin': 'heat_domain_admin',
+                    'stack_user_domain_name': self.stack_user_domain,
+                    'stack_domain_admin': self.stack_domain_admin,
                     'stack_domain_admin_password': cloud.secret(
-                        'heat_domain_admin'
+                        self.stack_domain_admin
                     ),
                     'plugin_dirs': self.plugin_dir(cloud),
                     'environment_dir': self.environment_dir(cloud),
@@ -111,15 +125,8 @@ class Heat(base.Service):
                         cloud.venv, 'etc', 'heat', 'api-paste.ini'
                     )
                 },
-                'keystone_authtoken': dict(
-                    auth,
-                    www_authenticate_uri=cloud.keystone_url,
-                    project_name=cloud.service_project,
-                    project_domain_name=cloud.domain,
-                    region_name=cloud.region,
-                    service_token_roles_required=True,
-                ),
-                'trustee': auth,
+                'keystone_authtoken': common.keystone_authtoken(cloud, 'heat'),
+                'trustee': common.password_auth(cloud, 'heat', project=False),
                 'clients': {'endpoint_type': 'public'},
                 'clients_keystone': {'auth_uri': keystone_root},
                 'ec2authtoken': {'auth_uri': cloud.keystone_url},
@@ -133,23 +140,10 @@ class Heat(base.Service):
     def databases(self, cloud):
         return ['heat']
 
-    def init(self, cloud):
-        marker = util.Marker(
-            os.path.join(cloud.service_dir(self.name), 'db-ready'),
-            common.database_url(cloud, 'heat'),
-        )
-        if not marker.done():
-            with util.step('heat: heat-manage db_sync'):
-                util.run(
-                    [
-                        cloud.venv_bin('heat-manage'),
-                        '--config-file',
-                        self.conf_path(cloud),
-                        'db_sync',
-                    ],
-                    'heat-manage db_sync',
-                )
-            marker.mark()
+    def db_sync_commands(self, cloud):
+        return [('heat-manage db_sync', [
+            cloud.venv_bin('heat-manage'), '--config-file',
+            self.conf_path(cloud), 'db_sync'])]
 
     def _install_trigger_catalog(self, cloud):
         from heat_qinling import catalog
@@ -168,7 +162,7 @@ class Heat(base.Service):
             return
         os.makedirs(self.plugin_dir(cloud), exist_ok=True)
         shutil.copyfile(source, target)
-        util.say('heat: plugin module copied to %s' % target)
+        steps.say('heat: plugin module copied to %s' % target)
 
     def processes(self, cloud):
         d = cloud.service_dir(self.name)
@@ -188,7 +182,7 @@ class Heat(base.Service):
     def healthy(self, cloud):
         # the engine declares its RPC queue 'engine' once it serves (fresh
         # broker per up)
-        return (util.http_ok(cloud.url('heat-api', '/'))
+        return (probes.http_ok(cloud.url('heat-api', '/'))
                 and common.queue_exists(cloud, 'engine'))
 
     def catalog(self, cloud):
@@ -197,3 +191,9 @@ class Heat(base.Service):
 
     def service_users(self, cloud):
         return [('heat', cloud.secret('heat'))]
+
+    def domain_admins(self, cloud):
+        return [(self.stack_user_domain,
+                 'Owns the users Heat creates for stacks',
+                 self.stack_domain_admin,
+                 cloud.secret(self.stack_domain_admin))]

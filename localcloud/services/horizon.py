@@ -30,18 +30,14 @@ import glob
 import hashlib
 import os
 import shutil
-import sys
 
+from localcloud import exceptions
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import steps
 
-REQUIREMENTS = [
-    'horizon==27.*',
-    'heat-dashboard==16.*',
-    'gunicorn',
-    'whitenoise',
-]
 WEBROOT = '/'
 WSGI_MODULE = 'localcloud_horizon_wsgi'
 
@@ -122,60 +118,25 @@ class Horizon(base.Service):
     order = 80
     requires = ()  # no database (signed-cookie sessions), no bus
     ports = {'horizon': 80}
-    parallel_install = True  # a venv of its own
+    venv = 'horizon-venv'
+    requirements = ('horizon==27.*', 'heat-dashboard==16.*', 'gunicorn',
+                    'whitenoise')
 
     # -- paths -------------------------------------------------------------
-    def venv(self, cloud):
-        return os.path.join(cloud.state_dir, 'horizon-venv')
-
-    def venv_bin(self, cloud, exe):
-        return os.path.join(self.venv(cloud), 'bin', exe)
-
     def site_packages(self, cloud):
         found = glob.glob(
-            os.path.join(self.venv(cloud), 'lib', 'python3*', 'site-packages')
+            os.path.join(self.venv_dir(cloud), 'lib', 'python3*',
+                         'site-packages')
         )
         if not found:
-            raise RuntimeError(
+            raise exceptions.ServiceError(
                 'no site-packages in %s; run tools/localcloud install'
-                % self.venv(cloud)
+                % self.venv_dir(cloud)
             )
         return found[0]
 
     def static_root(self, cloud):
         return os.path.join(cloud.service_dir(self.name), 'static')
-
-    # -- install -----------------------------------------------------------
-    def install(self, cloud):
-        venv = self.venv(cloud)
-        marker = util.Marker(os.path.join(venv, '.localcloud-requirements'),
-                             {'requirements': REQUIREMENTS})
-        python = self.venv_bin(cloud, 'python')
-        if marker.done() and os.path.exists(python):
-            return
-        if not os.path.exists(python):
-            with util.step('horizon: creating the venv %s' % venv):
-                base_python = (
-                    getattr(sys, '_base_executable', None) or sys.executable
-                )
-                util.run([base_python, '-m', 'venv', venv], 'python -m venv')
-        with util.step(
-            'horizon: installing Horizon 27 and heat-dashboard 16 into its'
-            ' venv'
-        ):
-            util.run(
-                [
-                    python,
-                    '-m',
-                    'pip',
-                    '--disable-pip-version-check',
-                    '-q',
-                    'install',
-                ]
-                + REQUIREMENTS,
-                'pip install (horizon venv)',
-            )
-        marker.mark()
 
     # -- configure ---------------------------------------------------------
     def rendered_files(self, cloud):
@@ -185,7 +146,7 @@ class Horizon(base.Service):
         heat_dashboard = os.path.join(site, 'heat_dashboard')
         local = os.path.join(dashboard, 'local')
         static_root = self.static_root(cloud)
-        files = {
+        rendered = {
             os.path.join(local, 'local_settings.py'): LOCAL_SETTINGS.format(
                 host=cloud.host,
                 secret_key=cloud.secret('horizon'),
@@ -238,14 +199,14 @@ class Horizon(base.Service):
         ]
         for source, target in copies:
             with open(source) as f:
-                files[target] = f.read()
-        return files
+                rendered[target] = f.read()
+        return rendered
 
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
-        files = self.rendered_files(cloud)
-        for path, text in sorted(files.items()):
-            util.write_file(path, text)
+        rendered = self.rendered_files(cloud)
+        for path, text in sorted(rendered.items()):
+            files.write_file(path, text)
         common.gunicorn_conf(
             cloud,
             d,
@@ -259,18 +220,18 @@ class Horizon(base.Service):
     def init(self, cloud):
         """collectstatic + offline compress, only when the venv or the settings
         changed."""
-        files = self.rendered_files(cloud)
+        rendered = self.rendered_files(cloud)
         with open(
-            os.path.join(self.venv(cloud), '.localcloud-requirements')
+            os.path.join(self.venv_dir(cloud), '.localcloud-requirements')
         ) as f:
             installed = f.read()
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(cloud.service_dir(self.name), 'static-ready'),
             {
                 'venv': installed,
                 'files': {
                     p: hashlib.sha256(t.encode()).hexdigest()
-                    for p, t in files.items()
+                    for p, t in rendered.items()
                 },
             },
         )
@@ -278,14 +239,14 @@ class Horizon(base.Service):
             return
         admin = [self.venv_bin(cloud, 'django-admin')]
         env = {'DJANGO_SETTINGS_MODULE': 'openstack_dashboard.settings'}
-        with util.step('horizon: collecting and compressing static files'):
+        with steps.step('horizon: collecting and compressing static files'):
             shutil.rmtree(self.static_root(cloud), ignore_errors=True)
-            util.run(
+            steps.run(
                 admin + ['collectstatic', '--noinput'],
                 'django-admin collectstatic',
                 env=env,
             )
-            util.run(
+            steps.run(
                 admin + ['compress', '--force'],
                 'django-admin compress',
                 env=env,
@@ -296,8 +257,11 @@ class Horizon(base.Service):
         return [base.Process('horizon', [self.venv_bin(cloud, 'gunicorn')],
                              cwd=cloud.service_dir(self.name))]
 
+    def access_hint(self, cloud):
+        return login_hint(cloud)
+
     def healthy(self, cloud):
         return (
-            util.http_status(cloud.url(self.name, WEBROOT + 'auth/login/'))
+            probes.http_status(cloud.url(self.name, WEBROOT + 'auth/login/'))
             == 200
         )

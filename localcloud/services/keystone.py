@@ -14,8 +14,8 @@
 gunicorn; registers the whole cloud.
 
 ``bootstrap`` puts into Keystone, idempotently, what every service of the cloud
-declares (catalog entries, service users) plus the demo project/user, the roles
-and Heat's stack-user domain.
+declares (catalog entries, service users, the domains it owns with their
+admins) plus the demo project/user and the roles.
 """
 import grp
 import os
@@ -23,7 +23,10 @@ import os
 from localcloud import clients
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import proc
+from localcloud.util import steps
 
 # bcrypt cost of the password hashes Keystone stores. Keystone's default, 12,
 # costs 240-480 ms of CPU per password login here, and Qinling logs in with a
@@ -41,15 +44,25 @@ class Keystone(base.Service):
 
     name = 'keystone'
     order = 40
+    identity = True
     requires = ('mariadb', 'memcached')  # starts while RabbitMQ boots
     ports = {'keystone': 0}
+    venv = base.MAIN_VENV
+    # PyMySQL: MariaDB's driver; pymemcache: oslo.cache's
+    # dogpile.cache.pymemcache backend. pyOpenSSL (pysaml2's) is named so
+    # that uv settles it before cryptography, as pip's resolver does: else uv
+    # takes cryptography 51 first and then the newest pyOpenSSL without an
+    # upper bound on it, 22.0.0, which does not import with it (pip: 26.4.0
+    # with cryptography 50.0.2; uv with this name: the same).
+    requirements = ('keystone==30.0.0', 'PyMySQL', 'pymemcache', 'gunicorn',
+                    'pyOpenSSL')
 
     def conf_path(self, cloud):
         return os.path.join(cloud.service_dir(self.name), 'keystone.conf')
 
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
-        util.write_ini(
+        files.write_ini(
             self.conf_path(cloud),
             {
                 'DEFAULT': {'use_stderr': True},
@@ -96,81 +109,58 @@ class Keystone(base.Service):
     def databases(self, cloud):
         return ['keystone']
 
-    def init(self, cloud):
+    def db_sync_commands(self, cloud):
         """Schema, keys and the admin user/project/endpoint (once per
         database)."""
-        d = cloud.service_dir(self.name)
-        marker = util.Marker(
-            os.path.join(d, 'db-ready'),
-            [cloud.keystone_url, common.database_url(cloud, 'keystone')],
-        )
-        if marker.done():
-            return
         manage = [
             cloud.venv_bin('keystone-manage'),
             '--config-file',
             self.conf_path(cloud),
         ]
-        with util.step('keystone: db_sync, fernet/credential keys, bootstrap'):
-            util.run(manage + ['db_sync'], 'keystone-manage db_sync')
-            for setup in ('fernet_setup', 'credential_setup'):
-                util.run(
-                    manage
-                    + [
-                        setup,
-                        '--keystone-user',
-                        util.os_user(),
-                        '--keystone-group',
-                        grp.getgrgid(os.getgid()).gr_name,
-                    ],
-                    'keystone-manage ' + setup,
-                )
-            util.run(
-                manage
-                + [
-                    'bootstrap',
-                    '--bootstrap-password',
-                    cloud.secret(cloud.admin_user),
-                    '--bootstrap-username',
-                    cloud.admin_user,
-                    '--bootstrap-project-name',
-                    cloud.admin_project,
-                    '--bootstrap-role-name',
-                    'admin',
-                    '--bootstrap-service-name',
-                    'keystone',
-                    '--bootstrap-admin-url',
-                    cloud.keystone_url,
-                    '--bootstrap-internal-url',
-                    cloud.keystone_url,
-                    '--bootstrap-public-url',
-                    cloud.keystone_url,
-                    '--bootstrap-region-id',
-                    cloud.region,
-                ],
-                'keystone-manage bootstrap',
-            )
-        marker.mark()
+        owner = ['--keystone-user', proc.os_user(),
+                 '--keystone-group', grp.getgrgid(os.getgid()).gr_name]
+        return [
+            ('keystone-manage db_sync', manage + ['db_sync']),
+            ('keystone-manage fernet_setup',
+             manage + ['fernet_setup'] + owner),
+            ('keystone-manage credential_setup',
+             manage + ['credential_setup'] + owner),
+            ('keystone-manage bootstrap', manage + [
+                'bootstrap',
+                '--bootstrap-password', cloud.secret(cloud.admin_user),
+                '--bootstrap-username', cloud.admin_user,
+                '--bootstrap-project-name', cloud.admin_project,
+                '--bootstrap-role-name', 'admin',
+                '--bootstrap-service-name', 'keystone',
+                '--bootstrap-admin-url', cloud.keystone_url,
+                '--bootstrap-internal-url', cloud.keystone_url,
+                '--bootstrap-public-url', cloud.keystone_url,
+                '--bootstrap-region-id', cloud.region,
+            ]),
+        ]
+
+    def db_sync_key(self, cloud):
+        return [cloud.keystone_url]
 
     def processes(self, cloud):
         return [base.Process('keystone', [cloud.venv_bin('gunicorn')],
                              cwd=cloud.service_dir(self.name))]
 
     def healthy(self, cloud):
-        return util.http_status(cloud.url(self.name, '/v3')) == 200
+        return probes.http_status(cloud.url(self.name, '/v3')) == 200
 
     def catalog(self, cloud):
         return [base.CatalogEntry('identity', 'keystone', cloud.keystone_url)]
 
     def bootstrap(self, cloud):
         spec = registration_spec(cloud)
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(cloud.service_dir(self.name), 'registered'),
             [spec, common.database_url(cloud, 'keystone')],
         )
         if marker.done():
             return
-        with util.step(
+        with steps.step(
             'keystone: registering catalog, service users, demo project'
         ):
             register(cloud, spec)
@@ -180,13 +170,14 @@ class Keystone(base.Service):
 def registration_spec(cloud):
     """Everything bootstrap puts into Keystone, as plain data (its hash is the
     marker)."""
-    catalog, users = [], []
+    catalog, users, domains = [], [], []
     for service in cloud.services():
         catalog += [
             (e.service_type, e.service_name, e.url)
             for e in service.catalog(cloud)
         ]
         users += [list(u) for u in service.service_users(cloud)]
+        domains += [list(d) for d in service.domain_admins(cloud)]
     return {
         'catalog': sorted(catalog),
         'service_users': sorted(users),
@@ -196,11 +187,7 @@ def registration_spec(cloud):
             list(cloud.demo_roles),
             cloud.secret(cloud.demo_user),
         ],
-        'heat_domain': [
-            'heat',
-            'heat_domain_admin',
-            cloud.secret('heat_domain_admin'),
-        ],
+        'domains': sorted(domains),
         'roles': list(ROLES),
         'password_hash_rounds': PASSWORD_HASH_ROUNDS,
     }
@@ -257,11 +244,11 @@ def register(cloud, spec):
     for role in demo_roles:
         grant(roles[role], user, project=projects[demo_project])
 
-    domain_name, domain_admin, domain_password = spec['heat_domain']
-    domain = find(ks.domains, domain_name) or ks.domains.create(
-        name=domain_name, description='Owns the users Heat creates for stacks')
-    user = ensure_user(domain_admin, domain_password, domain)
-    grant(roles['admin'], user, domain=domain)
+    for name, description, admin, password in spec['domains']:
+        domain = find(ks.domains, name) or ks.domains.create(
+            name=name, description=description)
+        user = ensure_user(admin, password, domain)
+        grant(roles['admin'], user, domain=domain)
 
     region = cloud.region
     for service_type, service_name, url in spec['catalog']:

@@ -24,7 +24,10 @@ import os
 
 from localcloud.services import base
 from localcloud.services import common
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import proc
+from localcloud.util import steps
 
 MARIADBD = '/usr/sbin/mariadbd'
 INSTALL_DB = '/usr/bin/mariadb-install-db'
@@ -62,6 +65,8 @@ class MariaDB(base.Service):
     name = 'mariadb'
     order = 30
     backing = True
+    apt_packages = ('mariadb-server',)
+    apt_probes = (MARIADBD, INSTALL_DB, CLIENT)
     ports = {'mariadb': 306}
 
     def paths(self, cloud):
@@ -74,12 +79,9 @@ class MariaDB(base.Service):
             'cnf': os.path.join(d, 'my.cnf'),
         }
 
-    def install(self, cloud):
-        util.ensure_apt(['mariadb-server'], [MARIADBD, INSTALL_DB, CLIENT])
-
     def configure(self, cloud):
         p = self.paths(cloud)
-        util.write_file(
+        files.write_file(
             p['cnf'],
             MY_CNF.format(
                 data=p['data'],
@@ -94,12 +96,12 @@ class MariaDB(base.Service):
         """The data dir, once (``mariadb-install-db``)."""
         p = self.paths(cloud)
         if not os.path.isdir(os.path.join(p['data'], 'mysql')):
-            with util.step('mariadb: mariadb-install-db'):
-                util.run(
+            with steps.step('mariadb: mariadb-install-db'):
+                steps.run(
                     [
                         INSTALL_DB,
                         '--defaults-file=' + p['cnf'],
-                        '--user=' + util.os_user(),
+                        '--user=' + proc.os_user(),
                         '--auth-root-authentication-method=normal',
                         '--skip-test-db',
                     ],
@@ -113,13 +115,13 @@ class MariaDB(base.Service):
                 [
                     MARIADBD,
                     '--defaults-file=' + self.paths(cloud)['cnf'],
-                    '--user=' + util.os_user(),
+                    '--user=' + proc.os_user(),
                 ],
             )
         ]
 
     def healthy(self, cloud):
-        return util.tcp_open(
+        return probes.tcp_open(
             cloud.host, cloud.port(self.name)
         ) and os.path.exists(self.paths(cloud)['socket'])
 
@@ -131,7 +133,7 @@ class MariaDB(base.Service):
             if root_password
             else {}
         )
-        return util.run(
+        return steps.run(
             [
                 CLIENT,
                 '--no-defaults',
@@ -157,15 +159,15 @@ class MariaDB(base.Service):
             'root': cloud.secret('mariadb_root'),
             'databases': {n: cloud.secret(common.db_secret(n)) for n in names},
         }
-        root = util.Marker(
+        root = files.Marker(
             os.path.join(d, 'data', 'localcloud-root'), spec['root']
         )
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(d, 'data', 'localcloud-databases'), spec
         )
         if marker.done():
             return
-        with util.step(
+        with steps.step(
             'mariadb: databases and users for %s' % ', '.join(names)
         ):
             if not root.done():

@@ -21,7 +21,7 @@ import os
 import socket
 
 from localcloud.services import base
-from localcloud import util
+from localcloud.util import proc
 
 MEMCACHED = '/usr/bin/memcached'
 MEMORY_MB = 64
@@ -33,17 +33,15 @@ class Memcached(base.Service):
     name = 'memcached'
     order = 35
     backing = True
+    apt_packages = ('memcached',)
+    apt_probes = (MEMCACHED,)
     ports = {'memcached': 211}
-    parallel_install = True  # apt packages
-
-    def install(self, cloud):
-        util.ensure_apt(['memcached'], [MEMCACHED])
 
     def processes(self, cloud):
         argv = [MEMCACHED, '-l', cloud.host, '-p', str(cloud.port(self.name)),
                 '-U', '0', '-m', str(MEMORY_MB)]
         if os.geteuid() == 0:  # memcached refuses root without -u
-            argv += ['-u', util.os_user()]
+            argv += ['-u', proc.os_user()]
         return [base.Process('memcached', argv)]
 
     def healthy(self, cloud):

@@ -28,8 +28,11 @@ import glob
 import os
 import re
 
+from localcloud import exceptions
 from localcloud.services import base
-from localcloud import util
+from localcloud.util import files
+from localcloud.util import probes
+from localcloud.util import steps
 
 RABBIT_LIB = '/usr/lib/rabbitmq/bin'
 EPMD = '/usr/bin/epmd'
@@ -51,7 +54,8 @@ def broker_entries(plugins_dir, root='rabbit'):
         if match and os.path.isdir(os.path.join(plugins_dir, entry)):
             entries[match.group('app')] = entry
     if root not in entries:
-        raise RuntimeError('no %s application in %s' % (root, plugins_dir))
+        raise exceptions.ServiceError('no %s application in %s'
+                                      % (root, plugins_dir))
     needed, todo = set(), [root]
     while todo:
         app = todo.pop()
@@ -87,8 +91,9 @@ class RabbitMQ(base.Service):
     name = 'rabbitmq'
     order = 10
     backing = True
+    apt_packages = ('rabbitmq-server',)
+    apt_probes = (RABBIT_LIB + '/rabbitmq-server', EPMD)
     ports = {'rabbitmq': 672, 'rabbitmq-dist': 673, 'epmd': 674}
-    parallel_install = True  # apt packages
 
     def node(self, cloud):
         return 'localcloud%d@localhost' % cloud.base_port
@@ -122,29 +127,25 @@ class RabbitMQ(base.Service):
                 '+sbwt none +sbwtdcpu none +sbwtdio none'),
         }
 
-    def install(self, cloud):
-        util.ensure_apt(
-            ['rabbitmq-server'], [RABBIT_LIB + '/rabbitmq-server', EPMD]
-        )
-
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
         for sub in ('home', 'mnesia', 'log'):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         plugins = sorted(glob.glob(PLUGINS_GLOB))
         if not plugins:
-            raise RuntimeError('no RabbitMQ plugins dir (%s): is '
-                               'rabbitmq-server installed?' % PLUGINS_GLOB)
+            raise exceptions.ServiceError(
+                'no RabbitMQ plugins dir (%s): is rabbitmq-server installed?'
+                % PLUGINS_GLOB)
         link_dir(os.path.join(d, 'plugins'),
                  {entry: os.path.join(plugins[-1], entry)
                   for entry in broker_entries(plugins[-1])})
-        util.write_file(os.path.join(d, 'enabled_plugins'), '[].\n')
-        util.write_file(os.path.join(d, 'advanced.config'), '[].\n')
-        util.write_file(
+        files.write_file(os.path.join(d, 'enabled_plugins'), '[].\n')
+        files.write_file(os.path.join(d, 'advanced.config'), '[].\n')
+        files.write_file(
             os.path.join(d, 'rabbitmq-env.conf'),
             '# settings come from the environment\n',
         )
-        util.write_file(os.path.join(d, 'rabbitmq.conf'), '\n'.join([
+        files.write_file(os.path.join(d, 'rabbitmq.conf'), '\n'.join([
             'log.console = true',
             'log.console.level = info',
             'log.file = false',
@@ -175,10 +176,10 @@ class RabbitMQ(base.Service):
         ]
 
     def healthy(self, cloud):
-        return util.tcp_open(cloud.host, cloud.port('rabbitmq'))
+        return probes.tcp_open(cloud.host, cloud.port('rabbitmq'))
 
     def ctl(self, cloud, *args, check=True):
-        return util.run(
+        return steps.run(
             [RABBIT_LIB + '/rabbitmqctl', '-n', self.node(cloud)] + list(args),
             'rabbitmqctl ' + args[0],
             env=self.env(cloud),
@@ -188,7 +189,7 @@ class RabbitMQ(base.Service):
     def bootstrap(self, cloud):
         """The cloud's user with full rights on '/'; guest removed."""
         password = cloud.secret('rabbit')
-        marker = util.Marker(
+        marker = files.Marker(
             os.path.join(
                 cloud.service_dir(self.name), 'mnesia', 'localcloud-users'
             ),
@@ -196,7 +197,7 @@ class RabbitMQ(base.Service):
         )
         if marker.done():
             return
-        with util.step('rabbitmq: creating user %s' % cloud.rabbit_user):
+        with steps.step('rabbitmq: creating user %s' % cloud.rabbit_user):
             self.ctl(cloud, 'await_startup')
             users = self.ctl(
                 cloud, 'list_users', '-q', '--formatter', 'json'

@@ -11,7 +11,8 @@
 #    under the License.
 
 """Base class of the browser tests: real Horizon, real headless Chromium,
-as the demo user, on an already running local cloud (``tools/localcloud up``).
+as a member user (one per test class, in a project of its own), on an
+already running local cloud (``tools/localcloud up``).
 
 Each test gets its own browser (a fresh profile) and logs in through the login
 form. What the user does goes through the pages; what the user cannot see
@@ -59,7 +60,7 @@ def artifacts_dir(cloud):
 
 
 class BrowserTestCase(e2e.E2ETestCase):
-    """Drives Horizon in headless Chromium as the demo user."""
+    """Drives Horizon in headless Chromium as the class's user."""
 
     # One browser, logged in once, per test class (its scenarios included):
     # starting Chromium and logging in is most of a short test's time.
@@ -73,6 +74,10 @@ class BrowserTestCase(e2e.E2ETestCase):
             driver.quit()
             shutil.rmtree(profile, ignore_errors=True)
         super().tearDownClass()
+
+    def account_owner(self):
+        """The class: its browser logs in once, as the class's user."""
+        return '%s.%s' % (type(self).__module__, type(self).__qualname__)
 
     def setUp(self):
         super().setUp()

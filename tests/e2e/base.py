@@ -15,15 +15,26 @@ local cloud (``tools/localcloud up``).
 
 The cloud is found like the CLI finds it: ``LOCALCLOUD_STATE_DIR`` and
 ``LOCALCLOUD_BASE_PORT``. If it is not up, every test fails saying so; nothing
-is skipped. Stacks are created as the demo user with python-heatclient (the
+is skipped. Stacks are created as a member user with python-heatclient (the
 same calls ``openstack stack create`` makes) and each one is deleted in a
 cleanup. Waits are bounded and their timeouts name what was awaited; nothing
 asserts on time.
+
+Each test has a Keystone project and a user of its own, with the demo user's
+roles (made on first use, kept for the next run; a browser test's are its
+class's, whose browser logs in once): in a test, "demo"
+(``self.cloud.credentials('demo')``, ``clients.run_cli(..., who='demo')``,
+the Horizon login) is that user, so that ``tools/run-tests`` can run tests at
+the same time: one test's stacks, functions and alarms never show in
+another's listings and never fire for another's events.
 """
 import contextlib
+import copy
+import hashlib
 import io
 import json
 import os
+import re
 import signal
 import time
 import uuid
@@ -88,6 +99,76 @@ def running_cloud():
     return cloud, reason
 
 
+_accounts = {}
+_admin = {}
+
+
+def account_name(owner_id):
+    """The user's and the project's name for a test (or class) id.
+
+    ``e2e-`` and the id without ``tests.``, cut to Keystone's 64 characters
+    for a project's name with a hash of the whole id at the end.
+    """
+    name = re.sub(r'[^A-Za-z0-9_.-]+', '_', owner_id)
+    name = 'e2e-' + re.sub(r'^tests\.(e2e|browser)\.(test_)?', '', name)
+    if len(name) > 64:
+        digest = hashlib.sha1(owner_id.encode()).hexdigest()[:8]
+        name = '%s-%s' % (name[:55], digest)
+    return name
+
+
+def own_cloud(cloud, owner_id):
+    """The cloud as the test (or class) ``owner_id`` sees it.
+
+    "demo" is its own user, in its own project. They are created as admin
+    unless they exist; the user's password is a secret of the cloud's state
+    dir like every other.
+    """
+    key = (cloud.state_dir, owner_id)
+    if key not in _accounts:
+        own = copy.copy(cloud)
+        own.demo_user = own.demo_project = account_name(owner_id)
+        ensure_account(own, owner_id)
+        _accounts[key] = own
+    return _accounts[key]
+
+
+def ensure_account(cloud, owner_id):
+    """The demo user and project of ``cloud`` with the demo roles.
+
+    An existing user is left as it is: setting its password again would
+    revoke the tokens of a test of the same class in another worker.
+    """
+    from keystoneauth1 import exceptions as ks_exc
+    from keystoneclient.v3 import client
+
+    if cloud.state_dir not in _admin:   # one admin client per process
+        ks = client.Client(session=clients.session(cloud, 'admin'),
+                           interface='public')
+        roles = {r.name: r for r in ks.roles.list()}
+        _admin[cloud.state_dir] = ks, [roles[r] for r in cloud.demo_roles]
+    ks, roles = _admin[cloud.state_dir]
+
+    def ensure(manager, name, **fields):
+        def find():
+            return next((x for x in manager.list(name=name, domain='default')
+                         if x.name == name), None)
+        # another worker may make it at the same moment
+        try:
+            return find() or manager.create(name=name, domain='default',
+                                            **fields)
+        except ks_exc.Conflict:
+            return find()
+
+    project = ensure(ks.projects, cloud.demo_project,
+                     description='end-to-end test %s' % owner_id)
+    user = ensure(ks.users, cloud.demo_user,
+                  password=cloud.secret(cloud.demo_user),
+                  default_project=project)
+    for role in roles:
+        ks.roles.grant(role, user=user, project=project)
+
+
 def decode(value):
     """Qinling returns some JSON fields as strings (input, result)."""
     if isinstance(value, str):
@@ -99,19 +180,23 @@ def decode(value):
 
 
 class E2ETestCase(base.BaseTestCase):
-    """Talks to the local cloud as the demo user (as admin where needed)."""
+    """Talks to the local cloud as its own user (as admin if need be)."""
 
     def setUp(self):
         super().setUp()
         cloud, reason = running_cloud()
         if reason:
             self.fail(reason)
-        self.cloud = cloud
+        self.cloud = cloud = own_cloud(cloud, self.account_owner())
         self.session = clients.session(cloud, 'demo')
         self.heat = clients.heat(cloud, sess=self.session)
         self.qinling = clients.qinling(cloud, sess=self.session)
         self.aodh = clients.aodh(cloud, sess=self.session)
         self.project_id = self.session.get_project_id()
+
+    def account_owner(self):
+        """Whose Keystone user and project this test uses: its own."""
+        return self.id()
 
     # -- stacks ------------------------------------------------------------
     def unique_name(self, prefix):
@@ -242,7 +327,7 @@ class E2ETestCase(base.BaseTestCase):
         self.addCleanup(self.start_missing)
 
     def inventory(self):
-        """IDs of the demo project's functions, webhooks and alarms."""
+        """IDs of the test project's functions, webhooks and alarms."""
         return (sorted(f.id for f in self.qinling.functions.list()),
                 sorted(w.id for w in self.qinling.webhooks.list()),
                 sorted(a['alarm_id'] for a in self.aodh.alarm.list()))
@@ -303,7 +388,7 @@ class E2ETestCase(base.BaseTestCase):
              **fields):
         """Send the notification the service of ``event_type`` sends.
 
-        For a server, volume... of the demo project by default; Ceilometer
+        For a server, volume... of the test's project by default; Ceilometer
         turns it into the event Aodh sees. ``fields`` as
         ``localcloud.events.build`` takes them. Returns the
         ``events.Notification``: its message_id is the event's.

@@ -10,8 +10,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""localcloud.bench: the stack timings read from heat-engine's log, and the
-event tap's times.
+"""localcloud.bench (tools/benchmark): the stack timings read from
+heat-engine's log, the timing lines, the event tap's times, the first-run
+parts' clouds and caches, the command line and its table of goals.
 
 The benchmark times a stack from its request to the line in which
 heat-engine logged it complete, and splits that time into stages. These
@@ -25,8 +26,15 @@ import json
 import os
 import tempfile
 import unittest
+from unittest import mock
 
-from localcloud import bench
+from localcloud.bench import cli
+from localcloud.bench import common
+from localcloud.bench import firstrun
+from localcloud.bench import latency
+from localcloud.bench import logs
+from localcloud.bench import memory
+from localcloud.bench import templates
 from localcloud import config
 
 CTX = ('[None req-519d3989-011f-4aca-ad8c-244f59d5560c '
@@ -92,7 +100,7 @@ class EngineLogTest(unittest.TestCase):
         self.cloud = config.Cloud(state_dir=tmp.name, base_port=17000)
         os.makedirs(os.path.dirname(self.cloud.log_path('heat-engine')),
                     exist_ok=True)
-        self.engine = bench.EngineLog(self.cloud)
+        self.engine = logs.EngineLog(self.cloud)
         self.write([])  # heat-engine has started: its log exists
 
     def write(self, lines):
@@ -116,7 +124,7 @@ class EngineLogTest(unittest.TestCase):
         self.engine.mark()
         self.write(CREATE)
         requested = when('2026-11-26 09:55:10.200')
-        stages = bench.stages(
+        stages = logs.stages(
             requested, self.engine.timeline('bench-chains-1-42', 'CREATE'))
         self.assertEqual(
             ['api', 'stack', 'function0', 'webhook0', 'alarm0'],
@@ -148,10 +156,6 @@ class EngineLogTest(unittest.TestCase):
             [], self.engine.timeline('bench-chains-1-42', 'CREATE'))
 
 
-if __name__ == '__main__':
-    unittest.main()
-
-
 class EventTapTest(unittest.TestCase):
     """When Ceilometer published an event.
 
@@ -160,7 +164,7 @@ class EventTapTest(unittest.TestCase):
     """
 
     def test_reads_the_publish_time_of_each_event(self):
-        tap = object.__new__(bench.EventTap)   # no broker needed to parse
+        tap = object.__new__(latency.EventTap)   # no broker needed to parse
         tap.published = {}
         acked = []
 
@@ -184,6 +188,169 @@ class EventTapTest(unittest.TestCase):
 class PercentilesTest(unittest.TestCase):
 
     def test_nearest_rank(self):
-        figures = bench._percentiles([i / 1000 for i in range(1, 101)])
+        figures = latency._percentiles([i / 1000 for i in range(1, 101)])
         self.assertEqual({'events': 100, 'min_ms': 1, 'median_ms': 50,
                           'p95_ms': 95, 'max_ms': 100}, figures)
+
+
+class TimingLogTest(unittest.TestCase):
+    """The ``localcloud-timing`` lines of qinling-api and qinling-engine."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.cloud = config.Cloud(state_dir=tmp.name, base_port=17000)
+        for name in ('qinling-api', 'qinling-engine'):
+            path = self.cloud.log_path(name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, 'w') as f:
+                f.write('2026-12-07 10:00:00.000 1 INFO x [-] '
+                        'localcloud-timing engine execution=old function=f '
+                        'received=1 worker_sent=2 worker_done=3 '
+                        'committed=4\n')
+
+    def append(self, name, line):
+        with open(self.cloud.log_path(name), 'a') as f:
+            f.write(line)
+
+    def test_reads_what_came_after_it_was_made_whole_lines_only(self):
+        timing = logs.TimingLog(self.cloud)
+        self.append('qinling-api', 'localcloud-timing webhook-invoke '
+                    'execution=e1 function=f received=1.5 cast=1.6\n')
+        self.append('qinling-engine', 'localcloud-timing engine '
+                    'execution=e1 function=f received=1.7 worker_sent=1.8 '
+                    'worker_done=1.9 committed=2.0\nlocalcloud-timing en')
+        execution, values = timing.wait_engine('f', known=set(), timeout=1)
+        self.assertEqual('e1', execution)
+        self.assertEqual('2.0', values['committed'])
+        self.assertEqual({'e1'}, set(timing.seen['webhook-invoke']))
+        self.assertNotIn('old', timing.seen['engine'])
+
+    def test_no_execution_in_time_is_an_error(self):
+        timing = logs.TimingLog(self.cloud)
+        self.assertRaises(common.BenchmarkError, timing.wait_engine, 'f',
+                          {'old'}, 0.05)
+
+
+class CpuPerEventTest(unittest.TestCase):
+
+    def test_per_event_most_first_of_the_processes_seen_twice(self):
+        self.assertEqual(
+            [('qinling-api', 4.0), ('aodh-listener', 1.5)],
+            list(latency.cpu_per_event(
+                {'aodh-listener': 1.0, 'qinling-api': 2.0, 'gone': 1.0},
+                {'aodh-listener': 1.15, 'qinling-api': 2.4, 'new': 9.0},
+                100).items()))
+
+    def test_reads_the_cpu_time_of_a_process(self):
+        sum(i * i for i in range(300000))
+        self.assertGreater(memory.cpu_seconds(os.getpid()), 0)
+        self.assertEqual(0.0, memory.cpu_seconds(2 ** 22 + 1))
+
+
+class TemplatesTest(unittest.TestCase):
+
+    def test_chains_are_three_dependent_resources_each(self):
+        text = templates.chains(2, 'x.y', 'v2')
+        self.assertEqual(2, text.count('OS::Qinling::Function'))
+        self.assertEqual(2, text.count('OS::Aodh::EventAlarm'))
+        self.assertIn('{get_resource: function1}', text)
+        self.assertIn('[{get_attr: [webhook1, webhook_url]}]', text)
+        self.assertEqual(4, text.count('description: v2'))
+
+    def test_an_event_type_per_chain(self):
+        text = templates.chains(2, 'x.%d.end')
+        self.assertIn('event_type: x.0.end', text)
+        self.assertIn('event_type: x.1.end', text)
+
+    def test_random_chains_have_the_same_shape(self):
+        text = templates.random_chains(3)
+        self.assertEqual(9, text.count('OS::Heat::RandomString'))
+        self.assertIn('{salt: {get_attr: [second2, value]}}', text)
+
+
+class FirstRunTest(unittest.TestCase):
+    """The first-run parts' throwaway clouds, caches and step lines."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.tmp = tmp.name
+        self.cloud = config.Cloud(state_dir=tmp.name, base_port=24000)
+
+    def test_the_cold_caches_are_empty_and_its_own(self):
+        first = firstrun.FirstRun(self.cloud, os.path.join(self.tmp, 'log'))
+        self.assertEqual({}, first.cache_env())   # the user's caches
+        os.makedirs(os.path.join(self.tmp, 'first-run', 'cache', 'uv'))
+        env = first.fresh_cache()
+        self.assertEqual([], os.listdir(os.path.join(self.tmp, 'first-run',
+                                                     'cache')))
+        self.assertEqual({'UV_CACHE_DIR', 'PIP_CACHE_DIR', 'XDG_CACHE_HOME'},
+                         set(env))
+        for value in env.values():
+            self.assertTrue(value.startswith(self.tmp + '/first-run/cache'))
+        # the warm demo reuses them
+        self.assertEqual(env, first.cache_env())
+
+    def test_its_clouds_sit_apart_from_the_measured_one(self):
+        first = firstrun.FirstRun(self.cloud, os.path.join(self.tmp, 'log'))
+        cloud = first.cloud('cold')
+        self.assertEqual(24100, cloud.base_port)
+        self.assertEqual(os.path.join(self.tmp, 'first-run', 'cold'),
+                         cloud.state_dir)
+
+    def test_the_slowest_steps_after_the_mark(self):
+        log = os.path.join(self.tmp, 'log')
+        with open(log, 'w') as f:
+            f.write('localcloud: old step: done in 99.0 s\n')
+            since = f.tell()
+            f.write('localcloud: qinling: creating the venv /x: done in'
+                    ' 21.2 s\nlocalcloud: venv created in 5 s\n'
+                    'localcloud: keystone: db_sync done in 3.5 s\n')
+        self.assertEqual(
+            [('qinling: creating the venv /x', 21.2),
+             ('keystone: db_sync', 3.5)],
+            firstrun.slowest_steps(log, since))
+
+
+class CommandLineTest(unittest.TestCase):
+
+    def test_the_options_of_before_still_parse(self):
+        args = cli.parse_args(['--state-dir', '/x', '--base-port', '19500',
+                               '--only', 'stacks,latency', '--sizes', '1,10',
+                               '--events', '5', '--keep', '--results', 'r'])
+        self.assertEqual(['stacks', 'latency'], args.parts)
+        self.assertEqual([1, 10], args.sizes)
+        self.assertEqual((5, 19500, '/x', True), (args.events, args.base_port,
+                                                  args.state_dir, args.keep))
+        self.assertEqual(latency.DEFAULT_FIRST_EVENTS, args.first_events)
+
+    def test_an_unknown_part_is_refused(self):
+        with mock.patch('sys.stderr'):
+            self.assertRaises(SystemExit, cli.parse_args, ['--only', 'nope'])
+
+    def test_a_failed_part_is_exit_code_1(self):
+        with mock.patch.object(cli, 'run',
+                               side_effect=common.BenchmarkError('boom')), \
+                mock.patch('sys.stdout'):
+            self.assertEqual(1, cli.main(['--only', 'memory']))
+
+    def test_each_figure_next_to_its_goal(self):
+        rows = cli.goals_table({
+            'cold_demo_s': 151.0, 'warm_demo_s': 60.2,
+            'latency': {'first_ms': 150, 'direct': {'median_ms': 70,
+                                                    'p95_ms': 90}}})
+        self.assertEqual(
+            [('cold demo (fresh state dir, empty caches)', 151.0, 150, 's',
+              False),
+             ('warm demo (second state dir, warm caches)', 60.2, 90, 's',
+              True),
+             ('latency, direct path, median', 70, 80, 'ms', True),
+             ('latency, direct path, p95', 90, 150, 'ms', True),
+             ('latency, first event of a new function', 150, 200, 'ms',
+              True)],
+            rows)
+
+
+if __name__ == '__main__':
+    unittest.main()

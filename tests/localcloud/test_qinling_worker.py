@@ -118,7 +118,7 @@ class WorkerTest(unittest.TestCase):
         env = dict(os.environ, PYTHONPATH=REPO_DIR)
         cls.log = open(os.path.join(cls.work_dir, 'worker.log'), 'w')
         cls.proc = subprocess.Popen(
-            [sys.executable, '-m', 'localcloud.qinling_runtime.worker',
+            [sys.executable, '-m', 'localcloud.qinling_local.worker',
              '--work-dir', cls.work_dir], env=env, stdout=cls.log,
             stderr=subprocess.STDOUT)
         port_file = os.path.join(cls.work_dir, 'port')
@@ -274,7 +274,7 @@ class PrefetchTest(unittest.TestCase):
     """POST /prefetch downloads the package before the first execution."""
 
     def test_prefetch_downloads_once_with_the_token(self):
-        from localcloud.qinling_runtime import worker
+        from localcloud.qinling_local import worker
 
         class Files(PackageServer):
             tokens = []
@@ -310,7 +310,7 @@ class PrefetchTest(unittest.TestCase):
 class DownloadFailureTest(unittest.TestCase):
 
     def test_download_error(self):
-        from localcloud.qinling_runtime import worker
+        from localcloud.qinling_local import worker
         work_dir = tempfile.mkdtemp(prefix='qinling-worker-test-')
         self.addCleanup(shutil.rmtree, work_dir, True)
         status, body = worker.execute(
@@ -329,14 +329,14 @@ class DownloadFailureTest(unittest.TestCase):
 class InputTest(unittest.TestCase):
 
     def test_split_input(self):
-        from localcloud.qinling_runtime.worker import split_input
+        from localcloud.qinling_local.worker import split_input
         self.assertEqual(([], {}), split_input(None))
         self.assertEqual(([], {'a': 1}), split_input({'a': 1}))
         self.assertEqual((['s'], {}), split_input({'__function_input': 's'}))
         self.assertEqual(([3], {}), split_input(3))
 
     def test_split_entry(self):
-        from localcloud.qinling_runtime.worker import split_entry
+        from localcloud.qinling_local.worker import split_entry
         self.assertEqual(('a.b', 'c'), split_entry('a.b.c'))
         self.assertEqual(('main', 'main'), split_entry(None))
         self.assertRaises(ValueError, split_entry, 'nodot')

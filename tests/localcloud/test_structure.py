@@ -27,6 +27,7 @@ import unittest
 from unittest import mock
 import uuid
 
+from localcloud import exceptions
 from localcloud import lifecycle
 from localcloud import services
 
@@ -128,7 +129,7 @@ class ImportGraphTest(unittest.TestCase):
 
     def test_a_cycle_is_found(self):
         graph = dict(self.graph)
-        graph['localcloud.util'] = graph['localcloud.util'] | {
+        graph['localcloud.util.steps'] = graph['localcloud.util.steps'] | {
             'localcloud.cli'}
         cycle = find_cycle(graph)
         self.assertIsNotNone(cycle)
@@ -154,6 +155,146 @@ class ImportGraphTest(unittest.TestCase):
         importers = [m for m, deps in self.graph.items()
                      if 'localcloud.cli' in deps]
         self.assertEqual([], importers)
+
+
+def string_constants(path):
+    """Every string literal of the file at ``path`` (docstrings too)."""
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def compared_constants(path):
+    """The string literals the file at ``path`` compares something with.
+
+    As in ``name == 'keystone'`` or ``x in ('a', 'b')``.
+    """
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for part in [node.left] + node.comparators:
+                found += [n.value for n in ast.walk(part)
+                          if isinstance(n, ast.Constant)
+                          and isinstance(n.value, str)]
+    return found
+
+
+def argv_lists(path):
+    """The string elements of each list literal of the file at ``path``.
+
+    Commands are written as such lists (argv).
+    """
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    return [[e.value for e in node.elts if isinstance(e, ast.Constant)]
+            for node in ast.walk(tree) if isinstance(node, ast.List)]
+
+
+def exit_calls(path):
+    """Lines of the file at ``path`` that call ``sys.exit`` or ``exit``.
+
+    Calls in an ``if __name__ == '__main__':`` block do not count.
+    """
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    guarded = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+                and isinstance(node.test.left, ast.Name)
+                and node.test.left.id == '__name__'):
+            guarded.update(id(n) for n in ast.walk(node))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or id(node) in guarded:
+            continue
+        func = node.func
+        name = (func.attr if isinstance(func, ast.Attribute)
+                else getattr(func, 'id', None))
+        owner = getattr(getattr(func, 'value', None), 'id', None)
+        if name == 'exit' and owner in ('sys', None):
+            found.append(node.lineno)
+    return found
+
+
+class OwnershipTest(unittest.TestCase):
+    """Each service owns its facts; the rest treats services by them."""
+
+    def setUp(self):
+        super().setUp()
+        self.modules = module_names()
+        self.service_names = {s.name for s in services.load_services()}
+
+    def path(self, module):
+        return self.modules['localcloud.' + module]
+
+    def test_only_the_command_line_exits(self):
+        # library code raises (localcloud.exceptions); cli.py alone turns
+        # errors into exit codes (a program's own __main__ block, and a
+        # package's __main__ module, may too)
+        for module, path in sorted(self.modules.items()):
+            if module == 'localcloud.cli' or module.endswith('.__main__'):
+                continue
+            with self.subTest(module=module):
+                self.assertEqual([], exit_calls(path))
+
+    def test_an_exit_is_found(self):
+        with tempfile.NamedTemporaryFile('w', suffix='.py') as f:
+            f.write('import sys\n\n\ndef f():\n    sys.exit(1)\n\n\n'
+                    "if __name__ == '__main__':\n    sys.exit(f())\n")
+            f.flush()
+            self.assertEqual([5], exit_calls(f.name))
+
+    def test_lifecycle_and_demo_name_no_service(self):
+        # they go by declared facts (backing, identity, venv, access_hint)
+        for module in ('lifecycle', 'demo'):
+            with self.subTest(module=module):
+                named = set(compared_constants(self.path(module)))
+                self.assertEqual(set(), named & self.service_names)
+                self.assertEqual(
+                    set(), {m for m in self.modules_imported(module)
+                            if m.startswith('localcloud.services.')
+                            and m.rsplit('.', 1)[1] in services.MODULES})
+
+    def modules_imported(self, module):
+        return import_graph()['localcloud.' + module]
+
+    def test_clients_ask_the_services_for_their_files(self):
+        constants = ' '.join(string_constants(self.path('clients')))
+        self.assertNotIn('.conf', constants)
+
+    def test_one_authtoken_writer_one_db_sync_one_venv_helper(self):
+        owners = {'www_authenticate_uri': 'services.common',
+                  'db-ready': 'services.common',
+                  'pip': 'util.venv'}
+        for constant, owner in sorted(owners.items()):
+            users = sorted(
+                m for m, path in self.modules.items()
+                if constant in string_constants(path))
+            with self.subTest(constant=constant):
+                self.assertEqual(['localcloud.' + owner], users)
+
+    def test_every_venv_is_made_by_the_venv_helper(self):
+        # no ``python -m venv`` (which ignored LOCALCLOUD_PYTHON twice) and no
+        # ``pip install`` of a venv of its own anywhere else in localcloud/
+        for module, path in sorted(self.modules.items()):
+            if module == 'localcloud.util.venv':
+                continue
+            with self.subTest(module=module):
+                self.assertEqual([], [
+                    c for c in argv_lists(path)
+                    if ('venv' in c and '-m' in c)
+                    or ('install' in c and ('pip' in c or '-m' in c))])
+
+    def test_the_services_declare_their_pins(self):
+        for service in services.load_services():
+            with self.subTest(service=service.name):
+                if service.venv:
+                    self.assertTrue(service.requirements)
+                else:
+                    self.assertEqual((), tuple(service.requirements))
 
 
 class RegistryTest(unittest.TestCase):
@@ -267,8 +408,8 @@ class StartOrderTest(unittest.TestCase):
     def test_an_unknown_requirement_raises(self):
         service = next(s for s in self.services if s.name == 'keystone')
         service.requires = ('redis',)
-        self.assertRaises(RuntimeError, lifecycle.requirements, service,
-                          self.services)
+        self.assertRaises(exceptions.ConfigurationError,
+                          lifecycle.requirements, service, self.services)
 
     def test_nothing_starts_after_a_requirement_failed(self):
         started = []

@@ -23,7 +23,9 @@ import textwrap
 import threading
 import unittest
 
-from localcloud import util
+from localcloud import clients
+from localcloud.util import files
+from localcloud.util import proc
 
 
 class WriteFileTest(unittest.TestCase):
@@ -33,33 +35,33 @@ class WriteFileTest(unittest.TestCase):
         self.addCleanup(tmp.cleanup)
         self.dir = tmp.name
         self.path = os.path.join(self.dir, 'service.conf')
-        util.write_file(self.path, '[DEFAULT]\ndebug = true\n', mode=0o600)
+        files.write_file(self.path, '[DEFAULT]\ndebug = true\n', mode=0o600)
         # an mtime the next write would visibly change
         os.utime(self.dir, (1, 1))
         os.utime(self.path, (1, 1))
 
     def test_same_text_and_mode_leave_file_and_directory_alone(self):
-        util.write_file(self.path, '[DEFAULT]\ndebug = true\n', mode=0o600)
+        files.write_file(self.path, '[DEFAULT]\ndebug = true\n', mode=0o600)
         self.assertEqual(1, os.stat(self.dir).st_mtime)
         self.assertEqual(1, os.stat(self.path).st_mtime)
 
     def test_new_text_is_written(self):
-        util.write_file(self.path, '[DEFAULT]\ndebug = false\n', mode=0o600)
+        files.write_file(self.path, '[DEFAULT]\ndebug = false\n', mode=0o600)
         with open(self.path) as f:
             self.assertEqual('[DEFAULT]\ndebug = false\n', f.read())
         self.assertEqual([], [n for n in os.listdir(self.dir)
                               if n.endswith('.tmp')])
 
     def test_new_mode_is_applied(self):
-        util.write_file(self.path, '[DEFAULT]\ndebug = true\n', mode=0o644)
+        files.write_file(self.path, '[DEFAULT]\ndebug = true\n', mode=0o644)
         self.assertEqual(0o644, stat.S_IMODE(os.stat(self.path).st_mode))
 
     def test_ini_sections_unchanged_leave_file_alone(self):
         ini = os.path.join(self.dir, 'other.conf')
         sections = {'DEFAULT': {'debug': True}, 'api': {'port': 17000}}
-        util.write_ini(ini, sections)
+        files.write_ini(ini, sections)
         os.utime(self.dir, (1, 1))
-        util.write_ini(ini, sections)
+        files.write_ini(ini, sections)
         self.assertEqual(1, os.stat(self.dir).st_mtime)
         with open(ini) as f:
             self.assertIn('port = 17000', f.read())
@@ -69,7 +71,7 @@ class CliLauncherTest(unittest.TestCase):
     """The launcher's ``import_lazily``, run from the launcher's own text."""
 
     def setUp(self):
-        prelude = util.CLI_LAUNCHER.split('\nimport_lazily(')[0]
+        prelude = clients.CLI_LAUNCHER.split('\nimport_lazily(')[0]
         self.namespace = {'__name__': 'launcher'}
         exec(prelude.format(python=sys.executable), self.namespace)
         tmp = tempfile.TemporaryDirectory()
@@ -111,7 +113,7 @@ class IdleCpusTest(unittest.TestCase):
             f.write('cpu  100 5 50 800 20 3 2 10 0 0\ncpu0 1 2 3 4 5 6 7 8\n')
             f.flush()
             # idle and iowait are not busy; steal is
-            self.assertEqual((170, 990), util.cpu_times(f.name))
+            self.assertEqual((170, 990), proc.cpu_times(f.name))
 
     def readings(self, *busy_fractions):
         """A read() whose windows (100 ticks each) were that busy."""
@@ -124,18 +126,18 @@ class IdleCpusTest(unittest.TestCase):
 
     def test_waits_while_busy_and_returns_once_idle(self):
         read = self.readings(0.9, 0.6, 0.1, 0.9)
-        self.assertTrue(util.wait_for_idle_cpus(
+        self.assertTrue(proc.wait_for_idle_cpus(
             busy_below=0.3, window=0.001, read=read))
         self.assertEqual((250, 400), read())   # the last window was unread
 
     def test_gives_up_after_the_timeout(self):
-        self.assertFalse(util.wait_for_idle_cpus(
+        self.assertFalse(proc.wait_for_idle_cpus(
             window=0.01, timeout=0.05, read=self.readings(*[1.0] * 100)))
 
     def test_returns_when_stopped(self):
         stopped = threading.Event()
         stopped.set()
-        self.assertFalse(util.wait_for_idle_cpus(
+        self.assertFalse(proc.wait_for_idle_cpus(
             stopped=stopped, read=self.readings(0.0)))
 
 

@@ -11,9 +11,11 @@
 #    under the License.
 
 """Launcher of the real qinling-api 5.0.0 (``python -m
-localcloud.qinling_runtime.api --config-file qinling.conf``), as its
-``qinling-api`` command does it, plus the Python 3.11 shim and the fixes of
-``patches.apply_api_patches`` (trust tokens reused, workers started early).
+localcloud.qinling_local.api --config-file qinling.conf``), as its
+``qinling-api`` command does it, plus the Python 3.11 shim, the fixes of
+``fixes.apply_api_fixes`` (trust tokens reused, workers started early) and
+the benchmark's timing hooks (``instrumentation``: silent until the benchmark
+asks).
 
 One API process (oslo.service, eventlet WSGI server); with ``[api]
 enable_job_handler`` it also runs the 3-second job (cron) handler.
@@ -22,13 +24,15 @@ import eventlet
 
 eventlet.monkey_patch()
 
+import os  # noqa: E402
 import sys  # noqa: E402
 
-from localcloud.qinling_runtime import common  # noqa: E402
-from localcloud.qinling_runtime import patches  # noqa: E402
+from localcloud.qinling_local import common  # noqa: E402
+from localcloud.qinling_local import fixes  # noqa: E402
+from localcloud.qinling_local import instrumentation  # noqa: E402
 
 common.apply_shims()
-patches.apply_api_patches()
+fixes.apply_api_fixes()
 
 from oslo_service import service  # noqa: E402
 
@@ -38,7 +42,9 @@ from qinling import rpc  # noqa: E402
 
 def main(argv=None):
     conf = common.parse_config(sys.argv[1:] if argv is None else argv)
-    patches.log_api_requests()
+    fixes.log_api_requests()
+    instrumentation.install_api_hooks(
+        os.path.dirname(os.path.abspath(conf.config_file[0])))
     rpc.get_transport()
     api_server = api_service.WSGIService()
     launcher = service.launch(

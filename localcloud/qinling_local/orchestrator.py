@@ -15,7 +15,7 @@ processes.
 
 It takes the place of Qinling's Kubernetes orchestrator inside the real
 qinling-engine. A "pod" is a worker process
-(``localcloud.qinling_runtime.worker``) that plays the python3 runtime image.
+(``localcloud.qinling_local.worker``) that plays the python3 runtime image.
 There is one worker per function version, started on demand and reused while it
 lives; it serves concurrent executions itself (each in a forked child), so a
 scale-up while a worker lives hands back that same worker. ``create_pool`` only
@@ -419,7 +419,7 @@ class LocalProcessOrchestrator(base.OrchestratorBase):
             p for p in (CODE_ROOT, env.get('PYTHONPATH')) if p)
         with open(os.path.join(self.logs_dir, name + '.log'), 'ab') as log:
             process = subprocess.Popen(
-                [sys.executable, '-m', 'localcloud.qinling_runtime.worker',
+                [sys.executable, '-m', 'localcloud.qinling_local.worker',
                  '--work-dir', work_dir],
                 cwd=work_dir, env=env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, close_fds=True)

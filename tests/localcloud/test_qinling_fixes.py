@@ -10,21 +10,24 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The local cloud's fixes to Qinling 5.0.0 (``qinling_runtime.patches``).
+"""The local cloud's fixes to Qinling 5.0.0 (``qinling_local.fixes``).
 
-Needs Qinling importable, so it runs in the Qinling venv (skipped elsewhere):
+Needs Qinling importable, so it runs in the Qinling venv (skipped where
+Qinling is not installed; an import error of anything else, the module under
+test first, is an error):
     .localcloud/qinling-venv/bin/python -m unittest \
-        tests.localcloud.test_qinling_patches
+        tests.localcloud.test_qinling_fixes
 """
 import datetime
 import http.server
+import importlib.util
 import inspect
 import json
 import threading
 import unittest
 from unittest import mock
 
-try:
+if importlib.util.find_spec('qinling') is not None:   # the Qinling venv
     from keystoneauth1 import access
     from oslo_config import cfg
     import pecan
@@ -37,9 +40,9 @@ try:
     from qinling.utils.openstack import keystone
     import webob
 
-    from localcloud.qinling_runtime import patches
-except ImportError:  # not the Qinling venv
-    patches = None
+    from localcloud.qinling_local import fixes
+else:
+    fixes = None
 
 FUNCTION = '4f1a1d2e-0000-4000-8000-000000000001'
 
@@ -53,7 +56,7 @@ def trust_client(expires_in):
     return mock.Mock(auth_ref=access.create(body=token, auth_token='t'))
 
 
-@unittest.skipIf(patches is None, 'needs the Qinling venv')
+@unittest.skipIf(fixes is None, 'needs the Qinling venv')
 class TrustClientReuseTest(unittest.TestCase):
 
     def setUp(self):
@@ -68,7 +71,7 @@ class TrustClientReuseTest(unittest.TestCase):
             return trust_client(lifetimes.pop(0))
 
         keystone.get_trust_client = login
-        patches.reuse_trust_clients()
+        fixes.reuse_trust_clients()
         return made
 
     def test_one_login_per_trust_while_the_token_is_fresh(self):
@@ -79,7 +82,7 @@ class TrustClientReuseTest(unittest.TestCase):
         self.assertEqual(['trust-a', 'trust-b'], made)
 
     def test_a_new_login_when_the_token_is_near_expiry(self):
-        made = self.patched([patches.TRUST_TOKEN_STALE - 10, 3600])
+        made = self.patched([fixes.TRUST_TOKEN_STALE - 10, 3600])
         keystone.get_trust_client('trust-a')
         keystone.get_trust_client('trust-a')
         self.assertEqual(['trust-a', 'trust-a'], made)
@@ -110,7 +113,7 @@ class KeystoneRecorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@unittest.skipIf(patches is None, 'needs the Qinling venv')
+@unittest.skipIf(fixes is None, 'needs the Qinling venv')
 class TrustsWithTheCallersTokenTest(unittest.TestCase):
 
     def setUp(self):
@@ -129,7 +132,7 @@ class TrustsWithTheCallersTokenTest(unittest.TestCase):
                         'keystone_authtoken')
         original = keystone.get_user_client
         self.addCleanup(setattr, keystone, 'get_user_client', original)
-        patches.trusts_with_the_callers_token()
+        fixes.trusts_with_the_callers_token()
         context.set_ctx(context.Context(
             auth_token='callers-token', user_id='u1', project_id='p1',
             roles=['member']))
@@ -151,7 +154,7 @@ class TrustsWithTheCallersTokenTest(unittest.TestCase):
             self.requests)
 
 
-@unittest.skipIf(patches is None, 'needs the Qinling venv')
+@unittest.skipIf(fixes is None, 'needs the Qinling venv')
 class LiveWorkerShortcutTest(unittest.TestCase):
 
     def setUp(self):
@@ -161,7 +164,7 @@ class LiveWorkerShortcutTest(unittest.TestCase):
                             (etcd_util, 'get_service_url')):
             self.addCleanup(setattr, owner, name, getattr(owner, name))
         self.executor = mock.Mock()
-        patches.skip_load_check_for_live_workers(self.executor)
+        fixes.skip_load_check_for_live_workers(self.executor)
 
     def test_a_live_worker_needs_no_etcd_lock(self):
         self.executor.live_worker_url.return_value = 'http://127.0.0.1:4242'
@@ -186,7 +189,7 @@ class LiveWorkerShortcutTest(unittest.TestCase):
         lock.assert_called_once_with(FUNCTION, 0)
 
 
-if patches is not None:
+if fixes is not None:
     class Things(pecan_rest.RestController):
 
         @pecan.expose('json')
@@ -201,7 +204,7 @@ if patches is not None:
         things = Things()
 
 
-@unittest.skipIf(patches is None, 'needs the Qinling venv')
+@unittest.skipIf(fixes is None, 'needs the Qinling venv')
 class ControllerArgspecCacheTest(unittest.TestCase):
 
     def setUp(self):
@@ -216,7 +219,7 @@ class ControllerArgspecCacheTest(unittest.TestCase):
 
     def test_routes_as_pecan_does_and_reads_each_spec_once(self):
         expected = self.answers()
-        patches.cache_controller_argspecs()
+        fixes.cache_controller_argspecs()
         with mock.patch('inspect.getfullargspec',
                         side_effect=inspect.getfullargspec) as read:
             self.assertEqual(expected, self.answers())

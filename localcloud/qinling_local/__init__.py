@@ -10,10 +10,17 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Code that runs inside the Qinling venv, never in the main venv's processes.
+"""The local cloud's Qinling: code that runs inside the Qinling venv, never in
+the main venv's processes. (Named apart from Qinling's own "runtimes", the
+function images.)
 
 - ``api`` and ``engine``: launchers for the real qinling-api and qinling-engine
   5.0.0 (Python 3.11 shims, our orchestrator in place of Kubernetes).
+- ``fixes``: changes to Qinling's behaviour the local cloud needs (trust
+  tokens reused, workers started early, the live worker's shortcut, ...).
+- ``instrumentation``: the benchmark's timing lines, silent until the
+  benchmark asks (``tools/benchmark`` reads its switch-file name: that module
+  is standard library only at import).
 - ``orchestrator``: the local-process executor, a Qinling orchestrator plugin.
 - ``worker``: one HTTP server per function version, playing Qinling's python3
   runtime.

@@ -11,7 +11,7 @@
 #    under the License.
 
 """Launcher of the real qinling-engine 5.0.0 with the local executor (``python
--m localcloud.qinling_runtime.engine --config-file qinling.conf``).
+-m localcloud.qinling_local.engine --config-file qinling.conf``).
 
 It runs Qinling's own EngineService under cotyledon, as ``qinling-engine``
 does. The main change: the orchestrator. ``[engine] orchestrator`` accepts just
@@ -21,8 +21,10 @@ Qinling would load one. It does so in the cotyledon worker process, where the
 RPC server runs (the executor starts threads, which would not survive
 cotyledon's fork).
 
-``patches.apply_engine_patches`` then lets executions of a live local worker
-skip the etcd lock and the /ping (see there).
+``fixes.apply_engine_fixes`` then lets executions of a live local worker
+skip the etcd lock and the /ping (see there), and
+``instrumentation.install_engine_hooks`` adds the benchmark's timing lines
+(silent until the benchmark asks).
 
 Once the RPC server is started, the service writes ``<work_dir>/engine.ready``
 (``<pid> <kernel start time>``) for the health check, and removes it on
@@ -31,7 +33,7 @@ shutdown, after stopping every worker.
 import os
 import sys
 
-from localcloud.qinling_runtime import common
+from localcloud.qinling_local import common
 
 common.apply_shims()
 
@@ -40,8 +42,9 @@ from cotyledon import oslo_config_glue  # noqa: E402
 from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 
-from localcloud.qinling_runtime import orchestrator  # noqa: E402
-from localcloud.qinling_runtime import patches  # noqa: E402
+from localcloud.qinling_local import fixes  # noqa: E402
+from localcloud.qinling_local import instrumentation  # noqa: E402
+from localcloud.qinling_local import orchestrator  # noqa: E402
 from localcloud import util  # noqa: E402
 from qinling.engine import service as engine_service  # noqa: E402
 from qinling.orchestrator import base as orchestrator_base  # noqa: E402
@@ -69,7 +72,9 @@ class LocalEngineService(engine_service.EngineService):
         self.executor = orchestrator.LocalProcessOrchestrator(
             CONF, keystone_utils.get_qinling_endpoint())
         orchestrator_base.ORCHESTRATOR = self.executor
-        patches.apply_engine_patches(self.executor)
+        fixes.apply_engine_fixes(self.executor)
+        instrumentation.install_engine_hooks(
+            os.path.dirname(os.path.abspath(CONF.config_file[0])))
         super().run()
         pid = os.getpid()
         util.write_file(ready_path(CONF), '%d %d\n' % (

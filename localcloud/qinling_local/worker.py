@@ -56,6 +56,7 @@ Limits, without a container (see ``apply_limits``):
 """
 
 import argparse
+import compileall
 import ctypes
 from http import server as http_server
 import importlib
@@ -403,21 +404,47 @@ class Handler(http_server.BaseHTTPRequestHandler):
         self._reply(status, json.dumps(body))
 
     def _prefetch(self):
-        """Download the package before the first execution needs it."""
+        """Download the package before the first execution needs it, and
+        compile it (``warm_package``)."""
         try:
             length = int(self.headers.get('Content-Length') or 0)
             params = json.loads(self.rfile.read(length) or b'{}')
-            self.server.package.ensure(
+            package_dir = self.server.package.ensure(
                 params['download_url'], params.get('token')
             )
         except Exception as exc:  # the first execution tries again
             self._reply(500, json.dumps({'error': str(exc)}))
             return
+        warm_package(package_dir)
         self._reply(200, b'{}')
 
     def log_message(self, fmt, *args):
         sys.stdout.write('%s %s\n' % (time.strftime('%H:%M:%S'), fmt % args))
         sys.stdout.flush()
+
+
+def warm_package(package_dir):
+    """Byte-compile the package: each execution imports the function in a
+    fresh child, which finds the bytecode instead of compiling the source
+    (the first child would compile it and every later one read its cache;
+    now none compiles). Best effort."""
+    try:
+        compileall.compile_dir(package_dir, quiet=2)
+    except Exception:  # the child compiles instead
+        pass
+
+
+def _noop():
+    pass
+
+
+def warm_fork():
+    """One empty child, so the first execution does not pay for what the
+    first fork of this process does once (multiprocessing's lazy imports and
+    its helper state)."""
+    child = _FORK.Process(target=_noop)
+    child.start()
+    child.join(5)
 
 
 def exit_when_orphaned(parent_pid):
@@ -451,6 +478,7 @@ def main(argv=None):
     util.write_file(port_file, str(server.server_address[1]))
     threading.Thread(target=exit_when_orphaned, args=(os.getppid(),),
                      daemon=True).start()
+    threading.Thread(target=warm_fork, daemon=True).start()
     print(
         'worker listening on http://%s:%d' % server.server_address, flush=True
     )
