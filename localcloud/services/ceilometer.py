@@ -54,6 +54,48 @@ sinks:
       publishers:
           - notifier://?topic=alarm.all
 '''
+# ceilometer-agent-notification, with the parse tables of jsonpath_rw built
+# once per parser class: jsonpath_rw 1.4.0 builds them again (ply.yacc) for
+# every path it parses, and the agent parses the 518 paths of its event
+# definitions when it starts: 7.3-7.7 s of CPU here, 0.2-0.3 s with the
+# tables built once (the same parse of every path). The agent was the last
+# service of every ``up``. Named as the console script, so that oslo.config
+# sees the same program name.
+AGENT = '''\
+# rendered by localcloud (localcloud/services/ceilometer.py, AGENT)
+import os
+import sys
+import threading
+
+import ply.yacc
+from jsonpath_rw import parser
+
+_tables = {}
+_lock = threading.Lock()
+
+
+def parse_token_stream(self, token_iterator, start_symbol='jsonpath'):
+    key = (type(self), start_symbol)
+    with _lock:
+        table = _tables.get(key)
+        if table is None:
+            module_name = os.path.splitext(
+                os.path.split(parser.__file__)[1])[0]
+            table = _tables[key] = ply.yacc.yacc(
+                module=self, debug=self.debug,
+                tabmodule='_'.join([module_name, start_symbol, 'parsetab']),
+                outputdir=os.path.dirname(parser.__file__), write_tables=0,
+                start=start_symbol, errorlog=parser.logger)
+        return table.parse(
+            lexer=parser.IteratorToTokenStream(token_iterator))
+
+
+parser.JsonPathParser.parse_token_stream = parse_token_stream
+
+from ceilometer.cmd.agent_notification import main  # noqa: E402
+
+sys.exit(main())
+'''
 
 
 class Ceilometer(base.Service):
@@ -93,7 +135,12 @@ class Ceilometer(base.Service):
                 'install)?' % cloud.venv)
         return found[0]
 
+    def agent_path(self, cloud):
+        return os.path.join(cloud.service_dir(self.name),
+                            'ceilometer-agent-notification')
+
     def configure(self, cloud):
+        files.write_file(self.agent_path(cloud), AGENT)
         files.write_file(self.pipeline_path(cloud), EVENT_PIPELINE)
         files.write_ini(self.conf_path(cloud), {
             'DEFAULT': {
@@ -111,7 +158,7 @@ class Ceilometer(base.Service):
     def processes(self, cloud):
         return [base.Process(
             'ceilometer-agent-notification',
-            [cloud.venv_bin('ceilometer-agent-notification'),
+            [cloud.venv_bin('python'), self.agent_path(cloud),
              '--config-file', self.conf_path(cloud)],
             cwd=cloud.service_dir(self.name))]
 

@@ -288,6 +288,29 @@ class OwnershipTest(unittest.TestCase):
                     if ('venv' in c and '-m' in c)
                     or ('install' in c and ('pip' in c or '-m' in c))])
 
+    def test_one_venv_per_name_with_every_service_pin(self):
+        loaded = services.load_services()
+        cloud = mock.Mock(repo_dir=REPO_DIR)
+        plan = lifecycle.venv_plan(cloud, loaded)
+        self.assertEqual({'venv', 'qinling-venv', 'horizon-venv'}, set(plan))
+        for service in loaded:
+            if service.venv:
+                with self.subTest(service=service.name):
+                    reqs, no_deps, _ = plan[service.venv]
+                    self.assertLessEqual(set(service.requirements), set(reqs))
+                    self.assertLessEqual(set(service.requirements_no_deps),
+                                         set(no_deps))
+        self.assertEqual([REPO_DIR], plan['venv'][2])
+
+    def test_one_apt_transaction_for_what_is_missing(self):
+        loaded = services.load_services()
+        with mock.patch('os.path.exists', return_value=False):
+            self.assertEqual(
+                sorted(p for s in loaded for p in s.apt_packages),
+                lifecycle.missing_apt_packages(loaded))
+        with mock.patch('os.path.exists', return_value=True):
+            self.assertEqual([], lifecycle.missing_apt_packages(loaded))
+
     def test_the_services_declare_their_pins(self):
         for service in services.load_services():
             with self.subTest(service=service.name):

@@ -11,7 +11,7 @@
 #    under the License.
 
 """localcloud.util: ``write_file``, what ``configure`` relies on at every
-``up``, and the prelude of the CLI's launcher.
+``up``, the prelude of the CLI's launcher, and the venv helper.
 
 Standard library only: ``python -m unittest tests.localcloud.test_util``.
 """
@@ -26,6 +26,7 @@ import unittest
 from localcloud import clients
 from localcloud.util import files
 from localcloud.util import proc
+from localcloud.util import venv
 
 
 class WriteFileTest(unittest.TestCase):
@@ -143,3 +144,46 @@ class IdleCpusTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class VenvHelperTest(unittest.TestCase):
+    """``util.venv.ensure``: uv runs once for a set of pins, then not."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = tmp.name
+        self.calls = os.path.join(self.dir, 'calls')
+        # a uv that records its arguments
+        self.uv = os.path.join(self.dir, 'uv')
+        with open(self.uv, 'w') as f:
+            f.write('#!/bin/sh\necho "$@" >> %s\n' % self.calls)
+        os.chmod(self.uv, 0o755)
+        self.venv = os.path.join(self.dir, 'venv')
+        os.makedirs(os.path.join(self.venv, 'bin'))
+        open(os.path.join(self.venv, 'bin', 'python'), 'w').close()
+
+    def recorded(self):
+        try:
+            with open(self.calls) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
+    def test_pins_install_once(self):
+        venv.ensure(self.uv, self.venv, 'test', ['a==1', 'b'], ['c==2'])
+        first = self.recorded()
+        self.assertEqual(2, len(first))
+        self.assertIn('a==1 b', first[0])
+        self.assertIn('--no-deps c==2', first[1])
+        venv.ensure(self.uv, self.venv, 'test', ['b', 'a==1'], ['c==2'])
+        self.assertEqual(first, self.recorded())
+
+    def test_new_pins_install_again(self):
+        venv.ensure(self.uv, self.venv, 'test', ['a==1'])
+        venv.ensure(self.uv, self.venv, 'test', ['a==2'])
+        self.assertEqual(2, len(self.recorded()))
+
+    def test_editable_trees_resolve_with_the_pins(self):
+        venv.ensure(self.uv, self.venv, 'test', ['a'], editable=[self.dir])
+        self.assertIn('a -e %s' % self.dir, self.recorded()[0])
