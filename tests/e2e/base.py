@@ -29,7 +29,6 @@ the same time: one test's stacks, functions and alarms never show in
 another's listings and never fire for another's events.
 """
 import contextlib
-import copy
 import hashlib
 import io
 import json
@@ -117,24 +116,43 @@ def account_name(owner_id):
     return name
 
 
+class OwnCloud(config.Cloud):
+    """The cloud as one test (or class) sees it: "demo" is its own user.
+
+    Only ``credentials('demo')`` differs (and so every client, CLI and login
+    made from it): the cloud's own demo user, which ``up`` registers, stays
+    the cloud's, so that ``lifecycle.up(self.cloud)`` changes no account.
+    """
+
+    def __init__(self, cloud, user, project):
+        self.__dict__.update(vars(cloud))
+        self.test_user, self.test_project = user, project
+
+    def credentials(self, who='demo'):
+        creds = super().credentials(who)
+        if who == 'demo':
+            creds.update(username=self.test_user,
+                         password=self.secret(self.test_user),
+                         project_name=self.test_project)
+        return creds
+
+
 def own_cloud(cloud, owner_id):
     """The cloud as the test (or class) ``owner_id`` sees it.
 
-    "demo" is its own user, in its own project. They are created as admin
-    unless they exist; the user's password is a secret of the cloud's state
-    dir like every other.
+    Its user and project are created as admin unless they exist; the user's
+    password is a secret of the cloud's state dir like every other.
     """
     key = (cloud.state_dir, owner_id)
     if key not in _accounts:
-        own = copy.copy(cloud)
-        own.demo_user = own.demo_project = account_name(owner_id)
-        ensure_account(own, owner_id)
-        _accounts[key] = own
+        name = account_name(owner_id)
+        ensure_account(cloud, name, owner_id)
+        _accounts[key] = OwnCloud(cloud, name, name)
     return _accounts[key]
 
 
-def ensure_account(cloud, owner_id):
-    """The demo user and project of ``cloud`` with the demo roles.
+def ensure_account(cloud, name, owner_id):
+    """A user and a project called ``name``, with the demo user's roles.
 
     An existing user is left as it is: setting its password again would
     revoke the tokens of a test of the same class in another worker.
@@ -160,10 +178,9 @@ def ensure_account(cloud, owner_id):
         except ks_exc.Conflict:
             return find()
 
-    project = ensure(ks.projects, cloud.demo_project,
+    project = ensure(ks.projects, name,
                      description='end-to-end test %s' % owner_id)
-    user = ensure(ks.users, cloud.demo_user,
-                  password=cloud.secret(cloud.demo_user),
+    user = ensure(ks.users, name, password=cloud.secret(name),
                   default_project=project)
     for role in roles:
         ks.roles.grant(role, user=user, project=project)
@@ -187,7 +204,8 @@ class E2ETestCase(base.BaseTestCase):
         cloud, reason = running_cloud()
         if reason:
             self.fail(reason)
-        self.cloud = cloud = own_cloud(cloud, self.account_owner())
+        owner = self.account_owner()
+        self.cloud = cloud = own_cloud(cloud, owner) if owner else cloud
         self.session = clients.session(cloud, 'demo')
         self.heat = clients.heat(cloud, sess=self.session)
         self.qinling = clients.qinling(cloud, sess=self.session)
@@ -195,7 +213,11 @@ class E2ETestCase(base.BaseTestCase):
         self.project_id = self.session.get_project_id()
 
     def account_owner(self):
-        """Whose Keystone user and project this test uses: its own."""
+        """Whose Keystone user and project this test uses: its own.
+
+        None: the cloud's demo user's, for a class that runs what a user
+        runs with the defaults; no other test uses them.
+        """
         return self.id()
 
     # -- stacks ------------------------------------------------------------

@@ -215,6 +215,10 @@ class DisruptiveAgentRestartTest(base.E2ETestCase):
 class EmitEventCommandTest(base.E2ETestCase):
     """``tools/localcloud emit-event`` as a user runs it."""
 
+    def account_owner(self):
+        # as the demo user: emit-event sends for the demo project by default
+        return None
+
     def localcloud(self, *argv):
         env = dict(os.environ, LOCALCLOUD_STATE_DIR=self.cloud.state_dir,
                    LOCALCLOUD_BASE_PORT=str(self.cloud.base_port))
