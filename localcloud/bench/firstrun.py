@@ -37,7 +37,6 @@ DEMO_OUTPUT = 'Hello, World'
 # (every service port offset of one cloud, 0-674, misses the other's)
 FIRST_RUN_PORT_SHIFT = 100
 STEP_LINE = re.compile(r'^localcloud: (.+?):? done in ([0-9.]+) s', re.M)
-CACHE_ENV = ('UV_CACHE_DIR', 'PIP_CACHE_DIR', 'XDG_CACHE_HOME')
 
 
 def launcher(cloud, *argv, log, env=None, watch=None):
