@@ -175,6 +175,9 @@ GOALS = (
      latency.FIRST_GOAL_MS, 'ms'),
     ('memory of the whole cloud (PSS)', ('memory', 'total_pss_mib'),
      memory.MEMORY_GOAL_MIB, 'MiB'),
+    ('demo on a running cloud', ('demo_s',), firstrun.DEMO_GOAL_S, 's'),
+    ('openstack --version', ('cli', 'openstack --version', 'median_s'),
+     openstack_cli.VERSION_GOAL_S, 's'),
 )
 
 
