@@ -168,9 +168,11 @@ def main(argv=None):
     except exceptions.DemoFailed as exc:
         print('\n%s' % exc, file=sys.stderr, flush=True)
         return 1
-    except exceptions.UsageError as exc:
+    except (exceptions.UsageError, exceptions.NotAStateDir,
+            exceptions.NoLog) as exc:
+        # as sys.exit(message) printed them before: exit 1
         print('localcloud: %s' % exc, file=sys.stderr)
-        return 2
+        return 1
     except (exceptions.LocalCloudError, RuntimeError) as exc:
         print('localcloud: ERROR: %s' % exc, file=sys.stderr)
         return 1

@@ -151,19 +151,6 @@ def queue_consumers(cloud, queue):
             return -1
 
 
-def broker_accepts(cloud):
-    """Whether the cloud's broker lets the cloud's user in (main venv
-    only)."""
-    import kombu
-    url = 'amqp://' + cloud.transport_url.split('://', 1)[1]
-    try:
-        with kombu.Connection(url, connect_timeout=2) as conn:
-            conn.connect()
-            return True
-    except Exception:  # refused, or not listening yet
-        return False
-
-
 def queue_exists(cloud, queue):
     """Whether ``queue`` is declared on the cloud's broker."""
     return queue_consumers(cloud, queue) >= 0

@@ -30,7 +30,6 @@ import re
 
 from localcloud import exceptions
 from localcloud.services import base
-from localcloud.services import common
 from localcloud.util import files
 from localcloud.util import probes
 from localcloud.util import steps
@@ -128,8 +127,14 @@ class RabbitMQ(base.Service):
                 '+sbwt none +sbwtdcpu none +sbwtdio none'),
         }
 
+    # whether configure found no data of the node: its first boot makes the
+    # cloud's user
+    new_node = False
+
     def configure(self, cloud):
         d = cloud.service_dir(self.name)
+        self.new_node = not os.path.exists(
+            os.path.join(d, 'mnesia', self.node(cloud)))
         for sub in ('home', 'mnesia', 'log'):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         plugins = sorted(glob.glob(PLUGINS_GLOB))
@@ -209,8 +214,8 @@ class RabbitMQ(base.Service):
         )
         if marker.done():
             return
-        if common.broker_accepts(cloud):
-            # a new node's default user (rabbitmq.conf)
+        if self.new_node:
+            # made by its first boot from rabbitmq.conf (healthy: booted)
             marker.mark()
             return
         with steps.step('rabbitmq: creating user %s' % cloud.rabbit_user):
