@@ -118,12 +118,13 @@ def ensure_venv(uv, path, what):
 
 
 def ensure(uv, path, what, requirements, no_deps=(), editable=(),
-           extra=None, after=None):
+           extra=None, after=None, compile_nice=0):
     """The venv at ``path`` with ``requirements`` (then ``no_deps`` without
     their dependencies, then the ``editable`` source trees), unless its
     marker says exactly these are in. ``after()``, if given, runs once
     they are, before the marker is written; ``extra`` is more of what the
-    marker depends on. Then its bytecode (``compile_bytecode``)."""
+    marker depends on. Then its bytecode (``compile_bytecode``, at
+    ``compile_nice``)."""
     ensure_venv(uv, path, what)
     wanted = {
         'requirements': sorted(requirements), 'no-deps': sorted(no_deps),
@@ -132,7 +133,7 @@ def ensure(uv, path, what, requirements, no_deps=(), editable=(),
     if not marker.done():
         _install(uv, path, what, requirements, no_deps, editable, after)
         marker.mark()
-    compile_bytecode(path, what, wanted)
+    compile_bytecode(path, what, wanted, compile_nice)
 
 
 def _install(uv, path, what, requirements, no_deps, editable, after):
@@ -158,9 +159,11 @@ def _install(uv, path, what, requirements, no_deps, editable, after):
         after()
 
 
-def compile_bytecode(path, what, installed):
+def compile_bytecode(path, what, installed, nice=0):
     """Compile every module under the venv's ``lib`` once per set of
-    ``installed`` requirements (compileall skips what is up to date).
+    ``installed`` requirements (compileall skips what is up to date), at
+    the niceness ``nice`` (a venv whose services wait less for it yields the
+    CPU to one they wait for).
     Best effort: a module that does not compile (a template, Python 2
     code) is left to its importer, as pip left it."""
     marker = files.Marker(os.path.join(path, BYTECODE_MARKER), installed)
@@ -168,9 +171,10 @@ def compile_bytecode(path, what, installed):
         return
     with steps.step('%s venv: compiling bytecode' % what):
         try:
-            steps.run([os.path.join(path, 'bin', 'python'), '-m',
-                       'compileall', '-q', '-q', '-j', '0',
-                       os.path.join(path, 'lib')],
+            steps.run((['nice', '-n', str(nice)] if nice else [])
+                      + [os.path.join(path, 'bin', 'python'), '-m',
+                         'compileall', '-q', '-q', '-j', '0',
+                         os.path.join(path, 'lib')],
                       'compileall (%s venv)' % what, check=False)
         except OSError as exc:  # no python to run: its importers compile
             steps.say('%s venv: no bytecode compiled (%s)' % (what, exc))
