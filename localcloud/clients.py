@@ -82,16 +82,18 @@ if __name__ == '__main__':
 """
 
 
-def ensure_cli(cloud, uv):
+def ensure_cli(cloud, uv, compile_nice=0):
     """``<state>/client-venv``: the openstack CLI with the clients users
-    need (``CLI_REQUIREMENTS``), started by ``CLI_LAUNCHER``."""
+    need (``CLI_REQUIREMENTS``), started by ``CLI_LAUNCHER``; its bytecode
+    compiled at ``compile_nice``."""
     python = os.path.join(cloud.client_venv, 'bin', 'python')
     launcher = CLI_LAUNCHER.format(python=python)
     venv.ensure(
         uv, cloud.client_venv, 'client', CLI_REQUIREMENTS,
         extra={'launcher': launcher},
         after=lambda: files.write_file(cloud.client_bin('openstack'),
-                                       launcher, mode=0o755))
+                                       launcher, mode=0o755),
+        compile_nice=compile_nice)
 
 
 def cli_env(cloud, who='demo'):

@@ -50,6 +50,8 @@ TOOL_REQUIREMENTS = (
     'testscenarios',
 )
 APT = 'apt'
+# the niceness of the bytecode compile of every venv but the main one
+COMPILE_NICE = 10
 CLI = 'cli'
 
 
@@ -88,10 +90,13 @@ def _submit_installs(cloud, services, pool):
         futures[APT] = pool.submit(apt.install, packages)
     for name, (reqs, no_deps, editable) in venv_plan(cloud, services).items():
         what = 'main' if name == base.MAIN_VENV else name.replace('-venv', '')
+        # the main venv's bytecode first: Keystone, whose bootstrap every
+        # other service waits for, starts from it
         futures[name] = pool.submit(
             venv.ensure, uv, os.path.join(cloud.state_dir, name), what, reqs,
-            no_deps, editable)
-    futures[CLI] = pool.submit(clients.ensure_cli, cloud, uv)
+            no_deps, editable,
+            compile_nice=0 if name == base.MAIN_VENV else COMPILE_NICE)
+    futures[CLI] = pool.submit(clients.ensure_cli, cloud, uv, COMPILE_NICE)
     return futures
 
 

@@ -131,7 +131,8 @@ class Service:
 
     def db_sync_commands(self, cloud):
         """[(what, argv)]: its schema migrations (and what goes with them),
-        run once per database by ``common.db_sync`` after ``init``."""
+        run once per database by ``common.db_sync`` after ``init``, in
+        order; a list of (what, argv) in the place of one runs at once."""
         return []
 
     def db_sync_key(self, cloud):

@@ -19,6 +19,7 @@ queue exists on the cloud's broker and how many consumers it has.
 Service modules import this module, never each other. Keystone sessions (as
 admin or demo) come from ``localcloud.clients.session``.
 """
+import concurrent.futures
 import os
 
 from localcloud.util import files
@@ -97,20 +98,28 @@ def keystone_authtoken(cloud, user):
 def db_sync(cloud, service):
     """Run the service's ``db_sync_commands`` once per database: again only
     when its databases' URLs or its ``db_sync_key`` change (marker
-    ``<state>/<service>/db-ready``)."""
+    ``<state>/<service>/db-ready``). A list of commands in their place
+    runs at once (each in a thread), before the next entry."""
     commands = service.db_sync_commands(cloud)
     if not commands:
         return
+    groups = [c if isinstance(c, list) else [c] for c in commands]
     marker = files.Marker(
         os.path.join(cloud.service_dir(service.name), 'db-ready'),
         [[database_url(cloud, n) for n in service.databases(cloud)],
          service.db_sync_key(cloud)])
     if marker.done():
         return
-    with steps.step('%s: %s' % (service.name,
-                                ', '.join(what for what, _ in commands))):
-        for what, argv in commands:
-            steps.run(argv, what)
+    with steps.step('%s: %s' % (service.name, ', '.join(
+            what for group in groups for what, _ in group))):
+        for group in groups:
+            if len(group) == 1:
+                steps.run(group[0][1], group[0][0])
+                continue
+            with concurrent.futures.ThreadPoolExecutor(len(group)) as pool:
+                for future in [pool.submit(steps.run, argv, what)
+                               for what, argv in group]:
+                    future.result()
     marker.mark()
 
 

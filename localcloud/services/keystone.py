@@ -119,12 +119,14 @@ class Keystone(base.Service):
         ]
         owner = ['--keystone-user', proc.os_user(),
                  '--keystone-group', grp.getgrgid(os.getgid()).gr_name]
+        # the key repositories are files, not the database: made while
+        # the schema migrates (each command is seconds of Python start-up)
         return [
-            ('keystone-manage db_sync', manage + ['db_sync']),
-            ('keystone-manage fernet_setup',
-             manage + ['fernet_setup'] + owner),
-            ('keystone-manage credential_setup',
-             manage + ['credential_setup'] + owner),
+            [('keystone-manage db_sync', manage + ['db_sync']),
+             ('keystone-manage fernet_setup',
+              manage + ['fernet_setup'] + owner),
+             ('keystone-manage credential_setup',
+              manage + ['credential_setup'] + owner)],
             ('keystone-manage bootstrap', manage + [
                 'bootstrap',
                 '--bootstrap-password', cloud.secret(cloud.admin_user),

@@ -17,11 +17,14 @@ in.
 
 uv (from PyPI, in the main venv) installs what pip would, in the same layout:
 it resolves the same requirements against the same index (PyPI) and keeps
-``--no-deps`` installs apart as pip did. Unlike pip it leaves bytecode to
-the first import of each module (pip compiled every module of every
-package at install: most of an install's CPU, for modules no service
-imports). Its cache is uv's own under the user's cache dir (``~/.cache/uv``)
-unless ``LOCALCLOUD_UV_CACHE`` or ``UV_CACHE_DIR`` names another.
+``--no-deps`` installs apart as pip did. Unlike pip it compiles no
+bytecode; ``ensure`` then compiles every module of the venv once
+(``compileall``, one worker per core), as pip did: a process that finds no
+bytecode compiles each module it imports at each start when
+``PYTHONDONTWRITEBYTECODE`` is set (it is in some shells and CI jobs), and
+at its first start otherwise. Its cache is uv's own under the user's cache
+dir (``~/.cache/uv``) unless ``LOCALCLOUD_UV_CACHE`` or ``UV_CACHE_DIR``
+names another.
 """
 import os
 import sys
@@ -33,6 +36,8 @@ from localcloud.util import steps
 # uv itself, into the main venv with pip (the one pip install left)
 UV_REQUIREMENT = 'uv'
 MARKER = '.localcloud-requirements'
+# the bytecode of the requirements the marker above names is in
+BYTECODE_MARKER = '.localcloud-bytecode'
 # An editable install needs neither the ChangeLog nor the AUTHORS file that
 # pbr writes from the whole git history at each build (seconds here).
 PBR_ENV = {'SKIP_WRITE_GIT_CHANGELOG': '1', 'SKIP_GENERATE_AUTHORS': '1'}
@@ -113,18 +118,25 @@ def ensure_venv(uv, path, what):
 
 
 def ensure(uv, path, what, requirements, no_deps=(), editable=(),
-           extra=None, after=None):
+           extra=None, after=None, compile_nice=0):
     """The venv at ``path`` with ``requirements`` (then ``no_deps`` without
     their dependencies, then the ``editable`` source trees), unless its
     marker says exactly these are in. ``after()``, if given, runs once
     they are, before the marker is written; ``extra`` is more of what the
-    marker depends on."""
+    marker depends on. Then its bytecode (``compile_bytecode``, at
+    ``compile_nice``)."""
     ensure_venv(uv, path, what)
-    marker = files.Marker(os.path.join(path, MARKER), {
+    wanted = {
         'requirements': sorted(requirements), 'no-deps': sorted(no_deps),
-        'editable': {p: _setup_cfg(p) for p in editable}, 'extra': extra})
-    if marker.done():
-        return
+        'editable': {p: _setup_cfg(p) for p in editable}, 'extra': extra}
+    marker = files.Marker(os.path.join(path, MARKER), wanted)
+    if not marker.done():
+        _install(uv, path, what, requirements, no_deps, editable, after)
+        marker.mark()
+    compile_bytecode(path, what, wanted, compile_nice)
+
+
+def _install(uv, path, what, requirements, no_deps, editable, after):
     python = os.path.join(path, 'bin', 'python')
     pip = [uv, 'pip', 'install', '-q', '--python', python]
     with steps.step('%s venv: uv pip install %d requirements'
@@ -145,6 +157,28 @@ def ensure(uv, path, what, requirements, no_deps=(), editable=(),
                       env=uv_env())
     if after:
         after()
+
+
+def compile_bytecode(path, what, installed, nice=0):
+    """Compile every module under the venv's ``lib`` once per set of
+    ``installed`` requirements (compileall skips what is up to date), at
+    the niceness ``nice`` (a venv whose services wait less for it yields the
+    CPU to one they wait for).
+    Best effort: a module that does not compile (a template, Python 2
+    code) is left to its importer, as pip left it."""
+    marker = files.Marker(os.path.join(path, BYTECODE_MARKER), installed)
+    if marker.done():
+        return
+    with steps.step('%s venv: compiling bytecode' % what):
+        try:
+            steps.run((['nice', '-n', str(nice)] if nice else [])
+                      + [os.path.join(path, 'bin', 'python'), '-m',
+                         'compileall', '-q', '-q', '-j', '0',
+                         os.path.join(path, 'lib')],
+                      'compileall (%s venv)' % what, check=False)
+        except OSError as exc:  # no python to run: its importers compile
+            steps.say('%s venv: no bytecode compiled (%s)' % (what, exc))
+            return
     marker.mark()
 
 

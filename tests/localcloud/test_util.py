@@ -184,6 +184,20 @@ class VenvHelperTest(unittest.TestCase):
         venv.ensure(self.uv, self.venv, 'test', ['a==2'])
         self.assertEqual(2, len(self.recorded()))
 
+    def test_bytecode_compiled_once_per_set_of_pins(self):
+        python = os.path.join(self.venv, 'bin', 'python')
+        with open(python, 'w') as f:  # a python that records its arguments
+            f.write('#!/bin/sh\necho python "$@" >> %s\n' % self.calls)
+        os.chmod(python, 0o755)
+        venv.ensure(self.uv, self.venv, 'test', ['a==1'])
+        venv.ensure(self.uv, self.venv, 'test', ['a==1'])
+        compiled = [c for c in self.recorded() if 'compileall' in c]
+        self.assertEqual(1, len(compiled))
+        self.assertIn(os.path.join(self.venv, 'lib'), compiled[0])
+        venv.ensure(self.uv, self.venv, 'test', ['a==2'])
+        self.assertEqual(
+            2, len([c for c in self.recorded() if 'compileall' in c]))
+
     def test_editable_trees_resolve_with_the_pins(self):
         venv.ensure(self.uv, self.venv, 'test', ['a'], editable=[self.dir])
         self.assertIn('a -e %s' % self.dir, self.recorded()[0])
