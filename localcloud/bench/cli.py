@@ -232,6 +232,10 @@ def run(args):
         cloud_parts(cloud, wanted, args, results)
     elif wanted:
         # the clients live in the cloud's main venv: measure from there
+        # (a cloud never brought up has no venv yet: the launcher makes it)
+        if not os.path.exists(cloud.python):
+            say('the cloud is not installed: tools/localcloud up ...')
+            firstrun.launcher(cloud, 'up', log=log)
         child_results = os.path.join(cloud.state_dir, 'benchmark-results.json')
         cmd = [
             cloud.python,
