@@ -82,10 +82,10 @@ if __name__ == '__main__':
 """
 
 
-def ensure_cli(cloud, uv, compile_nice=0):
+def ensure_cli(cloud, uv, compile_nice=None):
     """``<state>/client-venv``: the openstack CLI with the clients users
     need (``CLI_REQUIREMENTS``), started by ``CLI_LAUNCHER``; its bytecode
-    compiled at ``compile_nice``."""
+    compiled whole at ``compile_nice`` if given."""
     python = os.path.join(cloud.client_venv, 'bin', 'python')
     launcher = CLI_LAUNCHER.format(python=python)
     venv.ensure(

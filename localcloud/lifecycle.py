@@ -50,8 +50,6 @@ TOOL_REQUIREMENTS = (
     'testscenarios',
 )
 APT = 'apt'
-# the niceness of the bytecode compile of every venv but the main one
-COMPILE_NICE = 10
 CLI = 'cli'
 
 
@@ -90,13 +88,15 @@ def _submit_installs(cloud, services, pool):
         futures[APT] = pool.submit(apt.install, packages)
     for name, (reqs, no_deps, editable) in venv_plan(cloud, services).items():
         what = 'main' if name == base.MAIN_VENV else name.replace('-venv', '')
-        # the main venv's bytecode first: Keystone, whose bootstrap every
-        # other service waits for, starts from it
+        # the main venv's bytecode compiled whole: Keystone's four first
+        # commands, which every other service waits for, start from it at
+        # once; the other venvs' processes write the bytecode of what they
+        # import (util/venv.py)
         futures[name] = pool.submit(
             venv.ensure, uv, os.path.join(cloud.state_dir, name), what, reqs,
             no_deps, editable,
-            compile_nice=0 if name == base.MAIN_VENV else COMPILE_NICE)
-    futures[CLI] = pool.submit(clients.ensure_cli, cloud, uv, COMPILE_NICE)
+            compile_nice=0 if name == base.MAIN_VENV else None)
+    futures[CLI] = pool.submit(clients.ensure_cli, cloud, uv)
     return futures
 
 

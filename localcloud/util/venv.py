@@ -18,13 +18,15 @@ in.
 uv (from PyPI, in the main venv) installs what pip would, in the same layout:
 it resolves the same requirements against the same index (PyPI) and keeps
 ``--no-deps`` installs apart as pip did. Unlike pip it compiles no
-bytecode; ``ensure`` then compiles every module of the venv once
-(``compileall``, one worker per core), as pip did: a process that finds no
-bytecode compiles each module it imports at each start when
-``PYTHONDONTWRITEBYTECODE`` is set (it is in some shells and CI jobs), and
-at its first start otherwise. Its cache is uv's own under the user's cache
-dir (``~/.cache/uv``) unless ``LOCALCLOUD_UV_CACHE`` or ``UV_CACHE_DIR``
-names another.
+bytecode. A process that finds none compiles each module it imports, and
+writes it back unless ``PYTHONDONTWRITEBYTECODE`` is set (it is in some
+shells and CI jobs): then every start compiles everything again. So the
+launchers (``tools/localcloud``, ``tools/run-tests``, ``tools/benchmark``)
+unset it for the cloud, whose processes write the bytecode of what they
+import, once; ``ensure`` compiles a whole venv (``compileall``) only where
+asked (the main venv, which Keystone's first commands start from at once).
+uv's cache is its own under the user's cache dir (``~/.cache/uv``) unless
+``LOCALCLOUD_UV_CACHE`` or ``UV_CACHE_DIR`` names another.
 """
 import os
 import sys
@@ -118,13 +120,13 @@ def ensure_venv(uv, path, what):
 
 
 def ensure(uv, path, what, requirements, no_deps=(), editable=(),
-           extra=None, after=None, compile_nice=0):
+           extra=None, after=None, compile_nice=None):
     """The venv at ``path`` with ``requirements`` (then ``no_deps`` without
     their dependencies, then the ``editable`` source trees), unless its
     marker says exactly these are in. ``after()``, if given, runs once
     they are, before the marker is written; ``extra`` is more of what the
-    marker depends on. Then its bytecode (``compile_bytecode``, at
-    ``compile_nice``)."""
+    marker depends on. Then, if ``compile_nice`` is given, its bytecode
+    (``compile_bytecode``, at that niceness)."""
     ensure_venv(uv, path, what)
     wanted = {
         'requirements': sorted(requirements), 'no-deps': sorted(no_deps),
@@ -133,7 +135,8 @@ def ensure(uv, path, what, requirements, no_deps=(), editable=(),
     if not marker.done():
         _install(uv, path, what, requirements, no_deps, editable, after)
         marker.mark()
-    compile_bytecode(path, what, wanted, compile_nice)
+    if compile_nice is not None:
+        compile_bytecode(path, what, wanted, compile_nice)
 
 
 def _install(uv, path, what, requirements, no_deps, editable, after):

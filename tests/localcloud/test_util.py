@@ -189,14 +189,23 @@ class VenvHelperTest(unittest.TestCase):
         with open(python, 'w') as f:  # a python that records its arguments
             f.write('#!/bin/sh\necho python "$@" >> %s\n' % self.calls)
         os.chmod(python, 0o755)
-        venv.ensure(self.uv, self.venv, 'test', ['a==1'])
-        venv.ensure(self.uv, self.venv, 'test', ['a==1'])
+        venv.ensure(self.uv, self.venv, 'test', ['a==1'], compile_nice=0)
+        venv.ensure(self.uv, self.venv, 'test', ['a==1'], compile_nice=0)
         compiled = [c for c in self.recorded() if 'compileall' in c]
         self.assertEqual(1, len(compiled))
         self.assertIn(os.path.join(self.venv, 'lib'), compiled[0])
-        venv.ensure(self.uv, self.venv, 'test', ['a==2'])
+        venv.ensure(self.uv, self.venv, 'test', ['a==2'], compile_nice=0)
         self.assertEqual(
             2, len([c for c in self.recorded() if 'compileall' in c]))
+
+    def test_bytecode_left_to_the_importers_unless_asked(self):
+        python = os.path.join(self.venv, 'bin', 'python')
+        with open(python, 'w') as f:  # a python that records its arguments
+            f.write('#!/bin/sh\necho python "$@" >> %s\n' % self.calls)
+        os.chmod(python, 0o755)
+        venv.ensure(self.uv, self.venv, 'test', ['a==1'])
+        self.assertEqual(
+            [], [c for c in self.recorded() if 'compileall' in c])
 
     def test_editable_trees_resolve_with_the_pins(self):
         venv.ensure(self.uv, self.venv, 'test', ['a'], editable=[self.dir])
