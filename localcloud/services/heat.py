@@ -120,6 +120,17 @@ class Heat(base.Service):
                     'observe_on_update': True,
                 },
                 'database': {'connection': common.database_url(cloud, 'heat')},
+                # As kolla-ansible configures heat.conf: oslo.cache on
+                # memcached, which Heat's resource finders (MEMOIZE_FINDER:
+                # a Qinling runtime or function looked up by name) use.
+                # Without it every lookup asks Qinling again, so a rollback
+                # that runs while qinling-api restarts keeps a runtime's name
+                # in place of its ID and replaces the function.
+                'cache': {
+                    'enabled': True,
+                    'backend': 'dogpile.cache.pymemcache',
+                    'memcache_servers': common.memcache_servers(cloud),
+                },
                 'paste_deploy': {
                     'api_paste_config': os.path.join(
                         cloud.venv, 'etc', 'heat', 'api-paste.ini'
