@@ -11,6 +11,10 @@
 #    under the License.
 
 """The base class of the OS::Qinling::* resources."""
+from oslo_utils import uuidutils
+
+from heat.common import exception
+from heat.common.i18n import _
 from heat.engine import resource
 
 from heat_qinling.resources import heat_internals
@@ -36,3 +40,33 @@ class QinlingResource(recovery.Recoverable,
     # available) is recovered from as a failed update is: the next update
     # replaces the resource only if its own object is gone or broken.
     always_replace_on_check_failed = False
+
+    # Properties that a translation rule turns from a name into an ID.
+    resolved_properties = ()
+
+    def needs_replace_with_prop_diff(self, changed_properties_set,
+                                     after_props, before_props):
+        self.refuse_unresolved(changed_properties_set, after_props)
+        return False
+
+    def refuse_unresolved(self, changed_properties_set, after_props):
+        """Fail, changing nothing, where a name was not turned into an ID.
+
+        When Qinling does not answer, the finders keep a name as given, so
+        that an update that changes nothing in Qinling completes meanwhile.
+        But heat-engine compares it with the ID it stored: the name looks
+        like a new value, and one that cannot change in place (a function's
+        runtime) would replace the object. Whether it changes is unknown
+        until Qinling answers; the next update, or a rollback, then decides.
+        """
+        for prop in sorted(set(self.resolved_properties) &
+                           set(changed_properties_set)):
+            value = after_props[prop]
+            if value and not uuidutils.is_uuid_like(value):
+                raise exception.Error(_(
+                    'Qinling did not answer when %(prop)s "%(value)s" was '
+                    'looked up, so whether this update changes %(prop)s of '
+                    '%(kind)s %(id)s is unknown. Nothing was changed: update '
+                    'the stack again once Qinling answers.') % {
+                        'prop': prop, 'value': value,
+                        'kind': self.object_kind, 'id': self.resource_id})

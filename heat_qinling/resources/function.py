@@ -78,6 +78,8 @@ class QinlingFunction(base.QinlingResource):
 
     _SWIFT_KEYS = (SWIFT_CONTAINER, SWIFT_OBJECT) = ('container', 'object')
 
+    resolved_properties = (RUNTIME,)
+
     ATTRIBUTES = (
         NAME_ATTR, DESCRIPTION_ATTR, RUNTIME_ID_ATTR, ENTRY_ATTR, CODE_ATTR,
         COUNT_ATTR, LATEST_VERSION_ATTR, CPU_ATTR, MEMORY_SIZE_ATTR,
@@ -342,6 +344,8 @@ class QinlingFunction(base.QinlingResource):
 
     def needs_replace_with_prop_diff(self, changed_properties_set,
                                      after_props, before_props):
+        super().needs_replace_with_prop_diff(
+            changed_properties_set, after_props, before_props)
         return self._code_source(after_props) != self._code_source(
             before_props)
 

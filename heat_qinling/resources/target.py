@@ -75,6 +75,10 @@ def target_schema(function, function_version, function_alias,
 class FunctionVersionReference(object):
     """Mixin: the resource's FUNCTION and FUNCTION_VERSION properties."""
 
+    @property
+    def resolved_properties(self):
+        return (self.FUNCTION,)
+
     def translation_rules(self, props):
         return [
             translation.TranslationRule(

@@ -361,6 +361,33 @@ class QinlingDownTest(base.QinlingStackTestCase):
         [alarm] = self.aodh.alarms.values()
         self.assertEqual('critical', alarm['severity'])
 
+    def test_runtime_lookup_unanswered_fails_and_replaces_nothing(self):
+        # heat-engine's convergence compares the new definition with the
+        # properties it stored, where the runtime is an ID. While
+        # qinling-api restarts, the lookup of the runtime's name may go
+        # unanswered (the finder keeps the name) and the validation a
+        # moment later succeed: the name is no new runtime.
+        from heat.common import exception
+        from heat.engine import scheduler
+        stk = self.create(self.seed_stack())
+        fn = stk['function']
+        function_id = fn.resource_id
+        self.assertEqual(self.runtime_id, fn.properties['runtime'])
+        updated = self.seed_stack(params={'function_timeout': 9})
+        del self.qinling.requests[:]
+        self.qinling.fail_next('GET', '^/v1/runtimes$', 503,
+                               'Service Unavailable')
+        ex = self.assertRaises(
+            exception.ResourceFailure, scheduler.TaskRunner(
+                fn.update, updated.t.resource_definitions(updated)[
+                    'function']))
+        self.assertIn('Qinling did not answer when runtime "python3" was '
+                      'looked up', str(ex))
+        self.assertIn('Nothing was changed', str(ex))
+        self.assertEqual((fn.UPDATE, fn.FAILED), fn.state)
+        self.assertEqual([function_id], list(self.qinling.functions))
+        self.assertEqual([], self.qinling.write_requests())
+
     def test_update_that_needs_qinling_fails_saying_so(self):
         stk = self.create(self.seed_stack())
         self.qinling.server.stop()
