@@ -49,6 +49,8 @@ import unittest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOG_FORMAT = '%(asctime)s %(levelname)s %(name)s: %(message)s'
 SLOWEST = 10
+# failed tests named again, with why, at the very end of --report
+RECAP = 5
 # the worst of a group's results decides the line's word
 OK, FAIL, ERROR, SKIP = 'ok', 'FAIL', 'ERROR', 'skip'
 XFAIL, UNEXPECTED = 'xfail', 'UNEXPECTED-SUCCESS'
@@ -282,6 +284,35 @@ class Printer:
             print(indent(record['detail']), file=self.out, flush=True)
 
 
+def why(detail, width=240):
+    """A failure in two lines: where in our code, and the exception.
+
+    From the traceback part of a record's detail (before the test's log):
+    the last frame in this repository and the exception's first line.
+    """
+    trace = detail.split('\n--- log of the test ---\n')[0]
+    trace = trace.split('\n--- its output ---\n')[0].rstrip()
+    lines = trace.splitlines()
+    where = [line.strip() for line in lines
+             if line.strip().startswith('File "%s' % REPO)]
+    # the exception: the first line at column 0 after the last frame (its
+    # source and caret lines are indented), or the last line of a text that
+    # is no traceback
+    exception = lines[-1] if lines else ''
+    frames = [n for n, line in enumerate(lines) if line.startswith('  File ')]
+    if frames:
+        exception = next((line for line in lines[frames[-1]:]
+                          if line and not line[0].isspace()), exception)
+    exception = ' '.join(exception.split())
+    found = []
+    if where:
+        found.append(where[-1].replace('File "%s/' % REPO, '').replace(
+            '", line ', ':'))
+    found.append(exception[:width] + ('...' if len(exception) > width
+                                      else ''))
+    return found
+
+
 def indent(text):
     return '\n'.join('    ' + line for line in text.rstrip().splitlines())
 
@@ -412,6 +443,17 @@ def report(paths, extra=(), out=None):
           % (passed + sum(p for _, p, _ in extra),
              failed + sum(f for _, _, f in extra), found.get(SKIP, 0),
              apart), file=out)
+    # last, so that the end of a long log (all a CI page may show) says
+    # which tests failed and why; their whole tracebacks and logs are
+    # printed above, each with its test's line
+    bad = [r for r in records if r['status'] in BAD]
+    for record in bad[:RECAP]:
+        print('%s %s' % (record['status'], record['id']), file=out)
+        for line in why(record['detail']):
+            print('    ' + line, file=out)
+    if len(bad) > RECAP:
+        print('... and %d more failed tests (above)' % (len(bad) - RECAP),
+              file=out)
     return 1 if failed or any(f for _, _, f in extra) else 0
 
 

@@ -143,3 +143,42 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(0, out.returncode, out.stdout)
         self.assertIn('tests: 3 passed, 0 failed, 1 skipped; with 3 passed '
                       'and 0 failed in the install test', out.stdout)
+
+    def test_report_ends_with_each_failure_where_and_why(self):
+        # what a CI page shows is the end of the log: the failed tests,
+        # the line of the test they failed at and their exception, last
+        self.run_runner()
+        out = subprocess.run(
+            [sys.executable, '-m', 'tests.runner', '--report', self.results],
+            cwd=runner.REPO, capture_output=True, text=True, timeout=60)
+        self.assertEqual(1, out.returncode, out.stdout)
+        tail = out.stdout.splitlines()
+        counts = [n for n, line in enumerate(tail)
+                  if line.startswith('tests: ')]
+        self.assertEqual(1, len(counts), out.stdout)
+        recap = '\n'.join(tail[counts[0] + 1:])
+        self.assertIn('FAIL pkg.test_mixed.MixedTest.test_fails_with_its_log',
+                      recap)
+        self.assertIn('AssertionError: 1 != 2', recap)
+        self.assertIn('ERROR unittest.loader._FailedTest.pkg.test_broken', recap)
+        self.assertIn('no_such_module', recap)
+        # the test's log is in the whole record above, not in the recap
+        self.assertNotIn('REQ: curl', recap)
+
+    def test_why_names_the_frame_and_the_exception(self):
+        detail = (
+            'Traceback (most recent call last):\n'
+            '  File "%s/tests/e2e/base.py", line 10, in wait\n'
+            '    raise TimeoutError(what)\n'
+            '  File "/usr/lib/python3/x.py", line 3, in inner\n'
+            '    boom()\n'
+            'TimeoutError: timed out waiting for the stack\n'
+            '    and its second line\n'
+            '\n--- log of the test ---\nDEBUG a lot of lines\n'
+            % runner.REPO)
+        self.assertEqual(
+            ['tests/e2e/base.py:10, in wait',
+             'TimeoutError: timed out waiting for the stack'],
+            runner.why(detail))
+        self.assertEqual(['its worker process died (exit code 3)'],
+                         runner.why('its worker process died (exit code 3)'))
