@@ -173,7 +173,7 @@ class FirstRun:
             return {}     # the user's own caches
         return {
             'UV_CACHE_DIR': os.path.join(self.cache, 'uv'),
-            'PIP_CACHE_DIR': os.path.join(self.cache, 'pip-cache'),
+            'PIP_CACHE_DIR': os.path.join(self.cache, 'pip'),
             'XDG_CACHE_HOME': self.cache,
         }
 
