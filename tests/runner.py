@@ -23,13 +23,16 @@ stop or restart the shared cloud's services.
 
 What it prints reads like a test run: one line per test (result, seconds,
 name), a failure's traceback with the test's own log records and output
-(captured per test, shown only when it fails), a summary and the slowest ten
-tests. Nothing of the clients' logging reaches the terminal otherwise.
+(captured per test, shown only when it fails; of a long log its last lines,
+the whole of it in a file under the temporary directory), a summary and the
+slowest ten tests. Nothing of the clients' logging reaches the terminal
+otherwise.
 
 An import error of a test module is an error of the run, never a skip.
 ``--results FILE`` writes one JSON line per test for ``--report``, which sums
 up several runs (the steps of ``tools/run-tests``): counts and the slowest ten
-of them all; where one test ran in two steps (skipped in the main venv, run in
+of them all, then each failed test again, with the line it failed at and
+its exception; where one test ran in two steps (skipped in the main venv, run in
 Qinling's), the later result counts.
 """
 import argparse
@@ -42,6 +45,7 @@ from multiprocessing.connection import wait
 import os
 import re
 import sys
+import tempfile
 import time
 import traceback
 import unittest
@@ -51,6 +55,8 @@ LOG_FORMAT = '%(asctime)s %(levelname)s %(name)s: %(message)s'
 SLOWEST = 10
 # failed tests named again, with why, at the very end of --report
 RECAP = 5
+# a failed test's log is printed up to this many lines, its last ones
+LOG_LINES = 300
 # the worst of a group's results decides the line's word
 OK, FAIL, ERROR, SKIP = 'ok', 'FAIL', 'ERROR', 'skip'
 XFAIL, UNEXPECTED = 'xfail', 'UNEXPECTED-SUCCESS'
@@ -142,6 +148,25 @@ class Capture(logging.Handler):
             self.handleError(record)
 
 
+def tail(logged, test_id):
+    """The last LOG_LINES lines of a failed test's log.
+
+    A longer log (an end-to-end test's every request and answer) is kept
+    whole in a file, which the first line names.
+    """
+    lines = logged.splitlines(True)
+    if len(lines) <= LOG_LINES:
+        return logged
+    directory = os.path.join(tempfile.gettempdir(), 'heat-qinling-test-logs')
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, re.sub(r'[^A-Za-z0-9_.-]+', '_',
+                                          test_id)[-150:] + '.log')
+    with open(path, 'w') as f:
+        f.write(logged)
+    return '(its last %d of %d lines; all of them in %s)\n%s' % (
+        LOG_LINES, len(lines), path, ''.join(lines[-LOG_LINES:]))
+
+
 class Result(unittest.TestResult):
     """Sends a record of each test to ``send`` as soon as it ends.
 
@@ -181,7 +206,8 @@ class Result(unittest.TestResult):
         if current['status'] in BAD:
             logged = capture.buffer.getvalue()
             if logged:
-                current['detail'] += '\n--- log of the test ---\n' + logged
+                current['detail'] += '\n--- log of the test ---\n' + tail(
+                    logged, current['id'])
             if output:
                 current['detail'] += '\n--- its output ---\n' + output
         self.send(('test', current))

@@ -48,6 +48,7 @@ UI_WAIT = 30
 # a click in the Stacks table that led nowhere is tried again after this
 CLICK_SETTLE = 10
 CLICK_TRIES = 3
+BROWSER_STARTS = 2
 
 
 def ensure_browser():
@@ -100,6 +101,7 @@ class BrowserTestCase(e2e.E2ETestCase):
 
     def _start_browser(self):
         ensure_browser()
+        from selenium.common import exceptions
         from selenium import webdriver
         from selenium.webdriver.chrome import service
 
@@ -108,8 +110,18 @@ class BrowserTestCase(e2e.E2ETestCase):
         options.binary_location = CHROMIUM
         for flag in CHROMIUM_FLAGS + ['--user-data-dir=' + profile]:
             options.add_argument(flag)
-        driver = webdriver.Chrome(
-            options=options, service=service.Service(CHROMEDRIVER))
+        for attempt in range(BROWSER_STARTS):
+            try:
+                driver = webdriver.Chrome(
+                    options=options, service=service.Service(CHROMEDRIVER))
+                break
+            except exceptions.SessionNotCreatedException:
+                # Chromium that did not come up in time on a busy machine
+                # ("DevToolsActivePort file doesn't exist"): the browser,
+                # not Horizon, failed; start it once more
+                if attempt == BROWSER_STARTS - 1:
+                    shutil.rmtree(profile, ignore_errors=True)
+                    raise
         driver.set_page_load_timeout(PAGE_TIMEOUT)
         return driver, profile
 

@@ -15,6 +15,7 @@ package of small test modules made for each test: what it prints, what
 counts as a failure, and that an import error is never a skip."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,11 @@ MODULES = {
                 LOG.debug('REQ: curl of the failing test')
                 print('output of the failing test')
                 self.assertEqual(1, 2)
+
+            def test_fails_with_a_long_log(self):
+                for number in range(1000):
+                    LOG.debug('line %d of a long log', number)
+                self.fail('after a long log')
 
             def test_is_skipped(self):
                 self.skipTest('for a reason')
@@ -103,7 +109,7 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(1, proc.returncode, proc.stdout + proc.stderr)
         out = proc.stdout
         self.assertEqual('ok', self.status(records, 'test_passes_quietly'))
-        self.assertEqual('FAIL', self.status(records, 'test_fails_with'))
+        self.assertEqual('FAIL', self.status(records, 'test_fails_with_its'))
         self.assertEqual('skip', self.status(records, 'test_is_skipped'))
         # the failing test's own log and output, nobody else's
         self.assertIn('REQ: curl of the failing test', out)
@@ -112,8 +118,22 @@ class RunnerTest(unittest.TestCase):
         self.assertRegex(out, r'(?m)^ok +[0-9.]+ s  pkg\.test_mixed\.'
                          r'MixedTest\.test_passes_quietly$')
         self.assertIn('Slowest 10:', out)
-        self.assertRegex(out, r'(?m)^Ran 5 tests in [0-9.]+ s: 2 passed, '
-                         r'2 failed, 1 skipped$')
+        self.assertRegex(out, r'(?m)^Ran 6 tests in [0-9.]+ s: 2 passed, '
+                         r'3 failed, 1 skipped$')
+
+    def test_a_long_log_is_cut_to_its_end_and_kept_whole_in_a_file(self):
+        proc, records = self.run_runner('--match', 'long_log')
+        out = proc.stdout
+        self.assertIn('line 999 of a long log', out)
+        self.assertIn('line %d of a long log' % (1000 - runner.LOG_LINES),
+                      out)
+        self.assertNotIn('line %d of a long log' % (999 - runner.LOG_LINES),
+                         out)
+        path = re.search(r'its last %d of 1000 lines; all of them in (\S+)\)'
+                         % runner.LOG_LINES, out).group(1)
+        self.addCleanup(os.remove, path)
+        with open(path) as f:
+            self.assertIn('line 0 of a long log', f.read())
 
     def test_an_import_error_is_an_error_never_a_skip(self):
         proc, records = self.run_runner()
