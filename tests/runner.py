@@ -30,10 +30,10 @@ otherwise.
 
 An import error of a test module is an error of the run, never a skip.
 ``--results FILE`` writes one JSON line per test for ``--report``, which sums
-up several runs (the steps of ``tools/run-tests``): counts and the slowest ten
-of them all, then each failed test again, with the line it failed at and
-its exception; where one test ran in two steps (skipped in the main venv, run in
-Qinling's), the later result counts.
+up several runs (the steps of ``tools/run-tests``): the slowest ten of them
+all, the counts, then each failed test again, with the line it failed at and
+its exception; where one test ran in two steps (skipped in the main venv, run
+in Qinling's), the later result counts.
 """
 import argparse
 import ast

@@ -180,7 +180,8 @@ class RunnerTest(unittest.TestCase):
         self.assertIn('FAIL pkg.test_mixed.MixedTest.test_fails_with_its_log',
                       recap)
         self.assertIn('AssertionError: 1 != 2', recap)
-        self.assertIn('ERROR unittest.loader._FailedTest.pkg.test_broken', recap)
+        self.assertIn(
+            'ERROR unittest.loader._FailedTest.pkg.test_broken', recap)
         self.assertIn('no_such_module', recap)
         # the test's log is in the whole record above, not in the recap
         self.assertNotIn('REQ: curl', recap)
