@@ -160,13 +160,29 @@ class BrowserTestCase(e2e.E2ETestCase):
             ec.visibility_of_element_located((By.CSS_SELECTOR, css)),
             css, timeout)
 
-    def click(self, css, timeout=UI_WAIT):
-        from selenium.webdriver.common.by import By
+    def click(self, css, timeout=UI_WAIT, by='css selector'):
+        """Click the element ``css`` (or what ``by`` finds) once it can be.
+
+        A click that lands on something else (the backdrop of a modal that
+        is still fading in or out, a message shown over the page) or on an
+        element the page has just replaced does nothing: it is tried again,
+        as a user would, until one lands.
+        """
+        from selenium.common import exceptions
         from selenium.webdriver.support import expected_conditions as ec
-        element = self.wait(ec.element_to_be_clickable((By.CSS_SELECTOR, css)),
-                            css + ' to be clickable', timeout)
-        element.click()
-        return element
+        clickable = ec.element_to_be_clickable((by, css))
+
+        def clicked(driver):
+            element = clickable(driver)
+            if not element:
+                return False
+            try:
+                element.click()
+            except (exceptions.ElementClickInterceptedException,
+                    exceptions.StaleElementReferenceException):
+                return False
+            return element
+        return self.wait(clicked, css + ' to be clicked', timeout)
 
     def click_in_stacks_table(self, css, arrived, what):
         """Click ``css`` in the Stacks table until ``arrived`` holds.
@@ -257,8 +273,7 @@ class BrowserTestCase(e2e.E2ETestCase):
             'a[href$="%s"]' % detail, ec.url_contains(detail),
             'the page of stack %s' % stack.stack_name)
         # Topology is the first tab; tabs switch by their link, not by URL
-        self.wait(ec.element_to_be_clickable((By.LINK_TEXT, 'Overview')),
-                  'the Overview tab').click()
+        self.click('Overview', by=By.LINK_TEXT)
         self.wait_for_text('Outputs')
 
     def delete_stack_in_ui(self, stack):

@@ -244,8 +244,8 @@ class BadValueTest(base.BrowserTestCase):
         from selenium.webdriver.common.by import By
         stack_name = self.unique_name('browser-bad')
         self.launch_stack(SEED, stack_name, {'event_type': BAD_EVENT_TYPE})
-        self.find('.alert-danger').find_element(
-            By.PARTIAL_LINK_TEXT, 'Details').click()
+        self.click('//*[contains(@class, "alert-danger")]'
+                   '//a[contains(., "Details")]', by=By.XPATH)
         self.wait_for_text(BAD_EVENT_MESSAGE)
         self.assertIn('event_type', self.page_text())
         self.assertEqual([], self.made_for(stack_name))
