@@ -314,13 +314,16 @@ def why(detail, width=240):
     """A failure in two lines: where in our code, and the exception.
 
     From the traceback part of a record's detail (before the test's log):
-    the last frame in this repository and the exception's first line.
+    the last frame in this repository's code and the exception's first
+    line.
     """
     trace = detail.split('\n--- log of the test ---\n')[0]
     trace = trace.split('\n--- its output ---\n')[0].rstrip()
     lines = trace.splitlines()
+    # our code: the repository's files, not the venvs it may hold
     where = [line.strip() for line in lines
-             if line.strip().startswith('File "%s' % REPO)]
+             if line.strip().startswith('File "%s/' % REPO)
+             and 'site-packages' not in line]
     # the exception: the first line at column 0 after the last frame (its
     # source and caret lines are indented), or the last line of a text that
     # is no traceback

@@ -191,12 +191,13 @@ class RunnerTest(unittest.TestCase):
             'Traceback (most recent call last):\n'
             '  File "%s/tests/e2e/base.py", line 10, in wait\n'
             '    raise TimeoutError(what)\n'
-            '  File "/usr/lib/python3/x.py", line 3, in inner\n'
+            '  File "%s/.venv/lib/python3/site-packages/x.py", line 3, in '
+            'inner\n'
             '    boom()\n'
             'TimeoutError: timed out waiting for the stack\n'
             '    and its second line\n'
             '\n--- log of the test ---\nDEBUG a lot of lines\n'
-            % runner.REPO)
+            % (runner.REPO, runner.REPO))
         self.assertEqual(
             ['tests/e2e/base.py:10, in wait',
              'TimeoutError: timed out waiting for the stack'],
