@@ -63,10 +63,14 @@ class QinlingResource(recovery.Recoverable,
                            set(changed_properties_set)):
             value = after_props[prop]
             if value and not uuidutils.is_uuid_like(value):
-                raise exception.Error(_(
+                # A ResourceFailure, as recovery.needs_replace_failed raises:
+                # Heat also diffs properties outside its error handling (for
+                # a resource with restricted actions).
+                raise exception.ResourceFailure(exception.Error(_(
                     'Qinling did not answer when %(prop)s "%(value)s" was '
                     'looked up, so whether this update changes %(prop)s of '
                     '%(kind)s %(id)s is unknown. Nothing was changed: update '
                     'the stack again once Qinling answers.') % {
                         'prop': prop, 'value': value,
-                        'kind': self.object_kind, 'id': self.resource_id})
+                        'kind': self.object_kind, 'id': self.resource_id}),
+                    self, self.UPDATE)

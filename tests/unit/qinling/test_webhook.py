@@ -202,3 +202,33 @@ class OrphanAlarmTest(base.QinlingStackTestCase):
         self.assertCompletes(stk, stk.DELETE)
         self.assertNotIn(lost, self.aodh.alarms)
         self.assertEqual(sorted(kept), sorted(self.aodh.alarms))
+
+
+class WebhookFunctionLookupUnansweredTest(WebhookTestCase):
+
+    def test_function_by_name_unanswered_fails_and_changes_nothing(self):
+        # as for a function's runtime (test_failed_updates): the function's
+        # name, left as given when Qinling did not answer its lookup, is
+        # no other function; the webhook and its URL stay as they are
+        from heat.common import exception
+        from heat.engine import scheduler
+        function_id = self.add_function('named-fn')
+        stk = self.create(self.parse_stack(self.webhook_template(
+            function='named-fn', description='one')))
+        hook = stk['hook']
+        webhook_id = hook.resource_id
+        updated = self.parse_stack(self.webhook_template(
+            function='named-fn', description='two'))
+        del self.qinling.requests[:]
+        self.qinling.fail_next('GET', '^/v1/functions$', 503,
+                               'Service Unavailable')
+        ex = self.assertRaises(
+            exception.ResourceFailure, scheduler.TaskRunner(
+                hook.update, updated.t.resource_definitions(updated)['hook']))
+        self.assertIn('Qinling did not answer when function "named-fn" was '
+                      'looked up', str(ex))
+        self.assertEqual((hook.UPDATE, hook.FAILED), hook.state)
+        self.assertEqual([], self.qinling.write_requests())
+        self.assertEqual([webhook_id], list(self.qinling.webhooks))
+        self.assertEqual(function_id,
+                         self.qinling.webhooks[webhook_id]['function_id'])
