@@ -344,8 +344,9 @@ class QinlingFunction(base.QinlingResource):
 
     def needs_replace_with_prop_diff(self, changed_properties_set,
                                      after_props, before_props):
-        super().needs_replace_with_prop_diff(
-            changed_properties_set, after_props, before_props)
+        if super().needs_replace_with_prop_diff(
+                changed_properties_set, after_props, before_props):
+            return True
         return self._code_source(after_props) != self._code_source(
             before_props)
 

@@ -370,8 +370,9 @@ class QinlingJob(target.FunctionTarget, base.QinlingResource):
 
     def needs_replace_with_prop_diff(self, changed_properties_set,
                                      after_props, before_props):
-        super().needs_replace_with_prop_diff(
-            changed_properties_set, after_props, before_props)
+        if super().needs_replace_with_prop_diff(
+                changed_properties_set, after_props, before_props):
+            return True
         if (self.PATTERN in changed_properties_set and
                 bool(self._pattern(after_props)) !=
                 bool(self._pattern(before_props))):
