@@ -148,6 +148,11 @@ class Capture(logging.Handler):
             self.handleError(record)
 
 
+def file_name(test_id):
+    """A test's id as the name of a file (or directory) of its own."""
+    return re.sub(r'[^A-Za-z0-9_.-]+', '_', test_id)[-150:]
+
+
 def tail(logged, test_id):
     """The last LOG_LINES lines of a failed test's log.
 
@@ -159,8 +164,7 @@ def tail(logged, test_id):
         return logged
     directory = os.path.join(tempfile.gettempdir(), 'heat-qinling-test-logs')
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, re.sub(r'[^A-Za-z0-9_.-]+', '_',
-                                          test_id)[-150:] + '.log')
+    path = os.path.join(directory, file_name(test_id) + '.log')
     with open(path, 'w') as f:
         f.write(logged)
     return '(its last %d of %d lines; all of them in %s)\n%s' % (

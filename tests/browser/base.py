@@ -22,7 +22,6 @@ screenshot and the page's text under ``<state>/browser-artifacts/<test>/``
 and names that directory in its failure details.
 """
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -32,6 +31,7 @@ from testtools import content
 from localcloud.services import horizon
 from localcloud import util
 from tests.e2e import base as e2e
+from tests import runner
 
 CHROMIUM = '/usr/bin/chromium'
 CHROMEDRIVER = '/usr/bin/chromedriver'
@@ -127,8 +127,8 @@ class BrowserTestCase(e2e.E2ETestCase):
 
     # -- failure artifacts -------------------------------------------------
     def _save_artifacts(self, exc_info):
-        name = re.sub(r'[^A-Za-z0-9_.-]+', '_', self.id())[-150:]
-        where = os.path.join(artifacts_dir(self.cloud), name)
+        where = os.path.join(artifacts_dir(self.cloud),
+                             runner.file_name(self.id()))
         os.makedirs(where, exist_ok=True)
         try:
             self.driver.save_screenshot(os.path.join(where, 'screenshot.png'))
